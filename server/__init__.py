@@ -1,0 +1,62 @@
+"""Fieldbook (外勤通) server: the app factory. Construction only; nothing runs at import."""
+
+import logging
+import os
+import sys
+
+from flask import Flask
+
+APP_VERSION = "0.1.0"
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def create_app(test_config=None) -> Flask:
+    """Build the app: config, extensions, blueprints, CLI."""
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=os.path.join(ROOT, "templates"),
+        static_folder=os.path.join(ROOT, "static"),
+    )
+    from .config import load_config
+
+    load_config(app, test_config)
+    _logging(app)
+
+    from . import db, i18n
+    from .extensions import csrf, htmx, limiter, login_manager
+
+    db.init_app(app)
+    csrf.init_app(app)
+    htmx.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.session_protection = "basic"
+    i18n.init_app(app)
+
+    from .auth import session as _session  # noqa: F401  (registers the user loader)
+
+    _register_blueprints(app)
+
+    from . import cli
+
+    cli.init_app(app)
+    app.jinja_env.globals["APP_VERSION"] = APP_VERSION
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from .auth.api import bp as auth_api
+    from .auth.views import bp as auth_views
+    from .home.views import bp as home
+
+    for bp in (auth_views, auth_api, home):
+        app.register_blueprint(bp)
+
+
+def _logging(app: Flask) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    app.logger.handlers[:] = [handler]
+    app.logger.setLevel(app.config.get("LOG_LEVEL", "INFO"))

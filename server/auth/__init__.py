@@ -1,0 +1,1 @@
+"""Sign-in: sessions for pages, bearer tokens for devices."""

@@ -1,0 +1,110 @@
+"""Users: create, authenticate, enable and disable, preferences."""
+
+from .. import records
+from ..db import one
+from ..scope import Caller
+from .passwords import MIN_LENGTH, hash_password, verify_password
+
+ROLES = ("account_manager", "technician", "supervisor", "admin")
+FIELD_ROLES = ("account_manager", "technician")
+
+
+def create_user(db, actor_id, *, username, display_name, role, org_id, password, **extra) -> dict:
+    """Create a user with a hashed password."""
+    values = dict(
+        username=username,
+        display_name=display_name,
+        role=role,
+        org_id=org_id,
+        password_hash=hash_password(password),
+        **extra,
+    )
+    return records.insert(db, "app_user", values, actor_id)
+
+
+def validate(db, data: dict, *, new: bool) -> tuple[dict, dict]:
+    """Check a user form; return (clean, errors). Passwords are required for new users only."""
+    errors = {}
+    clean = {
+        k: (data.get(k) or "").strip()
+        for k in ("username", "display_name", "role", "org_id", "phone", "email")
+    }
+    if not clean["username"]:
+        errors["username"] = "required"
+    elif one(
+        db,
+        "SELECT id FROM app_user WHERE username = ? AND id != ?",
+        [clean["username"], data.get("id") or ""],
+    ):
+        errors["username"] = "duplicate"
+    if not clean["display_name"]:
+        errors["display_name"] = "required"
+    if clean["role"] not in ROLES:
+        errors["role"] = "unknown_role"
+    org = one(db, "SELECT kind FROM org WHERE id = ?", [clean["org_id"]])
+    if org is None:
+        errors["org_id"] = "unknown_org"
+    elif org["kind"] == "contractor" and clean["role"] in ("account_manager", "admin"):
+        errors["org_id"] = "contractor_role"
+    secret = data.get("password") or ""
+    if new or secret:
+        if len(secret) < MIN_LENGTH:
+            errors["password"] = "too_short"  # noqa: S105 - an error code, not a secret
+        clean["password"] = secret
+    return clean, errors
+
+
+def authenticate(db, username: str, password: str) -> dict | None:
+    """Return the active user whose password matches, else None."""
+    user = one(db, "SELECT * FROM app_user WHERE username = ?", [username.strip()])
+    ok = verify_password(user["password_hash"] if user else None, password)
+    if not ok or not user or not user["active"]:
+        return None
+    return user
+
+
+def set_active(db, actor_id, user_id: str, active: bool) -> dict:
+    """Enable or disable a user. Disabling ends every session and revokes every device token."""
+    from . import tokens
+
+    user = get(db, user_id)
+    changes = {"active": 1 if active else 0}
+    if not active:
+        changes["session_gen"] = user["session_gen"] + 1
+    with db.atomic():
+        row = records.update(
+            db, "app_user", user_id, changes, actor_id, "enable" if active else "disable"
+        )
+        if not active:
+            tokens.revoke_all(db, user_id)
+    return row
+
+
+def set_password(db, actor_id, user_id: str, password: str) -> dict:
+    """Set a new password; other sessions end."""
+    user = get(db, user_id)
+    changes = {"password_hash": hash_password(password), "session_gen": user["session_gen"] + 1}
+    return records.update(db, "app_user", user_id, changes, actor_id, "set_password")
+
+
+def set_locale(db, user_id: str, locale: str) -> None:
+    """Remember a user's language."""
+    records.update(db, "app_user", user_id, {"locale": locale}, user_id, "set_locale")
+
+
+def get(db, user_id: str) -> dict | None:
+    """One user by id, unscoped."""
+    return one(db, "SELECT * FROM app_user WHERE id = ?", [user_id])
+
+
+def caller(db, user_id: str) -> Caller | None:
+    """The scoping view of a user (joins their org's path and kind)."""
+    row = one(
+        db,
+        "SELECT u.id, u.role, u.org_id, o.path, o.kind FROM app_user u"
+        " JOIN org o ON o.id = u.org_id WHERE u.id = ?",
+        [user_id],
+    )
+    if row is None:
+        return None
+    return Caller(row["id"], row["role"], row["org_id"], row["path"], row["kind"])

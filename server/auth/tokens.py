@@ -1,0 +1,136 @@
+"""Device bearer tokens: a short-lived access token and a long-lived, rotating refresh token.
+
+A device may be offline for days, so the refresh token lives for weeks and each refresh
+slides its expiry forward. Only SHA-256 hashes are stored. Revoking a token, or disabling
+its user, stops both at once.
+"""
+
+import hashlib
+import secrets
+from datetime import UTC, datetime, timedelta
+
+from ..db import one, rows
+from ..ids import now_utc, uuid7
+from ..records import audit
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _iso(dt: datetime) -> str:
+    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
+
+
+def _expiries(access_hours: int, refresh_days: int) -> tuple[str, str]:
+    now = datetime.now(UTC)
+    return _iso(now + timedelta(hours=access_hours)), _iso(now + timedelta(days=refresh_days))
+
+
+def issue(db, user_id: str, device_name: str, *, access_hours=24, refresh_days=45) -> dict:
+    """Issue a token pair for a device; return the plain tokens (shown once) and expiries."""
+    access, refresh = secrets.token_urlsafe(32), secrets.token_urlsafe(40)
+    access_exp, refresh_exp = _expiries(access_hours, refresh_days)
+    token_id = uuid7()
+    with db.atomic():
+        db["api_token"].insert(
+            dict(
+                id=token_id,
+                user_id=user_id,
+                device_name=device_name[:80] or "device",
+                access_hash=_hash(access),
+                refresh_hash=_hash(refresh),
+                access_expires_at=access_exp,
+                refresh_expires_at=refresh_exp,
+                created_at=now_utc(),
+            )
+        )
+        audit(db, user_id, "issue_token", "api_token", token_id, None, {"device": device_name})
+    return _pair(token_id, access, refresh, access_exp, refresh_exp)
+
+
+def _pair(token_id, access, refresh, access_exp, refresh_exp) -> dict:
+    return {
+        "token_id": token_id,
+        "access_token": access,
+        "refresh_token": refresh,
+        "access_expires_at": access_exp,
+        "refresh_expires_at": refresh_exp,
+    }
+
+
+def refresh(db, refresh_token: str, *, access_hours=24, refresh_days=45) -> dict | None:
+    """Rotate a token pair by its refresh token; None if unknown, expired, revoked, disabled."""
+    row = one(
+        db,
+        "SELECT t.*, u.active FROM api_token t JOIN app_user u ON u.id = t.user_id"
+        " WHERE t.refresh_hash = ?",
+        [_hash(refresh_token)],
+    )
+    if not row or row["revoked_at"] or not row["active"] or row["refresh_expires_at"] < now_utc():
+        return None
+    access, new_refresh = secrets.token_urlsafe(32), secrets.token_urlsafe(40)
+    access_exp, refresh_exp = _expiries(access_hours, refresh_days)
+    db["api_token"].update(
+        row["id"],
+        dict(
+            access_hash=_hash(access),
+            refresh_hash=_hash(new_refresh),
+            access_expires_at=access_exp,
+            refresh_expires_at=refresh_exp,
+            last_used_at=now_utc(),
+        ),
+    )
+    return _pair(row["id"], access, new_refresh, access_exp, refresh_exp)
+
+
+def user_for_access(db, access_token: str) -> dict | None:
+    """The active user behind a valid access token, with the token id; else None."""
+    row = one(
+        db,
+        "SELECT u.*, t.id AS token_id, t.last_used_at AS token_last_used FROM api_token t"
+        " JOIN app_user u ON u.id = t.user_id"
+        " WHERE t.access_hash = ? AND t.revoked_at IS NULL AND t.access_expires_at > ?"
+        " AND u.active = 1",
+        [_hash(access_token), now_utc()],
+    )
+    if row is None:
+        return None
+    now = now_utc()
+    # Writing on every request would serialise reads; a minute's precision is enough.
+    if (row["token_last_used"] or "") < now[:16]:
+        db.execute("UPDATE api_token SET last_used_at = ? WHERE id = ?", [now, row["token_id"]])
+        db.conn.commit()
+    return row
+
+
+def list_for(db, user_id: str) -> list[dict]:
+    """A user's device tokens, newest first (no secrets)."""
+    return rows(
+        db,
+        "SELECT id, device_name, created_at, last_used_at, access_expires_at,"
+        " refresh_expires_at, revoked_at FROM api_token WHERE user_id = ?"
+        " ORDER BY created_at DESC",
+        [user_id],
+    )
+
+
+def revoke(db, actor_id, user_id: str, token_id: str) -> bool:
+    """Revoke one of a user's tokens; False when it is not theirs."""
+    with db.atomic():
+        cur = db.execute(
+            "UPDATE api_token SET revoked_at = ? WHERE id = ? AND user_id = ?"
+            " AND revoked_at IS NULL",
+            [now_utc(), token_id, user_id],
+        )
+        if cur.rowcount:
+            audit(db, actor_id, "revoke_token", "api_token", token_id)
+    return cur.rowcount > 0
+
+
+def revoke_all(db, user_id: str) -> None:
+    """Revoke every token of a user (on disable)."""
+    db.execute(
+        "UPDATE api_token SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL",
+        [now_utc(), user_id],
+    )

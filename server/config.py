@@ -1,0 +1,72 @@
+"""Configuration: defaults, then instance/config.py, then FIELDBOOK_* environment variables."""
+
+import json
+import os
+import secrets
+from pathlib import Path
+
+DEFAULTS = {
+    "DATABASE": None,  # set to instance/fieldbook.db when not given
+    "BLOB_DIR": None,  # set to instance/blobs when not given
+    "SESSION_COOKIE_SECURE": True,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_SECURE": True,
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    "WTF_CSRF_TIME_LIMIT": None,  # tied to the session; a long form must not expire mid-way
+    "BABEL_DEFAULT_LOCALE": "zh_CN",
+    "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
+    "LANGUAGES": ["zh_CN", "en"],
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_HEADERS_ENABLED": True,
+    "LOGIN_RATE_LIMIT": "10 per minute",
+    "PAGE_SIZE": 25,
+    "ACCESS_TOKEN_HOURS": 24,
+    "REFRESH_TOKEN_DAYS": 45,
+    "IMPORT_MAX_BYTES": 5 * 1024 * 1024,
+    "DEMO_SEED": 20261122,
+}
+
+
+def _coerce(raw: str):
+    """Read an environment value as JSON when it parses (numbers, booleans, lists), else text."""
+    lowered = raw.strip().lower()
+    if lowered in ("true", "yes", "on"):
+        return True
+    if lowered in ("false", "no", "off"):
+        return False
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw
+
+
+def load_config(app, test_config=None) -> None:
+    """Fill app.config from defaults, the instance file, the environment and test_config."""
+    app.config.from_mapping(DEFAULTS)
+    instance = Path(app.instance_path)
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+        for key, raw in os.environ.items():
+            if key.startswith("FIELDBOOK_"):
+                app.config[key.removeprefix("FIELDBOOK_")] = _coerce(raw)
+    else:
+        app.config.from_mapping(test_config)
+    if not app.config.get("DATABASE"):
+        app.config["DATABASE"] = str(instance / "fieldbook.db")
+    if not app.config.get("BLOB_DIR"):
+        app.config["BLOB_DIR"] = str(instance / "blobs")
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = instance_secret(instance)
+
+
+def instance_secret(instance: Path, name: str = "secret_key") -> str:
+    """Return a secret kept in instance/, generating it on first use (never committed)."""
+    instance.mkdir(parents=True, exist_ok=True)
+    path = instance / name
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32))
+    return path.read_text().strip()

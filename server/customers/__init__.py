@@ -1,0 +1,1 @@
+"""Business (group) customers: class, service grade, account manager, contacts."""

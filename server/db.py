@@ -1,0 +1,50 @@
+"""The SQLite connection: one sqlite_utils.Database per request, tuned for durability."""
+
+import sqlite3
+
+import sqlite_utils
+from flask import current_app, g
+
+PRAGMAS = (
+    "PRAGMA journal_mode=WAL",
+    "PRAGMA foreign_keys=ON",
+    "PRAGMA busy_timeout=5000",
+    "PRAGMA synchronous=FULL",
+)
+
+
+def connect(path: str) -> sqlite_utils.Database:
+    """Open the database file with WAL, foreign keys, a busy timeout and synchronous=FULL."""
+    conn = sqlite3.connect(path, timeout=5.0, check_same_thread=False)
+    conn.row_factory = sqlite3.Row
+    for pragma in PRAGMAS:
+        conn.execute(pragma)
+    return sqlite_utils.Database(conn)
+
+
+def get_db() -> sqlite_utils.Database:
+    """Return the request-scoped database, opening it on first use."""
+    if "db" not in g:
+        g.db = connect(current_app.config["DATABASE"])
+    return g.db
+
+
+def close_db(_exc=None) -> None:
+    db = g.pop("db", None)
+    if db is not None:
+        db.conn.close()
+
+
+def rows(db: sqlite_utils.Database, sql: str, params=()) -> list[dict]:
+    """Run a query and return its rows as dicts."""
+    return [dict(r) for r in db.execute(sql, params).fetchall()]
+
+
+def one(db: sqlite_utils.Database, sql: str, params=()) -> dict | None:
+    """Run a query and return its first row as a dict, or None."""
+    row = db.execute(sql, params).fetchone()
+    return dict(row) if row is not None else None
+
+
+def init_app(app) -> None:
+    app.teardown_appcontext(close_db)

@@ -1,0 +1,54 @@
+"""Languages and time zones: zh_CN by default, English offered; stored UTC, shown local."""
+
+from datetime import UTC, datetime
+
+from flask import current_app, request, session
+from flask_babel import format_datetime, get_locale
+from flask_login import current_user
+
+from .extensions import babel
+from .labels import choices, label
+
+LANGUAGE_NAMES = {"zh_CN": "中文", "en": "English"}
+
+
+def select_locale() -> str:
+    """The user's saved language, else the session's, else the browser's, else zh_CN."""
+    languages = current_app.config["LANGUAGES"]
+    if current_user.is_authenticated and current_user.row.get("locale") in languages:
+        return current_user.row["locale"]
+    if session.get("locale") in languages:
+        return session["locale"]
+    best = request.accept_languages.best_match(["zh", "en"]) if request else None
+    return "en" if best == "en" else current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def select_timezone() -> str:
+    """The user's time zone, default Asia/Shanghai."""
+    if current_user.is_authenticated and current_user.row.get("timezone"):
+        return current_user.row["timezone"]
+    return current_app.config["BABEL_DEFAULT_TIMEZONE"]
+
+
+def parse_utc(value: str | None) -> datetime | None:
+    """Read a stored ISO-8601 UTC time."""
+    if not value:
+        return None
+    dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+
+
+def local_time(value: str | None, fmt: str = "short") -> str:
+    """Template filter: a stored UTC time in the user's zone and locale."""
+    dt = parse_utc(value)
+    return format_datetime(dt, fmt) if dt else ""
+
+
+def init_app(app) -> None:
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(app.root_path + "/translations"))
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    app.add_template_filter(local_time, "local_time")
+    app.add_template_filter(label, "label")
+    app.jinja_env.globals["choices"] = choices
+    app.jinja_env.globals["LANGUAGE_NAMES"] = LANGUAGE_NAMES
+    app.jinja_env.globals["get_locale"] = get_locale

@@ -1,0 +1,1 @@
+"""Organisation tree: province → city → district → team, plus contractors."""

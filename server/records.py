@@ -1,0 +1,79 @@
+"""Writes of synced records: timestamps, the change log (version) and the audit log in one go.
+
+Every write to a synced table goes through here so that `version` is always the change-log
+sequence of the row's last write and every write leaves an audit entry (who, what, when,
+before/after).
+"""
+
+import json
+
+from .db import one
+from .ids import now_utc, uuid7
+
+
+def _log_change(db, entity: str, entity_id: str, at: str) -> int:
+    cur = db.execute(
+        "INSERT INTO change_log (entity, entity_id, at) VALUES (?, ?, ?)", [entity, entity_id, at]
+    )
+    return cur.lastrowid
+
+
+def audit(db, actor_id, action: str, entity: str, entity_id, before=None, after=None) -> None:
+    """Append one audit-log entry; before/after are dicts (stored as JSON) or None."""
+    db.execute(
+        "INSERT INTO audit_log (at, user_id, action, entity, entity_id, before, after)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [
+            now_utc(),
+            actor_id,
+            action,
+            entity,
+            entity_id,
+            json.dumps(before, ensure_ascii=False, default=str) if before is not None else None,
+            json.dumps(after, ensure_ascii=False, default=str) if after is not None else None,
+        ],
+    )
+
+
+def insert(db, table: str, values: dict, actor_id) -> dict:
+    """Insert a synced row (id made here unless given); return the stored row."""
+    row = dict(values)
+    row.setdefault("id", uuid7())
+    at = now_utc()
+    row.update(created_at=at, updated_at=at, updated_by=actor_id)
+    with db.atomic():
+        row["version"] = _log_change(db, table, row["id"], at)
+        db[table].insert(row)
+        stored = get(db, table, row["id"])
+        audit(db, actor_id, "create", table, row["id"], None, _public(stored))
+    return stored
+
+
+def update(db, table: str, row_id: str, changes: dict, actor_id, action: str = "update") -> dict:
+    """Update fields of a synced row; no-op changes write nothing. Return the stored row."""
+    with db.atomic():
+        before = get(db, table, row_id)
+        if before is None:
+            raise LookupError(f"{table} {row_id} not found")
+        diff = {k: v for k, v in changes.items() if before.get(k) != v}
+        if not diff:
+            return before
+        at = now_utc()
+        diff.update(updated_at=at, updated_by=actor_id)
+        diff["version"] = _log_change(db, table, row_id, at)
+        db[table].update(row_id, diff)
+        after = get(db, table, row_id)
+        audit(db, actor_id, action, table, row_id, _public(before), _public(after))
+    return after
+
+
+def get(db, table: str, row_id: str) -> dict | None:
+    """Fetch one row by id, unscoped (callers apply scope first)."""
+    return one(db, f"SELECT * FROM [{table}] WHERE id = ?", [row_id])  # noqa: S608
+
+
+def _public(row: dict | None) -> dict | None:
+    """Drop secrets before a row goes into the audit log."""
+    if row is None:
+        return None
+    return {k: v for k, v in row.items() if k not in ("password_hash",)}

@@ -1,0 +1,87 @@
+"""The one scoping helper. Every query of org-owned data takes its WHERE clause from here.
+
+Rules:
+- admin: everything.
+- supervisor: rows whose org is in their org's subtree; for sites also rows maintained by a
+  contractor in that subtree (a contractor's supervisor sees their contractor's sites).
+- account manager: their own customers, and sites at those customers.
+- technician: sites of their contractor, or of their own org's subtree when in-house; no
+  customers until work orders assign them.
+A row outside the clause does not exist for the caller: views answer 404.
+"""
+
+from dataclasses import dataclass
+
+NOTHING = ("0", [])
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is asking: enough to scope a query."""
+
+    id: str
+    role: str
+    org_id: str
+    org_path: str
+    org_kind: str
+
+
+def _subtree(column: str, caller: Caller) -> tuple[str, list]:
+    # Range on the materialised path uses the org_path index (LIKE would not).
+    return (
+        f"{column} IN (SELECT id FROM org WHERE path >= ? AND path < ?)",  # noqa: S608
+        [caller.org_path, caller.org_path + "\uffff"],
+    )
+
+
+def orgs(caller: Caller, alias: str = "org") -> tuple[str, list]:
+    """Organisations the caller may see."""
+    if caller.role == "admin":
+        return "1", []
+    if caller.role == "supervisor":
+        return _subtree(f"{alias}.id", caller)
+    return f"{alias}.id = ?", [caller.org_id]
+
+
+def users(caller: Caller, alias: str = "app_user") -> tuple[str, list]:
+    """Users the caller may see."""
+    if caller.role == "admin":
+        return "1", []
+    if caller.role == "supervisor":
+        return _subtree(f"{alias}.org_id", caller)
+    return f"{alias}.id = ?", [caller.id]
+
+
+def customers(caller: Caller, alias: str = "customer") -> tuple[str, list]:
+    """Customers the caller may see."""
+    if caller.role == "admin":
+        return "1", []
+    if caller.role == "supervisor":
+        return _subtree(f"{alias}.org_id", caller)
+    if caller.role == "account_manager":
+        return f"{alias}.account_manager_id = ?", [caller.id]
+    return NOTHING
+
+
+def sites(caller: Caller, alias: str = "site") -> tuple[str, list]:
+    """Sites the caller may see."""
+    if caller.role == "admin":
+        return "1", []
+    if caller.role == "supervisor":
+        own, p1 = _subtree(f"{alias}.org_id", caller)
+        theirs, p2 = _subtree(f"{alias}.contractor_id", caller)
+        return f"({own} OR {theirs})", p1 + p2
+    if caller.role == "account_manager":
+        return (
+            f"{alias}.customer_id IN"  # noqa: S608
+            " (SELECT id FROM customer WHERE account_manager_id = ?)",
+            [caller.id],
+        )
+    if caller.org_kind == "contractor":
+        return f"{alias}.contractor_id = ?", [caller.org_id]
+    return _subtree(f"{alias}.org_id", caller)
+
+
+def may_manage(caller: Caller) -> bool:
+    """Supervisors and admins edit records in their scope; field users only read here."""
+    return caller.role in ("supervisor", "admin")

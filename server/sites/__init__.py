@@ -1,0 +1,1 @@
+"""Sites: base stations, customer premises, line endpoints."""

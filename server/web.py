@@ -1,0 +1,96 @@
+"""Shared view helpers: htmx-aware rendering, pagination, roles, scoped lookups."""
+
+import math
+from functools import wraps
+
+from flask import abort, current_app, make_response, render_template, request
+from flask_login import current_user, login_required
+
+from .db import get_db, one, rows
+from .extensions import htmx
+
+
+def render(page: str, partial: str | None = None, status: int = 200, **context):
+    """Render the page, or only its partial for a plain htmx request; always Vary: HX-Request.
+
+    Boosted requests and history restores need the whole page, so they get it.
+    """
+    wants_partial = partial and htmx and not htmx.boosted and not htmx.history_restore_request
+    response = make_response(render_template(partial if wants_partial else page, **context))
+    response.status_code = status
+    response.headers["Vary"] = "HX-Request"
+    return response
+
+
+def caller():
+    """The scoping view of the signed-in user."""
+    return current_user.caller
+
+
+def roles_required(*roles):
+    """Require a signed-in user with one of the roles; others get 403."""
+
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapped(*args, **kwargs):
+            if current_user.row["role"] not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def scoped_one_or_404(sql: str, params: list, clause: tuple[str, list]) -> dict:
+    """Fetch one row with the caller's scope clause ANDed in; 404 when out of scope or absent."""
+    where, scope_params = clause
+    row = one(get_db(), f"{sql} AND {where}", [*params, *scope_params])
+    if row is None:
+        abort(404)
+    return row
+
+
+class Page:
+    """One page of a list: its rows and the numbers for the pager."""
+
+    def __init__(self, items, number, size, total):
+        self.items, self.number, self.size, self.total = items, number, size, total
+        self.pages = max(1, math.ceil(total / size))
+
+    @property
+    def has_prev(self):
+        return self.number > 1
+
+    @property
+    def has_next(self):
+        return self.number < self.pages
+
+
+def page_number() -> int:
+    """The requested page number from ?page=, at least 1."""
+    try:
+        return max(1, int(request.args.get("page", "1")))
+    except ValueError:
+        return 1
+
+
+def paginate(sql: str, params: list, order_by: str) -> Page:
+    """Run a SELECT with LIMIT/OFFSET for the requested page, with a total count."""
+    db = get_db()
+    size = current_app.config["PAGE_SIZE"]
+    number = page_number()
+    total = db.execute(f"SELECT count(*) FROM ({sql})", params).fetchone()[0]  # noqa: S608
+    items = rows(
+        db,
+        f"{sql} ORDER BY {order_by} LIMIT ? OFFSET ?",
+        [*params, size, (number - 1) * size],
+    )
+    return Page(items, number, size, total)
+
+
+def like(term: str) -> str:
+    """A LIKE pattern for a search term, with wildcards in the term escaped."""
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"

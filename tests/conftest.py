@@ -1,0 +1,102 @@
+"""Fixtures: a real SQLite file per test, the app, a client, CSRF and sign-in helpers."""
+
+import re
+
+import pytest
+
+from server import create_app
+from server.db import connect
+from server.migrations import upgrade
+from tests import factories
+
+
+@pytest.fixture
+def app(tmp_path):
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE": str(tmp_path / "fieldbook.db"),
+            "BLOB_DIR": str(tmp_path / "blobs"),
+            "SECRET_KEY": "test-secret",
+            "SESSION_COOKIE_SECURE": False,
+            "LOGIN_RATE_LIMIT": "1000 per minute",
+        }
+    )
+    upgrade(connect(app.config["DATABASE"]))
+    return app
+
+
+@pytest.fixture
+def db(app):
+    database = connect(app.config["DATABASE"])
+    yield database
+    database.conn.close()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+CSRF_META = re.compile(r'name="csrf-token" content="([^"]+)"')
+
+
+def csrf_token(client, path="/login") -> str:
+    """Read the CSRF token from a page's meta tag, as a browser would."""
+    html = client.get(path).get_data(as_text=True)
+    match = CSRF_META.search(html)
+    assert match, f"no csrf token on {path}"
+    return match.group(1)
+
+
+class Auth:
+    def __init__(self, client):
+        self.client = client
+
+    def login(self, username, password=factories.PASSWORD):
+        token = csrf_token(self.client)
+        return self.client.post(
+            "/login", data={"username": username, "password": password, "csrf_token": token}
+        )
+
+    def logout(self):
+        token = csrf_token(self.client, "/")
+        return self.client.post("/logout", data={"csrf_token": token})
+
+    def post(self, path, data=None, **kwargs):
+        """POST with the CSRF header htmx would send."""
+        headers = {"X-CSRFToken": csrf_token(self.client, "/"), **kwargs.pop("headers", {})}
+        return self.client.post(path, data=data or {}, headers=headers, **kwargs)
+
+
+@pytest.fixture
+def auth(client):
+    return Auth(client)
+
+
+@pytest.fixture
+def tree(db):
+    """A small org tree with a user of every role at known places.
+
+    province P ─ city C ─ district D1 ─ team T1
+                        └ district D2 ─ team T2
+                        └ contractor K
+    """
+    f = factories
+    t = {}
+    t["P"] = f.make_org(db, "province", name="浙江省公司")
+    t["C"] = f.make_org(db, "city", t["P"], name="杭州分公司")
+    t["D1"] = f.make_org(db, "district", t["C"], name="西湖区")
+    t["D2"] = f.make_org(db, "district", t["C"], name="上城区")
+    t["T1"] = f.make_org(db, "team", t["D1"], name="西湖一班")
+    t["T2"] = f.make_org(db, "team", t["D2"], name="上城一班")
+    t["K"] = f.make_org(db, "contractor", t["C"], name="华信代维")
+    t["admin"] = f.make_user(db, t["P"], "admin", username="admin")
+    t["sup_city"] = f.make_user(db, t["C"], "supervisor", username="sup_city")
+    t["sup_d1"] = f.make_user(db, t["D1"], "supervisor", username="sup_d1")
+    t["sup_k"] = f.make_user(db, t["K"], "supervisor", username="sup_k")
+    t["am1"] = f.make_user(db, t["T1"], "account_manager", username="am1")
+    t["am2"] = f.make_user(db, t["T2"], "account_manager", username="am2")
+    t["tech1"] = f.make_user(db, t["T1"], "technician", username="tech1")
+    t["tech_k"] = f.make_user(db, t["K"], "technician", username="tech_k")
+    return t

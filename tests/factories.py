@@ -1,0 +1,64 @@
+"""Factories for test data: make_thing(db, **overrides) returns the stored row."""
+
+import itertools
+
+from server.auth.model import create_user
+from server.customers.model import create_customer
+from server.orgs.model import create
+from server.sites.model import create_site
+
+PASSWORD = "correct horse 1"
+_seq = itertools.count(1)
+
+
+def make_org(db, kind="team", parent=None, **overrides) -> dict:
+    n = next(_seq)
+    values = dict(kind=kind, code=f"{kind[:3].upper()}{n:04d}", name=f"{kind} {n}")
+    values.update(overrides)
+    return create(db, None, parent_id=parent["id"] if parent else None, **values)
+
+
+def make_user(db, org, role="account_manager", **overrides) -> dict:
+    n = next(_seq)
+    values = dict(username=f"{role}{n}", display_name=f"用户{n}", role=role, password=PASSWORD)
+    values.update(overrides)
+    return create_user(db, None, org_id=org["id"], **values)
+
+
+def make_customer(db, org, account_manager=None, **overrides) -> dict:
+    n = next(_seq)
+    values = dict(
+        code=f"CU{n:05d}",
+        name=f"测试客户{n}",
+        industry="manufacturing",
+        handsets=50,
+        sla_grade="standard",
+        address="杭州市西湖区",
+        lat=30.27,
+        lon=120.15,
+    )
+    values.update(overrides)
+    am_id = account_manager["id"] if account_manager else None
+    return create_customer(db, None, org_id=org["id"], account_manager_id=am_id, **values)
+
+
+def make_site(db, org, contractor=None, customer=None, **overrides) -> dict:
+    n = next(_seq)
+    values = dict(
+        code=f"ST{n:05d}",
+        name=f"测试站点{n}",
+        site_type="base_station",
+        lat=30.28,
+        lon=120.16,
+        area="西湖",
+        inspection_cycle_days=90,
+    )
+    values.update(overrides)
+    return create_site(
+        db,
+        None,
+        org_id=org["id"],
+        contractor_id=contractor["id"] if contractor else None,
+        customer_id=customer["id"] if customer else None,
+        **values,
+    )
