@@ -7,7 +7,7 @@ from flask_babel import format_datetime, get_locale
 from flask_login import current_user
 
 from .extensions import babel
-from .labels import choices, label
+from .labels import choices, error_message, label
 
 LANGUAGE_NAMES = {"zh_CN": "中文", "en": "English"}
 
@@ -49,6 +49,7 @@ def init_app(app) -> None:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     app.add_template_filter(local_time, "local_time")
     app.add_template_filter(label, "label")
+    app.add_template_filter(error_message, "error_message")
     app.jinja_env.globals["choices"] = choices
     app.jinja_env.globals["LANGUAGE_NAMES"] = LANGUAGE_NAMES
     app.jinja_env.globals["get_locale"] = get_locale

@@ -69,3 +69,34 @@ def label(value, kind: str) -> str:
 def choices(kind: str) -> list[tuple[str, str]]:
     """(value, display name) pairs for a select box."""
     return [(k, str(v)) for k, v in LABELS[kind].items()]
+
+
+# Validation error codes returned by model validators, and what the user reads.
+ERRORS = {
+    "required": _l("This field is required."),
+    "duplicate": _l("This value is already used."),
+    "invalid_number": _l("Enter a number."),
+    "invalid_integer": _l("Enter a whole number."),
+    "invalid_date": _l("Enter a date as YYYY-MM-DD."),
+    "out_of_range": _l("The value is out of range."),
+    "invalid_latitude": _l("Latitude must be between -90 and 90."),
+    "invalid_longitude": _l("Longitude must be between -180 and 180."),
+    "invalid_choice": _l("Choose one of the offered values."),
+    "unknown_kind": _l("Unknown organisation type."),
+    "unknown_parent": _l("Unknown parent organisation."),
+    "wrong_parent_kind": _l("This type of organisation cannot sit under that parent."),
+    "unknown_role": _l("Unknown role."),
+    "unknown_org": _l("Unknown organisation."),
+    "out_of_scope": _l("Outside your part of the organisation."),
+    "contractor_role": _l("Contractor staff can only be technicians or supervisors."),
+    "too_short": _l("At least 8 characters."),
+    "unknown_user": _l("Unknown user."),
+    "not_account_manager": _l("This user is not an account manager."),
+    "reason_required": _l("Give a reason for the override."),
+}
+
+
+def error_message(code: str) -> str:
+    """Template filter: the translated message for a validation error code."""
+    found = ERRORS.get(code)
+    return str(found) if found is not None else code
