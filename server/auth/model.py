@@ -9,14 +9,29 @@ ROLES = ("account_manager", "technician", "supervisor", "admin")
 FIELD_ROLES = ("account_manager", "technician")
 
 
-def create_user(db, actor_id, *, username, display_name, role, org_id, password, **extra) -> dict:
-    """Create a user with a hashed password."""
+def create_user(
+    db,
+    actor_id,
+    *,
+    username,
+    display_name,
+    role,
+    org_id,
+    password=None,
+    password_hash=None,
+    **extra,
+) -> dict:
+    """Create a user from a password, or from an argon2 hash made earlier (bulk demo data)."""
+    if (password is None) == (password_hash is None):
+        raise ValueError("give exactly one of password and password_hash")
+    if password_hash is not None and not password_hash.startswith("$argon2"):
+        raise ValueError("password_hash must be an argon2 hash")
     values = dict(
         username=username,
         display_name=display_name,
         role=role,
         org_id=org_id,
-        password_hash=hash_password(password),
+        password_hash=password_hash or hash_password(password),
         **extra,
     )
     return records.insert(db, "app_user", values, actor_id)
