@@ -17,6 +17,9 @@ def connect(path: str) -> sqlite_utils.Database:
     """Open the database file with WAL, foreign keys, a busy timeout and synchronous=FULL."""
     conn = sqlite3.connect(path, timeout=5.0, check_same_thread=False)
     conn.row_factory = sqlite3.Row
+    # Autocommit unless a transaction is opened explicitly (db.atomic() or BEGIN IMMEDIATE):
+    # no implicit transaction is ever left holding the write lock.
+    conn.isolation_level = None
     for pragma in PRAGMAS:
         conn.execute(pragma)
     return sqlite_utils.Database(conn)

@@ -100,7 +100,6 @@ def user_for_access(db, access_token: str) -> dict | None:
     # Writing on every request would serialise reads; a minute's precision is enough.
     if (row["token_last_used"] or "") < now[:16]:
         db.execute("UPDATE api_token SET last_used_at = ? WHERE id = ?", [now, row["token_id"]])
-        db.conn.commit()
     return row
 
 
