@@ -1,0 +1,54 @@
+"""Conflicts and late edits: kept for a supervisor, never applied silently, never dropped."""
+
+import json
+
+from .registry import Context, Held
+
+
+def hold(
+    ctx: Context,
+    *,
+    kind,
+    entity,
+    entity_id,
+    reason,
+    args,
+    field=None,
+    server=None,
+    client=None,
+    new_id,
+) -> Held:
+    """Record a conflict (kind 'field') or a late edit (kind 'late_edit'); return Held."""
+    ctx.db.execute(
+        "INSERT INTO conflict (id, kind, entity, entity_id, field, server_value, client_value,"
+        " mutation_name, args, client_id, mutation_id, user_id, base_version, reason,"
+        " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            new_id,
+            kind,
+            entity,
+            entity_id,
+            field,
+            json.dumps(server, ensure_ascii=False, default=str) if field else None,
+            json.dumps(client, ensure_ascii=False, default=str) if field else None,
+            ctx.name,
+            json.dumps(args, ensure_ascii=False, default=str),
+            ctx.client_id,
+            ctx.mutation_id,
+            ctx.user_id,
+            ctx.base_version,
+            reason,
+            ctx.server_time,
+        ],
+    )
+    return Held(kind, reason, new_id)
+
+
+def open_for(db, entity: str, entity_id: str) -> list[dict]:
+    """Open conflicts and late edits on one record, oldest first."""
+    rows = db.execute(
+        "SELECT * FROM conflict WHERE entity = ? AND entity_id = ? AND status = 'open'"
+        " ORDER BY created_at",
+        [entity, entity_id],
+    ).fetchall()
+    return [dict(r) for r in rows]
