@@ -1,0 +1,185 @@
+"""Demo data: deterministic, shaped like the trade (classes, grades, places), fast, idempotent."""
+
+import time
+from collections import Counter
+
+import pytest
+
+from server.auth.model import authenticate
+from server.db import connect, rows
+from server.migrations import upgrade
+from server.seed.demo import DEMO_PASSWORD, seed_demo
+from server.seed.names import DISTRICTS
+
+TABLES = ("org", "app_user", "customer", "site", "contact")
+VOLATILE = {"created_at", "updated_at", "password_hash"}  # write time, salted hash
+HANGZHOU = (30.15, 30.35, 120.05, 120.30)
+
+
+def _fresh(path, seed):
+    db = connect(str(path))
+    upgrade(db)
+    seed_demo(db, seed)
+    return db
+
+
+def _dump(db) -> dict[str, list[tuple]]:
+    dump = {}
+    for table in TABLES:
+        found = rows(db, f"SELECT * FROM {table}")  # noqa: S608
+        dump[table] = sorted(
+            tuple(sorted((k, v) for k, v in r.items() if k not in VOLATILE)) for r in found
+        )
+    return dump
+
+
+@pytest.fixture
+def seeded(app, db):
+    result = app.test_cli_runner().invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    return db
+
+
+def test_same_seed_same_rows_ids_included(tmp_path):
+    first, second = _fresh(tmp_path / "a.db", 7), _fresh(tmp_path / "b.db", 7)
+    other = _fresh(tmp_path / "c.db", 8)
+    assert _dump(first) == _dump(second)
+    assert _dump(first)["customer"] != _dump(other)["customer"]
+    ids = [r["id"] for r in rows(first, "SELECT id FROM customer")]
+    assert ids == [r["id"] for r in rows(second, "SELECT id FROM customer")]
+    assert all(i[14] == "7" for i in ids)  # UUIDv7-shaped
+
+
+def test_seeding_is_fast(tmp_path):
+    started = time.monotonic()
+    _fresh(tmp_path / "fast.db", 1)
+    assert time.monotonic() - started < 10
+
+
+def test_org_tree_and_staff(seeded):
+    kinds = Counter(r["kind"] for r in rows(seeded, "SELECT kind FROM org"))
+    assert kinds == {"province": 1, "city": 1, "district": 3, "team": 6, "contractor": 2}
+    names = {r["name"] for r in rows(seeded, "SELECT name FROM org WHERE kind = 'district'")}
+    assert names == {"西湖区", "拱墅区", "滨江区"}
+    roles = Counter(r["role"] for r in rows(seeded, "SELECT role FROM app_user"))
+    assert roles == {"admin": 1, "supervisor": 6, "account_manager": 8, "technician": 9}
+    contractor_techs = rows(
+        seeded,
+        "SELECT u.id FROM app_user u JOIN org o ON o.id = u.org_id"
+        " WHERE u.role = 'technician' AND o.kind = 'contractor'",
+    )
+    assert len(contractor_techs) == 5
+    assert all(
+        r["username"].isascii() and len(r["username"]) <= 16
+        for r in rows(seeded, "SELECT username FROM app_user")
+    )
+
+
+def test_class_shares_and_grades(seeded):
+    customers = rows(seeded, "SELECT * FROM customer")
+    assert len(customers) == 300
+    share = {
+        k: n / len(customers) for k, n in Counter(c["customer_class"] for c in customers).items()
+    }
+    assert 0.03 <= share["A"] <= 0.08
+    assert 0.20 <= share["B"] <= 0.30
+    assert 0.62 <= share["C"] <= 0.77
+    assert all(c["class_override"] is None for c in customers)  # the rule made the class
+    assert {c["sla_grade"] for c in customers} == {
+        "diamond",
+        "gold",
+        "silver",
+        "bronze",
+        "standard",
+    }
+    diamond = Counter(c["customer_class"] for c in customers if c["sla_grade"] == "diamond")
+    assert diamond["A"] > diamond["C"]
+
+
+def test_coordinates_inside_hangzhou_and_district(seeded):
+    boxes = {d["name"]: d["box"] for d in DISTRICTS}
+    for table in ("customer", "site"):
+        placed = rows(
+            seeded,
+            f"SELECT t.lat, t.lon, d.name AS district FROM {table} t"  # noqa: S608
+            " JOIN org team ON team.id = t.org_id JOIN org d ON d.id = team.parent_id",
+        )
+        assert len(placed) >= 200
+        for row in placed:
+            for lat_min, lat_max, lon_min, lon_max in (HANGZHOU, boxes[row["district"]]):
+                assert lat_min <= row["lat"] <= lat_max and lon_min <= row["lon"] <= lon_max
+
+
+def test_every_customer_has_an_account_manager_in_its_subtree(seeded):
+    found = rows(
+        seeded,
+        "SELECT u.role, uo.path AS am_path, co.path AS customer_path, c.address, co.kind"
+        " FROM customer c JOIN app_user u ON u.id = c.account_manager_id"
+        " JOIN org uo ON uo.id = u.org_id JOIN org co ON co.id = c.org_id",
+    )
+    assert len(found) == 300
+    for row in found:
+        assert row["role"] == "account_manager"
+        assert row["am_path"].startswith(row["customer_path"])
+        assert row["address"].startswith("浙江省杭州市")
+
+
+def test_contacts_have_birthdays_and_key_dates(seeded):
+    per_customer = rows(
+        seeded, "SELECT customer_id, COUNT(*) AS n FROM contact GROUP BY customer_id"
+    )
+    assert len(per_customer) == 300
+    assert {r["n"] for r in per_customer} <= {1, 2, 3}
+    assert not rows(seeded, "SELECT id FROM contact WHERE birthday IS NULL")
+    assert len(rows(seeded, "SELECT id FROM contact WHERE key_dates != '[]'")) >= 300
+
+
+def test_sites(seeded):
+    sites = rows(seeded, "SELECT * FROM site")
+    assert len(sites) == 200
+    kinds = Counter(s["site_type"] for s in sites)
+    assert kinds["base_station"] > kinds["customer_premises"] > kinds["line_endpoint"] > 0
+    assert all(s["contractor_id"] for s in sites)
+    assert {s["inspection_cycle_days"] for s in sites} == {30, 90, 180}
+    linked = [s for s in sites if s["site_type"] != "base_station"]
+    assert all(s["customer_id"] for s in linked)
+    assert len({s["code"] for s in sites}) == 200
+
+
+def test_writes_leave_audit_and_change_log(seeded):
+    audited = seeded.execute("SELECT COUNT(*) FROM audit_log").fetchone()[0]
+    changes = seeded.execute("SELECT COUNT(*) FROM change_log").fetchone()[0]
+    total = sum(seeded.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in TABLES)  # noqa: S608
+    assert audited == changes == total
+    assert not rows(seeded, "SELECT id FROM customer WHERE version = 0")
+
+
+def test_if_empty_seeds_once(app, db):
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["seed-demo", "--if-empty"])
+    assert first.exit_code == 0 and "seeded demo data" in first.output
+    before = db.execute("SELECT COUNT(*) FROM change_log").fetchone()[0]
+    second = runner.invoke(args=["seed-demo", "--if-empty"])
+    assert second.exit_code == 0 and "skipped" in second.output
+    assert db.execute("SELECT COUNT(*) FROM change_log").fetchone()[0] == before
+    again = runner.invoke(args=["seed-demo"])
+    assert again.exit_code != 0 and "already has users" in again.output
+
+
+def test_demo_logins_print_a_password_that_works(app, seeded):
+    result = app.test_cli_runner().invoke(args=["demo-logins"])
+    assert result.exit_code == 0
+    assert DEMO_PASSWORD in result.output and "DEMO DATA ONLY" in result.output
+    for user in rows(seeded, "SELECT username FROM app_user"):
+        assert user["username"] in result.output
+    assert "admin (admin)" in result.output and "sup.city (supervisor)" in result.output
+    for role in ("admin", "supervisor", "account_manager", "technician"):
+        user = rows(seeded, "SELECT username FROM app_user WHERE role = ? LIMIT 1", [role])[0]
+        assert authenticate(seeded, user["username"], DEMO_PASSWORD)
+    assert authenticate(seeded, "sup.city", "wrong password") is None
+
+
+def test_demo_logins_on_an_empty_database(app, db):
+    result = app.test_cli_runner().invoke(args=["demo-logins"])
+    assert result.exit_code == 0 and "seed-demo" in result.output
+    assert DEMO_PASSWORD not in result.output
