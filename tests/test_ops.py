@@ -1,6 +1,7 @@
 """Backup and restore: a checked online copy, a restore that moves the server epoch."""
 
 import sqlite3
+from pathlib import Path
 
 import pytest
 
@@ -128,3 +129,15 @@ def test_restore_runs_migrations_the_backup_lacks(app, backed_up, cli, monkeypat
     assert result.exit_code == 0, result.output
     assert "migrations applied: 1" in result.output
     assert "probe" in ops.row_counts(app.config["DATABASE"])
+
+
+def test_operations_doc_names_every_command(app):
+    """docs/operations.md mentions every `flask --app server` command (datasette's test_docs)."""
+    doc = (Path(__file__).parent.parent / "docs" / "operations.md").read_text()
+    commands = []
+    for name, command in app.cli.commands.items():
+        subcommands = getattr(command, "commands", {})
+        commands += [f"{name} {sub}" for sub in subcommands] or [name]
+    assert {"db upgrade", "seed-demo", "demo-logins", "backup", "restore"} <= set(commands)
+    missing = [c for c in commands if f"flask --app server {c}" not in doc]
+    assert not missing, f"undocumented commands: {missing}"
