@@ -1,6 +1,9 @@
 """Customer model: the A/B/C class rule, create and update with audit."""
 
-from .. import records
+from .. import fields, records, scope
+from ..db import one, rows
+from ..labels import LABELS
+from ..scope import Caller
 
 GRADES = ("diamond", "gold", "silver", "bronze", "standard")
 CLASSES = ("A", "B", "C")
@@ -80,3 +83,112 @@ def update_customer(db, actor_id, customer_id: str, changes: dict) -> dict:
     merged["top500"] = 1 if merged.get("top500") else 0
     changes = {**changes, "top500": merged["top500"], **_classify(merged)}
     return records.update(db, "customer", customer_id, changes, actor_id)
+
+
+# The columns a customer form or import row carries (ids for references).
+FORM_FIELDS = (
+    "code",
+    "name",
+    "industry",
+    "handsets",
+    "top500",
+    "sla_grade",
+    "class_override",
+    "class_override_reason",
+    "account_manager_id",
+    "org_id",
+    "address",
+    "lat",
+    "lon",
+)
+
+_TEXT = ("code", "name", "industry", "sla_grade", "class_override", "class_override_reason")
+
+
+def validate(db, caller: Caller, data: dict) -> tuple[dict, dict]:
+    """Check a customer form or import row (data["id"] set when editing); return (clean, errors).
+
+    An override of the class needs a reason; the account manager must be an account manager
+    the caller may see, and the organisation one in the caller's scope.
+    """
+    errors: dict = {}
+    clean = {key: fields.text(data, key) for key in _TEXT}
+    clean["address"] = fields.text(data, "address")
+    fields.required_unique(db, "customer", clean, errors, ("code", "name"), data.get("id"))
+    fields.choice(clean, errors, "industry", LABELS["industry"], default="other")
+    fields.choice(clean, errors, "sla_grade", GRADES, default="standard")
+    clean["handsets"] = fields.integer(data, "handsets", errors, minimum=0, default=0)
+    clean["top500"] = fields.flag(data, "top500", errors)
+    clean["class_override"] = clean["class_override"].upper() or None
+    if clean["class_override"] not in (None, *CLASSES):
+        errors["class_override"] = "invalid_choice"
+    elif clean["class_override"] and not clean["class_override_reason"]:
+        errors["class_override_reason"] = "reason_required"
+    if not clean["class_override"]:
+        clean["class_override_reason"] = None
+    clean["account_manager_id"] = _account_manager(db, caller, data, errors)
+    clean["org_id"] = fields.org_in_scope(db, caller, data, errors)
+    fields.coordinates(data, clean, errors)
+    return clean, errors
+
+
+def _account_manager(db, caller: Caller, data: dict, errors: dict) -> str | None:
+    user_id = fields.reference(
+        db,
+        data,
+        "account_manager_id",
+        errors,
+        exists="SELECT id FROM app_user WHERE app_user.id = ?",
+        in_scope=scope.users(caller),
+        unknown="unknown_user",
+    )
+    user = one(db, "SELECT role FROM app_user WHERE id = ?", [user_id]) if user_id else None
+    if user and user["role"] != "account_manager":
+        errors["account_manager_id"] = "not_account_manager"
+    return user_id
+
+
+LIST_SQL = """
+    SELECT customer.*, am.username AS account_manager, am.display_name AS account_manager_name,
+           org.code AS org, org.name AS org_name
+    FROM customer
+    LEFT JOIN app_user am ON am.id = customer.account_manager_id
+    JOIN org ON org.id = customer.org_id
+    WHERE customer.deleted_at IS NULL
+"""
+
+
+def query(caller: Caller, q: str = "", customer_class: str = "", sla_grade: str = ""):
+    """(sql, params) for the customers the caller may see, matching a search and filters.
+
+    The search matches name, code and address; filters are exact.
+    """
+    where, params = scope.customers(caller)
+    extra, more = fields.matching(
+        q,
+        ("customer.name", "customer.code", "customer.address"),
+        {"customer.customer_class": customer_class, "customer.sla_grade": sla_grade},
+    )
+    return f"{LIST_SQL} AND {where}{extra}", [*params, *more]
+
+
+def detail_query(caller: Caller, customer_id: str):
+    """(sql, params, scope clause) for one customer, for scoped_one_or_404."""
+    return f"{LIST_SQL} AND customer.id = ?", [customer_id], scope.customers(caller)
+
+
+def account_managers(db, caller: Caller) -> list[dict]:
+    """Account managers the caller may assign, by name."""
+    where, params = scope.users(caller)
+    sql = (
+        "SELECT id, username, display_name FROM app_user"  # noqa: S608
+        f" WHERE role = 'account_manager' AND active = 1 AND {where} ORDER BY display_name"
+    )
+    return rows(db, sql, params)
+
+
+def options(db, caller: Caller) -> list[dict]:
+    """Customers the caller may pick in a form (id, code, name), by name."""
+    where, params = scope.customers(caller)
+    sql = f"SELECT id, code, name FROM customer WHERE deleted_at IS NULL AND {where}"  # noqa: S608
+    return rows(db, f"{sql} ORDER BY name", params)

@@ -1,0 +1,181 @@
+"""Customer pages: list with search and filters, detail, create and edit, CSV export."""
+
+from flask import Blueprint, abort, flash, request, url_for
+from flask_babel import gettext as _
+from flask_login import login_required
+
+from ..db import get_db
+from ..imports.export import export as csv_export
+from ..imports.specs import CUSTOMER
+from ..orgs.model import tree
+from ..scope import may_manage, orgs
+from ..web import (
+    caller,
+    finish,
+    form_status,
+    paginate,
+    render,
+    roles_required,
+    scoped_one_or_404,
+)
+from . import contacts, model
+
+bp = Blueprint("customers", __name__, url_prefix="/customers")
+MANAGERS = ("supervisor", "admin")
+
+
+def _filters() -> dict:
+    args = request.args
+    return {key: args.get(key, "").strip() for key in ("q", "customer_class", "sla_grade")}
+
+
+@bp.get("/")
+@login_required
+def index():
+    filters = _filters()
+    listing = paginate(*model.query(caller(), **filters), "customer.name, customer.code")
+    return render(
+        "customers/list.html",
+        "customers/_table.html",
+        listing=listing,
+        filters=filters,
+        may_manage=may_manage(caller()),
+    )
+
+
+@bp.get("/export.csv")
+@login_required
+def export():
+    query = model.query(caller(), **_filters())
+    return csv_export(get_db(), CUSTOMER, query, "customer.code", "customers.csv")
+
+
+def _customer_or_404(customer_id: str) -> dict:
+    return scoped_one_or_404(*model.detail_query(caller(), customer_id))
+
+
+@bp.get("/<customer_id>")
+@login_required
+def detail(customer_id):
+    customer = _customer_or_404(customer_id)
+    return render(
+        "customers/detail.html",
+        customer=customer,
+        contacts=contacts.for_customer(get_db(), customer_id),
+        may_manage=may_manage(caller()),
+        form={},
+        errors={},
+    )
+
+
+def _form_page(form: dict, errors: dict, customer=None):
+    db, who = get_db(), caller()
+    return render(
+        "customers/form.html",
+        "customers/_form.html",
+        status=form_status(errors),
+        customer=customer,
+        form=form,
+        errors=errors,
+        orgs=tree(db, *orgs(who)),
+        account_managers=model.account_managers(db, who),
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@roles_required(*MANAGERS)
+def new():
+    if request.method == "GET":
+        return _form_page({"sla_grade": "standard", "industry": "other", "handsets": 0}, {})
+    clean, errors = model.validate(get_db(), caller(), request.form)
+    if errors:
+        return _form_page(request.form, errors)
+    customer = model.create_customer(get_db(), caller().id, **clean)
+    return _saved(customer)
+
+
+@bp.route("/<customer_id>/edit", methods=["GET", "POST"])
+@roles_required(*MANAGERS)
+def edit(customer_id):
+    customer = _customer_or_404(customer_id)
+    if request.method == "GET":
+        return _form_page(customer, {}, customer)
+    clean, errors = model.validate(get_db(), caller(), {**request.form, "id": customer_id})
+    if errors:
+        return _form_page(request.form, errors, customer)
+    return _saved(model.update_customer(get_db(), caller().id, customer_id, clean))
+
+
+def _saved(customer: dict):
+    return finish(url_for("customers.detail", customer_id=customer["id"]))
+
+
+# Contacts: added, changed and removed on the customer's page (supervisors and admins).
+
+
+def _key_dates() -> list[tuple[str, str]]:
+    form = request.form
+    return list(zip(form.getlist("key_date_label"), form.getlist("key_date"), strict=False))
+
+
+def _entered() -> dict:
+    """The contact form as typed, key dates included, to show again beside its errors."""
+    dates = [{"label": label, "date": day} for label, day in _key_dates() if label or day]
+    return {**request.form.to_dict(), "key_dates": dates}
+
+
+def _contacts_part(customer: dict, form: dict, errors: dict, contact=None):
+    return render(
+        "customers/contact_form.html" if contact else "customers/detail.html",
+        "customers/_contact_form.html" if contact else "customers/_contacts.html",
+        status=form_status(errors),
+        customer=customer,
+        contacts=contacts.for_customer(get_db(), customer["id"]),
+        contact=contact,
+        may_manage=True,
+        form=form,
+        errors=errors,
+    )
+
+
+@bp.post("/<customer_id>/contacts")
+@roles_required(*MANAGERS)
+def contact_add(customer_id):
+    customer = _customer_or_404(customer_id)
+    clean, errors = contacts.validate(request.form, _key_dates())
+    if errors:
+        return _contacts_part(customer, _entered(), errors)
+    contacts.add(get_db(), caller().id, customer_id, clean)
+    flash(_("Contact added."))
+    return _saved(customer)
+
+
+def _contact_or_404(customer_id: str, contact_id: str) -> tuple[dict, dict]:
+    customer = _customer_or_404(customer_id)
+    contact = contacts.get(get_db(), customer_id, contact_id)
+    if contact is None:
+        abort(404)
+    return customer, contact
+
+
+@bp.route("/<customer_id>/contacts/<contact_id>/edit", methods=["GET", "POST"])
+@roles_required(*MANAGERS)
+def contact_edit(customer_id, contact_id):
+    customer, contact = _contact_or_404(customer_id, contact_id)
+    if request.method == "GET":
+        return _contacts_part(customer, contact, {}, contact)
+    clean, errors = contacts.validate(request.form, _key_dates())
+    if errors:
+        return _contacts_part(customer, _entered(), errors, contact)
+    contacts.edit(get_db(), caller().id, contact_id, clean)
+    flash(_("Contact saved."))
+    return _saved(customer)
+
+
+@bp.post("/<customer_id>/contacts/<contact_id>/delete")
+@roles_required(*MANAGERS)
+def contact_remove(customer_id, contact_id):
+    customer, contact = _contact_or_404(customer_id, contact_id)
+    contacts.remove(get_db(), caller().id, contact["id"])
+    flash(_("Contact removed."))
+    return _saved(customer)
