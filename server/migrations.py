@@ -185,3 +185,77 @@ def schema_version(db) -> str | None:
     """Name of the newest applied migration, or None on an empty database."""
     applied = migrations.applied(db)
     return applied[-1].name if applied else None
+
+
+@migrations()
+def m002_sync_and_visits(db):
+    from sync.schema import create_tables
+
+    create_tables(db)
+    _run(
+        db,
+        f"""
+        CREATE TABLE visit (
+            id TEXT PRIMARY KEY,
+            customer_id TEXT NOT NULL REFERENCES customer(id),
+            account_manager_id TEXT NOT NULL REFERENCES app_user(id),
+            org_id TEXT NOT NULL REFERENCES org(id),
+            status TEXT NOT NULL CHECK (status IN
+                ('planned', 'in_progress', 'completed', 'approved', 'returned', 'cancelled')),
+            purpose TEXT NOT NULL DEFAULT 'routine',
+            planned_date TEXT,
+            check_in_at TEXT,
+            check_in_device_at TEXT,
+            check_in_lat REAL,
+            check_in_lon REAL,
+            check_in_accuracy REAL,
+            check_in_distance_m REAL,
+            check_in_flag TEXT,
+            check_out_at TEXT,
+            check_out_device_at TEXT,
+            check_out_lat REAL,
+            check_out_lon REAL,
+            check_out_accuracy REAL,
+            contacts_met TEXT NOT NULL DEFAULT '[]',
+            notes TEXT NOT NULL DEFAULT '',
+            feedback TEXT NOT NULL DEFAULT '',
+            satisfaction INTEGER CHECK (satisfaction BETWEEN 1 AND 5),
+            signature_sha256 TEXT,
+            field_clock TEXT NOT NULL DEFAULT '{{}}',
+            deleted_at TEXT,
+            {SYNCED}
+        );
+        CREATE INDEX visit_am ON visit(account_manager_id, planned_date);
+        CREATE INDEX visit_customer ON visit(customer_id, check_in_at);
+        CREATE INDEX visit_org ON visit(org_id, status);
+
+        CREATE TABLE visit_photo (
+            id TEXT PRIMARY KEY,
+            visit_id TEXT NOT NULL REFERENCES visit(id),
+            account_manager_id TEXT NOT NULL REFERENCES app_user(id),
+            sha256 TEXT NOT NULL,
+            mime TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            caption TEXT NOT NULL DEFAULT '',
+            taken_at TEXT,
+            deleted_at TEXT,
+            {SYNCED}
+        );
+        CREATE INDEX visit_photo_visit ON visit_photo(visit_id);
+
+        CREATE TABLE follow_up (
+            id TEXT PRIMARY KEY,
+            visit_id TEXT NOT NULL REFERENCES visit(id),
+            customer_id TEXT NOT NULL REFERENCES customer(id),
+            account_manager_id TEXT NOT NULL REFERENCES app_user(id),
+            action TEXT NOT NULL,
+            due_date TEXT NOT NULL,
+            done_at TEXT,
+            field_clock TEXT NOT NULL DEFAULT '{{}}',
+            deleted_at TEXT,
+            {SYNCED}
+        );
+        CREATE INDEX follow_up_visit ON follow_up(visit_id);
+        CREATE INDEX follow_up_am ON follow_up(account_manager_id, due_date)
+        """,
+    )

@@ -7,15 +7,11 @@ before/after).
 
 import json
 
+from sync.changes import log_change
+from sync.fields import stamp_clock
+
 from .db import one
 from .ids import now_utc, uuid7
-
-
-def _log_change(db, entity: str, entity_id: str, at: str) -> int:
-    cur = db.execute(
-        "INSERT INTO change_log (entity, entity_id, at) VALUES (?, ?, ?)", [entity, entity_id, at]
-    )
-    return cur.lastrowid
 
 
 def audit(db, actor_id, action: str, entity: str, entity_id, before=None, after=None) -> None:
@@ -42,15 +38,20 @@ def insert(db, table: str, values: dict, actor_id) -> dict:
     at = now_utc()
     row.update(created_at=at, updated_at=at, updated_by=actor_id)
     with db.atomic():
-        row["version"] = _log_change(db, table, row["id"], at)
+        row["version"] = log_change(db, table, row["id"], at)
         db[table].insert(row)
         stored = get(db, table, row["id"])
         audit(db, actor_id, "create", table, row["id"], None, _public(stored))
     return stored
 
 
-def update(db, table: str, row_id: str, changes: dict, actor_id, action: str = "update") -> dict:
-    """Update fields of a synced row; no-op changes write nothing. Return the stored row."""
+def update(
+    db, table: str, row_id: str, changes: dict, actor_id, action: str = "update", clock=None
+) -> dict:
+    """Update fields of a synced row; no-op changes write nothing. Return the stored row.
+
+    `clock` is the row's merged field clock (sync.fields) to store with this write's version.
+    """
     with db.atomic():
         before = get(db, table, row_id)
         if before is None:
@@ -60,7 +61,9 @@ def update(db, table: str, row_id: str, changes: dict, actor_id, action: str = "
             return before
         at = now_utc()
         diff.update(updated_at=at, updated_by=actor_id)
-        diff["version"] = _log_change(db, table, row_id, at)
+        diff["version"] = log_change(db, table, row_id, at)
+        if clock is not None:
+            diff["field_clock"] = stamp_clock(clock, diff["version"])
         db[table].update(row_id, diff)
         after = get(db, table, row_id)
         audit(db, actor_id, action, table, row_id, _public(before), _public(after))
@@ -69,7 +72,7 @@ def update(db, table: str, row_id: str, changes: dict, actor_id, action: str = "
 
 def get(db, table: str, row_id: str) -> dict | None:
     """Fetch one row by id, unscoped (callers apply scope first)."""
-    return one(db, f"SELECT * FROM [{table}] WHERE id = ?", [row_id])  # noqa: S608
+    return one(db, f"SELECT * FROM [{table}] WHERE id = ?", [row_id])
 
 
 def _public(row: dict | None) -> dict | None:

@@ -29,7 +29,7 @@ class Caller:
 def _subtree(column: str, caller: Caller) -> tuple[str, list]:
     # Range on the materialised path uses the org_path index (LIKE would not).
     return (
-        f"{column} IN (SELECT id FROM org WHERE path >= ? AND path < ?)",  # noqa: S608
+        f"{column} IN (SELECT id FROM org WHERE path >= ? AND path < ?)",
         [caller.org_path, caller.org_path + "\uffff"],
     )
 
@@ -73,8 +73,7 @@ def sites(caller: Caller, alias: str = "site") -> tuple[str, list]:
         return f"({own} OR {theirs})", p1 + p2
     if caller.role == "account_manager":
         return (
-            f"{alias}.customer_id IN"  # noqa: S608
-            " (SELECT id FROM customer WHERE account_manager_id = ?)",
+            f"{alias}.customer_id IN (SELECT id FROM customer WHERE account_manager_id = ?)",
             [caller.id],
         )
     if caller.org_kind == "contractor":
@@ -85,3 +84,29 @@ def sites(caller: Caller, alias: str = "site") -> tuple[str, list]:
 def may_manage(caller: Caller) -> bool:
     """Supervisors and admins edit records in their scope; field users only read here."""
     return caller.role in ("supervisor", "admin")
+
+
+def visits(caller: Caller, alias: str = "visit") -> tuple[str, list]:
+    """Visits the caller may see: a supervisor's subtree; an account manager's customers'."""
+    if caller.role == "admin":
+        return "1", []
+    if caller.role == "supervisor":
+        return _subtree(f"{alias}.org_id", caller)
+    if caller.role == "account_manager":
+        return (
+            f"{alias}.customer_id IN (SELECT id FROM customer WHERE account_manager_id = ?)",
+            [caller.id],
+        )
+    return NOTHING
+
+
+def visit_children(caller: Caller, alias: str) -> tuple[str, list]:
+    """Rows hanging off a visit (photos, follow-ups): visible with their visit."""
+    where, params = visits(caller, "v")
+    return f"{alias}.visit_id IN (SELECT v.id FROM visit v WHERE {where})", params
+
+
+def contacts(caller: Caller, alias: str = "contact") -> tuple[str, list]:
+    """Contacts of the customers the caller may see."""
+    where, params = customers(caller, "c")
+    return f"{alias}.customer_id IN (SELECT c.id FROM customer c WHERE {where})", params

@@ -3,7 +3,7 @@
 import math
 from functools import wraps
 
-from flask import abort, current_app, make_response, render_template, request
+from flask import abort, current_app, make_response, redirect, render_template, request
 from flask_login import current_user, login_required
 
 from .db import get_db, one, rows
@@ -81,7 +81,7 @@ def paginate(sql: str, params: list, order_by: str) -> Page:
     db = get_db()
     size = current_app.config["PAGE_SIZE"]
     number = page_number()
-    total = db.execute(f"SELECT count(*) FROM ({sql})", params).fetchone()[0]  # noqa: S608
+    total = db.execute(f"SELECT count(*) FROM ({sql})", params).fetchone()[0]
     items = rows(
         db,
         f"{sql} ORDER BY {order_by} LIMIT ? OFFSET ?",
@@ -94,3 +94,17 @@ def like(term: str) -> str:
     """A LIKE pattern for a search term, with wildcards in the term escaped."""
     escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
+
+
+def form_status(errors: dict) -> int:
+    """A form with errors re-renders: 200 for htmx (so it swaps), 422 for a plain post."""
+    return 200 if htmx or not errors else 422
+
+
+def finish(url: str):
+    """After a successful form post: htmx follows HX-Redirect, a plain form a 303."""
+    if htmx:
+        response = make_response("", 204)
+        response.headers["HX-Redirect"] = url
+        return response
+    return redirect(url, code=303)

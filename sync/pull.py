@@ -41,8 +41,7 @@ def _row_out(spec: EntitySpec, row, names: list[str]) -> dict:
 def _select(db, spec: EntitySpec, caller, where: str, params: list) -> tuple[list, list[str]]:
     scope_sql, scope_params = spec.scope(caller)
     cur = db.execute(
-        f"SELECT * FROM [{spec.table}] AS [{spec.table}]"  # noqa: S608 - names are registered
-        f" WHERE ({scope_sql}) AND {where}",
+        f"SELECT * FROM [{spec.table}] AS [{spec.table}] WHERE ({scope_sql}) AND {where}",
         [*scope_params, *params],
     )
     return cur.fetchall(), [d[0] for d in cur.description]

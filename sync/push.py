@@ -125,7 +125,9 @@ def _apply_one(db, registry: Registry, ctx: Context, m: dict) -> tuple[str, dict
     return "applied", outcome or {}
 
 
-def process_push(db, registry: Registry, *, user_id, caller, body, now: str) -> tuple[int, dict]:
+def process_push(
+    db, registry: Registry, *, user_id, caller, body, now: str, extra=None
+) -> tuple[int, dict]:
     """Apply a push; return (HTTP status, response body). See docs/sync-protocol.md."""
     mutations = _check_envelope(body)
     epoch = current_epoch(db)
@@ -135,7 +137,7 @@ def process_push(db, registry: Registry, *, user_id, caller, body, now: str) -> 
     db.execute("BEGIN IMMEDIATE")
     try:
         status, response = _push_locked(
-            db, registry, user_id, caller, body, mutations, now, server_ms
+            db, registry, user_id, caller, body, mutations, now, server_ms, extra or {}
         )
         if status == 422:
             db.execute("ROLLBACK")
@@ -150,11 +152,11 @@ def process_push(db, registry: Registry, *, user_id, caller, body, now: str) -> 
     return status, response
 
 
-def _push_locked(db, registry, user_id, caller, body, mutations, now, server_ms):
+def _push_locked(db, registry, user_id, caller, body, mutations, now, server_ms, extra):
     client_id = body["client_id"]
     client = _client(db, client_id, user_id, now)
     last = client["last_mutation_id"]
-    results, status, extra = [], 200, {}
+    results, status, stop = [], 200, {}
     for m in mutations:
         digest = args_hash(m)
         if m["id"] <= last:
@@ -172,7 +174,7 @@ def _push_locked(db, registry, user_id, caller, body, mutations, now, server_ms)
             results.append(_duplicate(m, stored))
             continue
         if m["id"] != last + 1:
-            status, extra = 409, {"error": "gap", "expected_id": last + 1}
+            status, stop = 409, {"error": "gap", "expected_id": last + 1}
             break
         ctx = Context(
             db=db,
@@ -185,17 +187,18 @@ def _push_locked(db, registry, user_id, caller, body, mutations, now, server_ms)
             base_version=m.get("base_version"),
             server_time=now,
             device_time=m.get("device_time"),
+            extra=extra,
         )
         try:
             outcome, result = _apply_one(db, registry, ctx, m)
         except TransientError as exc:
-            extra = {"stopped": {"id": m["id"], "code": exc.code, "retry_after": exc.retry_after}}
+            stop = {"stopped": {"id": m["id"], "code": exc.code, "retry_after": exc.retry_after}}
             break
         _record(db, client_id, m, digest, outcome, result, now)
         results.append({"id": m["id"], "status": outcome, "result": result})
         last = m["id"]
     _save_client(db, client_id, last, body, now)
-    return status, {"last_mutation_id": last, "results": results, **extra}
+    return status, {"last_mutation_id": last, "results": results, **stop}
 
 
 def _duplicate(m: dict, stored) -> dict:
@@ -225,6 +228,6 @@ def _save_client(db, client_id: str, last: int, body: dict, now: str) -> None:
     )
     sets = ", ".join(f"{k} = ?" for k in values)
     db.execute(
-        f"UPDATE sync_client SET {sets} WHERE client_id = ?",  # noqa: S608 - keys are ours
+        f"UPDATE sync_client SET {sets} WHERE client_id = ?",
         [*values.values(), client_id],
     )

@@ -1,8 +1,10 @@
 """Factories for test data: make_thing(db, **overrides) returns the stored row."""
 
+import functools
 import itertools
 
 from server.auth.model import create_user
+from server.auth.passwords import hash_password
 from server.customers.model import create_customer
 from server.orgs.model import create
 from server.sites.model import create_site
@@ -18,10 +20,17 @@ def make_org(db, kind="team", parent=None, **overrides) -> dict:
     return create(db, None, parent_id=parent["id"] if parent else None, **values)
 
 
+@functools.cache
+def _password_hash() -> str:
+    return hash_password(PASSWORD)  # argon2 is slow on purpose: hash the test password once
+
+
 def make_user(db, org, role="account_manager", **overrides) -> dict:
     n = next(_seq)
-    values = dict(username=f"{role}{n}", display_name=f"用户{n}", role=role, password=PASSWORD)
+    values = dict(username=f"{role}{n}", display_name=f"用户{n}", role=role)
     values.update(overrides)
+    if "password" not in values:
+        values["password_hash"] = _password_hash()
     return create_user(db, None, org_id=org["id"], **values)
 
 

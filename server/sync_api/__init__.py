@@ -1,0 +1,1 @@
+"""HTTP face of the sync protocol: /api/sync/push, /api/sync/pull, /api/blobs/<sha256>."""

@@ -1,0 +1,14 @@
+"""The one registry of synced entities and mutations, assembled from the domains."""
+
+from sync import Registry
+
+
+def build_registry() -> Registry:
+    """Register every domain's entities (in pull order: parents first) and mutations."""
+    from ..customers import sync as customers_sync
+    from ..visits import sync as visits_sync
+
+    registry = Registry()
+    customers_sync.register(registry)
+    visits_sync.register(registry)
+    return registry

@@ -1,0 +1,80 @@
+"""Sync endpoints. Bearer-token authorised; JSON in and out; no cookies, so no CSRF."""
+
+import gzip
+import json
+
+from flask import Blueprint, current_app, g, jsonify, request
+
+from sync.errors import ProtocolError
+from sync.pull import process_pull
+from sync.push import process_push
+
+from ..auth.session import token_required
+from ..db import get_db
+from ..extensions import csrf
+from ..ids import now_utc
+
+bp = Blueprint("sync_api", __name__, url_prefix="/api/sync")
+csrf.exempt(bp)
+
+CONFIG_KEYS = ("VISIT_FAR_METERS", "VISIT_LOW_ACCURACY_METERS")
+
+
+def _registry():
+    return current_app.extensions["sync_registry"]
+
+
+def _json_body():
+    body = request.get_json(silent=True)
+    if body is None:
+        raise ProtocolError("bad_request", "expected a JSON body")
+    return body
+
+
+def _respond(status: int, body: dict):
+    payload = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+    if "gzip" in request.headers.get("Accept-Encoding", "") and len(payload) > 1024:
+        response = current_app.response_class(gzip.compress(payload, 5), status=status)
+        response.headers["Content-Encoding"] = "gzip"
+    else:
+        response = current_app.response_class(payload, status=status)
+    response.headers["Content-Type"] = "application/json"
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Vary"] = "Accept-Encoding"
+    return response
+
+
+@bp.errorhandler(ProtocolError)
+def protocol_error(exc: ProtocolError):
+    return jsonify(exc.as_dict()), exc.status
+
+
+@bp.post("/push")
+@token_required
+def push():
+    """Apply the device's mutations in order. See docs/sync-protocol.md."""
+    status, body = process_push(
+        get_db(),
+        _registry(),
+        user_id=g.api_user["id"],
+        caller=g.api_caller,
+        body=_json_body(),
+        now=now_utc(),
+        extra={"config": {k: current_app.config[k] for k in CONFIG_KEYS}},
+    )
+    return _respond(status, body)
+
+
+@bp.post("/pull")
+@token_required
+def pull():
+    """Changes in the caller's scope since the cursor. See docs/sync-protocol.md."""
+    status, body = process_pull(
+        get_db(),
+        _registry(),
+        user_id=g.api_user["id"],
+        caller=g.api_caller,
+        body=_json_body(),
+        now=now_utc(),
+    )
+    return _respond(status, body)

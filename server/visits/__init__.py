@@ -1,0 +1,1 @@
+"""Account managers' customer visits (客户拜访)."""

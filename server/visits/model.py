@@ -1,0 +1,68 @@
+"""Visit queries and supervisor actions (review proper arrives with the review desk)."""
+
+from .. import records, scope
+from ..db import one, rows
+from . import rules
+
+FLAGS = ("far", "low_accuracy", "no_fix", "no_customer_location")
+
+
+def get_scoped(db, caller, visit_id: str) -> dict | None:
+    """One visit with its customer's name and class, if the caller may see it."""
+    where, params = scope.visits(caller)
+    return one(
+        db,
+        "SELECT visit.*, c.name AS customer_name, c.customer_class, c.sla_grade,"
+        " u.display_name AS account_manager_name FROM visit"
+        " JOIN customer c ON c.id = visit.customer_id"
+        " JOIN app_user u ON u.id = visit.account_manager_id"
+        f" WHERE visit.id = ? AND {where}",
+        [visit_id, *params],
+    )
+
+
+def photos(db, visit_id: str) -> list[dict]:
+    """A visit's photos with whether their blob has arrived."""
+    return rows(
+        db,
+        "SELECT p.*, coalesce(b.state, 'pending') AS blob_state FROM visit_photo p"
+        " LEFT JOIN blob b ON b.sha256 = p.sha256 AND b.state = 'complete'"
+        " WHERE p.visit_id = ? AND p.deleted_at IS NULL ORDER BY p.created_at",
+        [visit_id],
+    )
+
+
+def follow_ups(db, visit_id: str) -> list[dict]:
+    """A visit's follow-up actions."""
+    return rows(
+        db,
+        "SELECT * FROM follow_up WHERE visit_id = ? AND deleted_at IS NULL ORDER BY due_date",
+        [visit_id],
+    )
+
+
+def approve(db, actor_id, visit_id: str) -> dict:
+    """Approve a completed visit; later field edits become late edits."""
+    visit = records.get(db, "visit", visit_id)
+    if not rules.can_move(visit["status"], "approved"):
+        raise ValueError(f"cannot approve a {visit['status']} visit")
+    return records.update(db, "visit", visit_id, {"status": "approved"}, actor_id, "approve")
+
+
+def touch_customer(db, customer_id: str, at: str) -> None:
+    """Log a change for a customer's visits and children so devices re-check their scope."""
+    from sync.changes import log_change
+
+    for table, column in (("contact", "customer_id"), ("visit", "customer_id")):
+        for row in db.execute(
+            f"SELECT id FROM {table} WHERE {column} = ?",
+            [customer_id],
+        ).fetchall():
+            log_change(db, table, row[0], at)
+    for table in ("visit_photo", "follow_up"):
+        for row in db.execute(
+            f"SELECT t.id FROM {table} t JOIN visit v ON v.id = t.visit_id"
+            " WHERE v.customer_id = ?",
+            [customer_id],
+        ).fetchall():
+            log_change(db, table, row[0], at)

@@ -1,0 +1,68 @@
+"""Visit rules: the status machine, GPS evidence flags, the overdue policy."""
+
+from datetime import date, timedelta
+
+from geopy.distance import geodesic
+
+PURPOSES = (
+    "routine",
+    "complaint_follow_up",
+    "product_promotion",
+    "care",
+    "retention",
+    "fault_follow_up",
+    "contract_renewal",
+)
+
+# status → statuses it may move to. Review (approve/return) belongs to supervisors.
+TRANSITIONS = {
+    "planned": {"in_progress", "cancelled"},
+    "in_progress": {"completed", "cancelled"},
+    "completed": {"approved", "returned"},
+    "returned": {"completed"},
+    "approved": set(),
+    "cancelled": set(),
+}
+# Once a visit is here, edits from the field are late edits for a supervisor.
+FROZEN = {"approved", "cancelled"}
+
+DEFAULT_POLICY_DAYS = {"A": 7, "B": 30, "C": 90}
+
+
+def can_move(current: str, target: str) -> bool:
+    """True when the visit state machine allows current → target."""
+    return target in TRANSITIONS.get(current, set())
+
+
+def gps_evidence(lat, lon, accuracy, customer_lat, customer_lon, *, far_m, low_accuracy_m):
+    """Distance (m) from the customer's recorded location and the flags it earns.
+
+    Flags: no_fix (no position), far (beyond far_m), low_accuracy (accuracy worse than
+    low_accuracy_m), no_customer_location (the customer has no coordinates). "ok" if none.
+    """
+    if lat is None or lon is None:
+        return None, "no_fix"
+    flags = []
+    distance = None
+    if customer_lat is None or customer_lon is None:
+        flags.append("no_customer_location")
+    else:
+        distance = round(geodesic((lat, lon), (customer_lat, customer_lon)).meters, 1)
+        if distance > far_m:
+            flags.append("far")
+    if accuracy is None or accuracy > low_accuracy_m:
+        flags.append("low_accuracy")
+    return distance, ",".join(flags) or "ok"
+
+
+def next_due(customer_class: str, last_visit_day: date | None, policy_days: dict) -> date | None:
+    """The day a customer's next visit is due under the policy (None: never visited)."""
+    if last_visit_day is None:
+        return None
+    return last_visit_day + timedelta(days=policy_days.get(customer_class, 90))
+
+
+def is_overdue(customer_class: str, last_visit_day, today: date, policy_days: dict) -> bool:
+    """Overdue when never visited, or the policy's interval has passed since the last visit."""
+    due = next_due(customer_class, last_visit_day, policy_days)
+    return due is None or today > due

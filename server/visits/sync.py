@@ -1,0 +1,35 @@
+"""What the visits domain registers with the sync protocol."""
+
+from sync.registry import EntitySpec
+
+from .. import scope
+from . import attachments, mutations
+
+MUTATIONS = {
+    "visit.plan": mutations.plan,
+    "visit.check_in": mutations.check_in,
+    "visit.update": mutations.update,
+    "visit.check_out": mutations.check_out,
+    "visit.cancel": mutations.cancel,
+    "visit.add_photo": attachments.add_photo,
+    "visit.sign": attachments.sign,
+    "visit.add_follow_up": attachments.add_follow_up,
+}
+
+
+def register(registry) -> None:
+    """Register visit entities (pulled by devices) and mutations (pushed by them)."""
+    registry.entity(EntitySpec("visit", "visit", scope.visits, exclude=("field_clock",)))
+    registry.entity(
+        EntitySpec("visit_photo", "visit_photo", lambda c: scope.visit_children(c, "visit_photo"))
+    )
+    registry.entity(
+        EntitySpec(
+            "follow_up",
+            "follow_up",
+            lambda c: scope.visit_children(c, "follow_up"),
+            exclude=("field_clock",),
+        )
+    )
+    for name, handler in MUTATIONS.items():
+        registry.mutation(name)(handler)
