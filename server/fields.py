@@ -83,26 +83,36 @@ def flag(data: dict, key: str, errors: dict) -> int:
     return 0
 
 
-def reference(db, data: dict, key: str, errors: dict, *, exists: str, in_scope, unknown: str):
+def stored(db, table: str, data: dict) -> dict:
+    """The stored row being edited (data["id"]), or {} for a new one."""
+    if not data.get("id"):
+        return {}
+    return one(db, f"SELECT * FROM [{table}] WHERE id = ?", [data["id"]]) or {}  # noqa: S608
+
+
+def reference(
+    db, data: dict, key: str, errors: dict, *, exists: str, in_scope, unknown: str, current=None
+):
     """An optional id that must exist (`exists` SQL) and be in scope (`in_scope` clause).
 
     Returns the id or None. Errors: `unknown` when it does not exist, out_of_scope when it
-    exists but the caller may not use it.
+    exists but the caller may not use it. Keeping the `current` value needs no scope: an edit
+    must not fail on a reference someone with a wider scope set.
     """
     value = text(data, key) or None
     if value is None:
         return None
     if one(db, exists, [value]) is None:
         errors[key] = unknown
-    else:
+    elif value != current:
         where, params = in_scope
         if one(db, f"{exists} AND {where}", [value, *params]) is None:
             errors[key] = "out_of_scope"
     return value
 
 
-def org_in_scope(db, caller: Caller, data: dict, errors: dict) -> str | None:
-    """The required org_id: an organisation the caller may see."""
+def org_in_scope(db, caller: Caller, data: dict, errors: dict, current=None) -> str | None:
+    """The required org_id: an organisation the caller may see (or the one already set)."""
     value = reference(
         db,
         data,
@@ -111,6 +121,7 @@ def org_in_scope(db, caller: Caller, data: dict, errors: dict) -> str | None:
         exists="SELECT id FROM org WHERE org.id = ?",
         in_scope=orgs(caller),
         unknown="unknown_org",
+        current=current,
     )
     if value is None:
         errors["org_id"] = "required"

@@ -126,6 +126,17 @@ def test_validate_scope_and_uniqueness(tree, db):
     assert errors == {"account_manager_id": "not_account_manager"}
 
 
+def test_edit_keeps_a_reference_set_by_a_wider_scope(tree, db):
+    sup_d1 = _caller(db, tree["sup_d1"])
+    customer = f.make_customer(db, tree["T1"], tree["am2"], code="HZ001", name="杭州钢铁")
+    kept = _form(tree, id=customer["id"], account_manager_id=tree["am2"]["id"], handsets="5")
+    assert model.validate(db, sup_d1, kept)[1] == {}
+    other = f.make_customer(db, tree["T1"], tree["am1"])
+    moved = _form(tree, id=other["id"], code=other["code"], name=other["name"])
+    moved["account_manager_id"] = tree["am2"]["id"]
+    assert model.validate(db, sup_d1, moved)[1] == {"account_manager_id": "out_of_scope"}
+
+
 def test_form_shows_errors_beside_fields_and_saves_nothing(tree, db, auth, client):
     auth.login("sup_d1")
     english(auth)

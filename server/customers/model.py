@@ -82,7 +82,17 @@ def update_customer(db, actor_id, customer_id: str, changes: dict) -> dict:
     merged = {**current, **changes}
     merged["top500"] = 1 if merged.get("top500") else 0
     changes = {**changes, "top500": merged["top500"], **_classify(merged)}
-    return records.update(db, "customer", customer_id, changes, actor_id)
+    with db.atomic():
+        row = records.update(db, "customer", customer_id, changes, actor_id)
+        if (row["account_manager_id"], row["org_id"]) != (
+            current["account_manager_id"],
+            current["org_id"],
+        ):
+            # Who may see the customer changed: its children must reach (or leave) devices.
+            from ..visits.model import touch_customer
+
+            touch_customer(db, customer_id, row["updated_at"])
+    return row
 
 
 # The columns a customer form or import row carries (ids for references).
@@ -126,13 +136,14 @@ def validate(db, caller: Caller, data: dict) -> tuple[dict, dict]:
         errors["class_override_reason"] = "reason_required"
     if not clean["class_override"]:
         clean["class_override_reason"] = None
-    clean["account_manager_id"] = _account_manager(db, caller, data, errors)
-    clean["org_id"] = fields.org_in_scope(db, caller, data, errors)
+    before = fields.stored(db, "customer", data)
+    clean["account_manager_id"] = _account_manager(db, caller, data, errors, before)
+    clean["org_id"] = fields.org_in_scope(db, caller, data, errors, before.get("org_id"))
     fields.coordinates(data, clean, errors)
     return clean, errors
 
 
-def _account_manager(db, caller: Caller, data: dict, errors: dict) -> str | None:
+def _account_manager(db, caller: Caller, data: dict, errors: dict, before: dict) -> str | None:
     user_id = fields.reference(
         db,
         data,
@@ -141,6 +152,7 @@ def _account_manager(db, caller: Caller, data: dict, errors: dict) -> str | None
         exists="SELECT id FROM app_user WHERE app_user.id = ?",
         in_scope=scope.users(caller),
         unknown="unknown_user",
+        current=before.get("account_manager_id"),
     )
     user = one(db, "SELECT role FROM app_user WHERE id = ?", [user_id]) if user_id else None
     if user and user["role"] != "account_manager":

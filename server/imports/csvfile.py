@@ -1,0 +1,68 @@
+"""CSV text in and out: encodings Chinese Excel writes, line numbers, formula-safe cells."""
+
+import csv
+import io
+
+# Excel runs a cell starting with one of these as a formula; exports quote them with an
+# apostrophe, and imports take the apostrophe off again, so an export re-imports unchanged.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+class UnreadableFile(ValueError):
+    """The bytes are neither UTF-8 nor GB18030 text."""
+
+
+def decode(raw: bytes) -> str:
+    """UTF-8 (with or without a BOM), else GB18030 (what Chinese Excel saves as 'CSV')."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if "\x00" not in text:
+            return text
+    raise UnreadableFile("not UTF-8 or GB18030 text")
+
+
+def read(text: str) -> tuple[list[str], list[tuple[int, dict]]]:
+    """The header (trimmed names) and the rows as (first file line, {column: cell}).
+
+    Line numbers count from 1 with the header as line 1; blank lines are skipped but counted.
+    """
+    reader = csv.reader(io.StringIO(text))
+    header = [name.strip() for name in next(reader, [])]
+    found, line = [], reader.line_num
+    for cells in reader:
+        start, line = line + 1, reader.line_num
+        if not any(cell.strip() for cell in cells):
+            continue
+        # A short row (Excel drops trailing empty cells) has empty cells, not missing ones.
+        cells = [_unquote(cell.strip()) for cell in cells] + [""] * (len(header) - len(cells))
+        found.append((start, dict(zip(header, cells, strict=False))))
+    return header, found
+
+
+def _unquote(cell: str) -> str:
+    if cell.startswith("'") and cell[1:2] and cell[1] in FORMULA_STARTS:
+        return cell[1:]
+    return cell
+
+
+def _safe(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, int | float):
+        return str(value)
+    text = str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def write(columns, records) -> str:
+    """CSV text with a BOM (so Excel reads UTF-8): the header, then each record's columns."""
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(columns)
+    for record in records:
+        writer.writerow([_safe(record.get(column)) for column in columns])
+    return out.getvalue()
