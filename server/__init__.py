@@ -49,9 +49,12 @@ def create_app(test_config=None) -> Flask:
 def _register_blueprints(app: Flask) -> None:
     from .auth.api import bp as auth_api
     from .auth.views import bp as auth_views
+    from .customers.views import bp as customers
     from .home.views import bp as home
+    from .imports.views import bp as imports
+    from .sites.views import bp as sites
 
-    for bp in (auth_views, auth_api, home):
+    for bp in (auth_views, auth_api, home, customers, sites, imports):
         app.register_blueprint(bp)
 
 

@@ -93,6 +93,14 @@ ERRORS = {
     "unknown_user": _l("Unknown user."),
     "not_account_manager": _l("This user is not an account manager."),
     "reason_required": _l("Give a reason for the override."),
+    "unknown_customer": _l("Unknown customer."),
+    "not_contractor": _l("This organisation is not a contractor."),
+    "duplicate_in_file": _l("This value appears on an earlier line of the file."),
+    "unknown_column": _l("Unknown column."),
+    "missing_column": _l("A required column is missing."),
+    "unreadable_file": _l("The file is not a UTF-8 or GB18030 text (CSV) file."),
+    "file_too_large": _l("The file is too large."),
+    "empty_file": _l("The file has no rows."),
 }
 
 
