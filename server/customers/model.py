@@ -95,23 +95,6 @@ def update_customer(db, actor_id, customer_id: str, changes: dict) -> dict:
     return row
 
 
-# The columns a customer form or import row carries (ids for references).
-FORM_FIELDS = (
-    "code",
-    "name",
-    "industry",
-    "handsets",
-    "top500",
-    "sla_grade",
-    "class_override",
-    "class_override_reason",
-    "account_manager_id",
-    "org_id",
-    "address",
-    "lat",
-    "lon",
-)
-
 _TEXT = ("code", "name", "industry", "sla_grade", "class_override", "class_override_reason")
 
 

@@ -17,19 +17,6 @@ def update_site(db, actor_id, site_id: str, changes: dict) -> dict:
     return records.update(db, "site", site_id, changes, actor_id)
 
 
-FORM_FIELDS = (
-    "code",
-    "name",
-    "site_type",
-    "lat",
-    "lon",
-    "area",
-    "address",
-    "org_id",
-    "contractor_id",
-    "customer_id",
-    "inspection_cycle_days",
-)
 DEFAULT_CYCLE_DAYS = 90
 
 
