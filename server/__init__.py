@@ -47,6 +47,7 @@ def create_app(test_config=None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from .admin import bp as admin
     from .auth.api import bp as auth_api
     from .auth.views import bp as auth_views
     from .customers.views import bp as customers
@@ -54,7 +55,7 @@ def _register_blueprints(app: Flask) -> None:
     from .imports.views import bp as imports
     from .sites.views import bp as sites
 
-    for bp in (auth_views, auth_api, home, customers, sites, imports):
+    for bp in (auth_views, auth_api, home, admin, customers, sites, imports):
         app.register_blueprint(bp)
 
 

@@ -93,6 +93,7 @@ ERRORS = {
     "unknown_user": _l("Unknown user."),
     "not_account_manager": _l("This user is not an account manager."),
     "reason_required": _l("Give a reason for the override."),
+    "own_account": _l("You cannot disable your own account."),
     "unknown_customer": _l("Unknown customer."),
     "not_contractor": _l("This organisation is not a contractor."),
     "duplicate_in_file": _l("This value appears on an earlier line of the file."),

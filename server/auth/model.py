@@ -123,3 +123,19 @@ def caller(db, user_id: str) -> Caller | None:
     if row is None:
         return None
     return Caller(row["id"], row["role"], row["org_id"], row["path"], row["kind"])
+
+
+EDITABLE = ("display_name", "role", "org_id", "phone", "email")
+
+
+def update_user(db, actor_id, user_id: str, values: dict) -> dict:
+    """Change a user's display name, role, organisation, phone and email (blank: none)."""
+    changes = {k: values.get(k) or None for k in EDITABLE}
+    return records.update(db, "app_user", user_id, changes, actor_id)
+
+
+def validate_password(data: dict) -> tuple[dict, dict]:
+    """Check a new password from a reset form; return (clean, errors)."""
+    secret = data.get("password") or ""
+    errors = {"password": "too_short"} if len(secret) < MIN_LENGTH else {}
+    return {"password": secret}, errors

@@ -1,0 +1,96 @@
+"""Organisation tree screens: browse and search (supervisors: their subtree), create and
+rename (admins)."""
+
+from flask import abort, request, url_for
+
+from .. import scope
+from ..db import get_db
+from ..orgs import model
+from ..web import (
+    caller,
+    finish,
+    form_status,
+    like,
+    paginate,
+    render,
+    roles_required,
+    scoped_one_or_404,
+)
+from . import bp
+
+# Users in the org itself, and in its whole subtree (a path range, as scope.py does).
+LIST_SQL = (
+    "SELECT org.id, org.kind, org.code, org.name, org.depth, org.parent_id,"
+    " (SELECT count(*) FROM app_user u WHERE u.org_id = org.id) AS members,"
+    " (SELECT count(*) FROM app_user u JOIN org sub ON sub.id = u.org_id"
+    "   WHERE sub.path >= org.path AND sub.path < org.path || ?) AS subtree_members"
+    " FROM org WHERE {where}"
+)
+SUBTREE_END = "\uffff"
+
+
+def _listing(q: str):
+    where, params = scope.orgs(caller())
+    if q:
+        where += " AND (org.name LIKE ? ESCAPE '\\' OR org.code LIKE ? ESCAPE '\\')"
+        params = [*params, like(q), like(q)]
+    sql = LIST_SQL.format(where=where)
+    return paginate(sql, [SUBTREE_END, *params], "org.path")
+
+
+def parent_choices() -> list[dict]:
+    """Organisations the caller may see, in tree order, for a parent or org select box."""
+    where, params = scope.orgs(caller())
+    return model.tree(get_db(), where, params)
+
+
+@bp.get("/orgs")
+@roles_required("admin", "supervisor")
+def orgs():
+    q = request.args.get("q", "").strip()
+    return render("admin/orgs.html", "admin/_orgs.html", listing=_listing(q), q=q)
+
+
+@bp.route("/orgs/new", methods=["GET", "POST"])
+@roles_required("admin")
+def org_new():
+    errors, form = {}, {"parent_id": request.args.get("parent", "")}
+    if request.method == "POST":
+        form = request.form.to_dict()
+        clean, errors = model.validate(get_db(), form)
+        if not errors:
+            model.create(get_db(), caller().id, **clean)
+            return finish(url_for("admin.orgs", q=clean["code"]))
+    return render(
+        "admin/org_form.html",
+        "admin/_org_form.html",
+        status=form_status(errors),
+        form=form,
+        errors=errors,
+        org=None,
+        parents=parent_choices(),
+    )
+
+
+@bp.route("/orgs/<org_id>/edit", methods=["GET", "POST"])
+@roles_required("admin", "supervisor")
+def org_edit(org_id):
+    org = scoped_one_or_404("SELECT * FROM org WHERE org.id = ?", [org_id], scope.orgs(caller()))
+    if caller().role != "admin":
+        abort(403)
+    errors, form = {}, org
+    if request.method == "POST":
+        form = {**org, "name": request.form.get("name", ""), "code": request.form.get("code", "")}
+        clean, errors = model.validate(get_db(), form)
+        if not errors:
+            model.rename(get_db(), caller().id, org_id, name=clean["name"], code=clean["code"])
+            return finish(url_for("admin.orgs", q=clean["code"]))
+    return render(
+        "admin/org_form.html",
+        "admin/_org_form.html",
+        status=form_status(errors),
+        form=form,
+        errors=errors,
+        org=org,
+        parents=[],
+    )

@@ -1,0 +1,167 @@
+"""User screens: list and view (supervisors: their subtree, read-only); create, edit, reset
+password, enable/disable and revoke device tokens (admins)."""
+
+from flask import abort, request, url_for
+from flask_babel import gettext as _
+
+from .. import scope
+from ..auth import model, tokens
+from ..db import get_db, one
+from ..web import (
+    caller,
+    finish,
+    form_status,
+    like,
+    paginate,
+    render,
+    roles_required,
+    scoped_one_or_404,
+)
+from . import bp
+from .orgs import SUBTREE_END, parent_choices
+
+COLUMNS = (
+    "SELECT app_user.id, app_user.username, app_user.display_name, app_user.role,"
+    " app_user.org_id, app_user.phone, app_user.email, app_user.active,"
+    " app_user.created_at, app_user.updated_at, org.name AS org_name, org.code AS org_code"
+    " FROM app_user JOIN org ON org.id = app_user.org_id"
+)
+
+
+def _filters() -> dict:
+    args = request.args
+    return {k: args.get(k, "").strip() for k in ("q", "role", "org")}
+
+
+def _listing(filters: dict):
+    where, params = scope.users(caller())
+    if filters["q"]:
+        where += " AND (app_user.username LIKE ? ESCAPE '\\' OR display_name LIKE ? ESCAPE '\\')"
+        params = [*params, like(filters["q"]), like(filters["q"])]
+    if filters["role"]:
+        where += " AND app_user.role = ?"
+        params = [*params, filters["role"]]
+    if filters["org"]:
+        org_where, org_params = scope.orgs(caller())
+        org = one(
+            get_db(),
+            f"SELECT path FROM org WHERE id = ? AND {org_where}",  # noqa: S608
+            [filters["org"], *org_params],
+        )
+        path = org["path"] if org else "\uffff"  # an org out of scope matches nobody
+        where += " AND org.path >= ? AND org.path < ?"
+        params = [*params, path, path + SUBTREE_END]
+    return paginate(f"{COLUMNS} WHERE {where}", params, "app_user.username COLLATE NOCASE")
+
+
+def _user_or_404(user_id: str) -> dict:
+    return scoped_one_or_404(f"{COLUMNS} WHERE app_user.id = ?", [user_id], scope.users(caller()))
+
+
+def _managed_or_404(user_id: str) -> dict:
+    """A user the caller may change: out of scope is 404, in scope but not admin is 403."""
+    user = _user_or_404(user_id)
+    if caller().role != "admin":
+        abort(403)
+    return user
+
+
+def _detail(partial: str, user_id: str, status: int = 200, **extra):
+    context = dict(
+        user=_user_or_404(user_id),
+        devices=tokens.list_for(get_db(), user_id),
+        errors={},
+    )
+    return render("admin/user.html", partial, status=status, **(context | extra))
+
+
+def _form(user, form, errors):
+    return render(
+        "admin/user_form.html",
+        "admin/_user_form.html",
+        status=form_status(errors),
+        user=user,
+        form=form,
+        errors=errors,
+        orgs=parent_choices(),
+    )
+
+
+@bp.get("/users")
+@roles_required("admin", "supervisor")
+def users():
+    filters = _filters()
+    return render(
+        "admin/users.html",
+        "admin/_users.html",
+        listing=_listing(filters),
+        filters=filters,
+        orgs=parent_choices(),
+    )
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@roles_required("admin")
+def user_new():
+    errors, form = {}, {"org_id": request.args.get("org", "")}
+    if request.method == "POST":
+        form = request.form.to_dict()
+        clean, errors = model.validate(get_db(), form, new=True)
+        if not errors:
+            extra = {k: clean.pop(k) or None for k in ("phone", "email")}
+            user = model.create_user(get_db(), caller().id, **clean, **extra)
+            return finish(url_for("admin.user", user_id=user["id"]))
+    return _form(None, form, errors)
+
+
+@bp.get("/users/<user_id>")
+@roles_required("admin", "supervisor")
+def user(user_id):
+    return _detail(None, user_id)
+
+
+@bp.route("/users/<user_id>/edit", methods=["GET", "POST"])
+@roles_required("admin", "supervisor")
+def user_edit(user_id):
+    user = _managed_or_404(user_id)
+    errors, form = {}, user
+    if request.method == "POST":
+        form = {**request.form.to_dict(), "id": user_id, "username": user["username"]}
+        clean, errors = model.validate(get_db(), form, new=False)
+        if not errors:
+            model.update_user(get_db(), caller().id, user_id, clean)
+            return finish(url_for("admin.user", user_id=user_id))
+    return _form(user, form, errors)
+
+
+@bp.post("/users/<user_id>/password")
+@roles_required("admin", "supervisor")
+def user_password(user_id):
+    _managed_or_404(user_id)
+    clean, errors = model.validate_password(request.form)
+    if not errors:
+        model.set_password(get_db(), caller().id, user_id, clean["password"])
+    message = None if errors else _("Password changed. The user's other sessions have ended.")
+    status = form_status(errors)
+    return _detail("admin/_user_password.html", user_id, status, errors=errors, message=message)
+
+
+@bp.post("/users/<user_id>/active")
+@roles_required("admin", "supervisor")
+def user_active(user_id):
+    _managed_or_404(user_id)
+    active = request.form.get("active") == "1"
+    if not active and user_id == caller().id:
+        errors = {"active": "own_account"}
+        return _detail("admin/_user_status.html", user_id, form_status(errors), errors=errors)
+    model.set_active(get_db(), caller().id, user_id, active)
+    return _detail("admin/_user_status.html", user_id)
+
+
+@bp.post("/users/<user_id>/tokens/<token_id>/revoke")
+@roles_required("admin", "supervisor")
+def user_revoke_token(user_id, token_id):
+    _managed_or_404(user_id)
+    if not tokens.revoke(get_db(), caller().id, user_id, token_id):
+        abort(404)
+    return _detail("admin/_user_tokens.html", user_id)
