@@ -54,9 +54,13 @@ def _register_blueprints(app: Flask) -> None:
     from .home.views import bp as home
     from .imports.views import bp as imports
     from .sites.views import bp as sites
+    from .sync_api.blobs import bp as blobs_api
+    from .sync_api.registry import build_registry
+    from .sync_api.views import bp as sync_api
 
-    for bp in (auth_views, auth_api, home, admin, customers, sites, imports):
+    for bp in (auth_views, auth_api, home, admin, customers, sites, imports, sync_api, blobs_api):
         app.register_blueprint(bp)
+    app.extensions["sync_registry"] = build_registry()
 
 
 def _logging(app: Flask) -> None:

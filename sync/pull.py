@@ -66,7 +66,9 @@ def _snapshot(db, registry: Registry, caller, state, limit) -> tuple[list, str, 
         if len(changes) < limit:
             index, last_id = index + 1, ""
     if index >= len(entities):
-        return changes, f"c:{seq}", False
+        # Changes committed while the snapshot was paged are in the feed after <seq>.
+        newest = db.execute("SELECT coalesce(max(seq), 0) FROM change_log").fetchone()[0]
+        return changes, f"c:{seq}", newest > seq
     return changes, f"s:{seq}:{index}:{last_id}", True
 
 

@@ -63,9 +63,11 @@ class Device:
         resp = self.client.post("/api/sync/push", json=body, headers=self.headers)
         return resp.status_code, resp.get_json()
 
-    def pull(self, limit=500):
-        """Pull to the end, applying puts and deletes to self.rows; return the last body."""
+    def pull(self, limit=500, max_pages=None):
+        """Pull to the end (or max_pages), applying puts and deletes; return the last body."""
+        pages = 0
         while True:
+            pages += 1
             body = {
                 "client_id": self.client_id,
                 "server_epoch": self.epoch,
@@ -86,7 +88,7 @@ class Device:
                     self.rows[key] = change["row"]
                 else:
                     self.rows.pop(key, None)
-            if not data["has_more"]:
+            if not data["has_more"] or pages == max_pages:
                 return data
 
     def entities(self, name) -> dict[str, dict]:

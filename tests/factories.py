@@ -71,3 +71,14 @@ def make_site(db, org, contractor=None, customer=None, **overrides) -> dict:
         customer_id=customer["id"] if customer else None,
         **values,
     )
+
+
+def make_contact(db, customer, **overrides) -> dict:
+    from server.customers.contacts import add
+
+    n = next(_seq)
+    values = dict(
+        name=f"联系人{n}", title="经理", phone="13800000000", birthday="1980-05-01", key_dates="[]"
+    )
+    values.update(overrides)
+    return add(db, None, customer["id"], values)
