@@ -58,6 +58,9 @@ def update(
             raise LookupError(f"{table} {row_id} not found")
         diff = {k: v for k, v in changes.items() if before.get(k) != v}
         if not diff:
+            if clock is not None:  # a no-op edit is still the latest write of its fields
+                stamped = stamp_clock(clock, before["version"])
+                db.execute(f"UPDATE [{table}] SET field_clock = ? WHERE id = ?", [stamped, row_id])
             return before
         at = now_utc()
         diff.update(updated_at=at, updated_by=actor_id)

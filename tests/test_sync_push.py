@@ -247,3 +247,19 @@ def test_malformed_pushes_get_reasons(client, field):
         assert resp.status_code == 400
         codes.append(resp.get_json()["error"])
     assert codes == ["bad_client_id", "bad_mutations", "bad_hlc", "unordered"]
+
+
+def test_a_newer_edit_that_changes_nothing_still_beats_an_older_one_arriving_later(
+    client, db, field
+):
+    """LWW by stamp: an edit re-saving the current value is still the latest write."""
+    first, late, resave = (Device(client, "am1", factories.PASSWORD) for _ in range(3))
+    m = check_in(first, field["cust1"])
+    vid = m["args"]["id"]
+    first.push([m, first.mutation("visit.update", {"id": vid, "fields": {"notes": "b"}})])
+    older = late.mutation("visit.update", {"id": vid, "fields": {"notes": "a"}})
+    time.sleep(0.002)
+    resave.push([resave.mutation("visit.update", {"id": vid, "fields": {"notes": "b"}})])
+    status, body = late.push([older])  # made before the re-save, arrives after it
+    assert status == 200 and body["results"][0]["result"]["ignored"] == ["notes"]
+    assert db.execute("SELECT notes FROM visit WHERE id = ?", [vid]).fetchone()[0] == "b"
