@@ -53,13 +53,19 @@ def _register_blueprints(app: Flask) -> None:
     from .customers.views import bp as customers
     from .home.views import bp as home
     from .imports.views import bp as imports
+    from .pwa.views import bp as pwa
     from .sites.views import bp as sites
     from .sync_api.blobs import bp as blobs_api
     from .sync_api.registry import build_registry
     from .sync_api.views import bp as sync_api
+    from .visits.views import bp as visits
 
-    for bp in (auth_views, auth_api, home, admin, customers, sites, imports, sync_api, blobs_api):
+    for bp in (
+        *(auth_views, auth_api, home, admin, customers, sites, imports),
+        *(sync_api, blobs_api, pwa),
+    ):
         app.register_blueprint(bp)
+    app.register_blueprint(visits)
     app.extensions["sync_registry"] = build_registry()
 
 

@@ -18,6 +18,7 @@ bp = Blueprint("sync_api", __name__, url_prefix="/api/sync")
 csrf.exempt(bp)
 
 CONFIG_KEYS = ("VISIT_FAR_METERS", "VISIT_LOW_ACCURACY_METERS")
+DEVICE_CONFIG_KEYS = (*CONFIG_KEYS, "VISIT_POLICY_DAYS")
 
 
 def _registry():
@@ -77,4 +78,6 @@ def pull():
         body=_json_body(),
         now=now_utc(),
     )
+    if status == 200:  # settings the device needs offline (visit policy, GPS thresholds)
+        body["config"] = {k: current_app.config[k] for k in DEVICE_CONFIG_KEYS}
     return _respond(status, body)

@@ -1,0 +1,283 @@
+// Fieldbook field app: boot, routing, status bar, sign-in/out, app updates.
+
+import { _, formatTime, loadLocale, locale } from "./i18n.js";
+import { view } from "./local.js";
+import { clearSession, deleteUserDB, kvGet, loadSession, openUserDB, outbox, saveSession } from "./store.js";
+import { SyncClient } from "./sync.js";
+import { syncScreen } from "./syncpage.js";
+import { esc } from "./ui.js";
+import { visitScreen } from "./visit.js";
+import { screens } from "./views.js";
+
+const DEFAULT_CONFIG = { VISIT_FAR_METERS: 500, VISIT_LOW_ACCURACY_METERS: 100, VISIT_POLICY_DAYS: { A: 7, B: 30, C: 90 } };
+const TIMER_MS = 60000;
+
+const ROUTES = [
+  [/^\/m\/?$/, screens.home],
+  [/^\/m\/login$/, screens.login],
+  [/^\/m\/customers$/, screens.customers],
+  [/^\/m\/customers\/([\w-]+)$/, screens.customer],
+  [/^\/m\/visits\/([\w-]+)$/, visitScreen],
+  [/^\/m\/sync$/, syncScreen],
+];
+
+class App {
+  constructor() {
+    this.version = document.querySelector("meta[name=fieldbook-version]").content;
+    this.session = null;
+    this.db = null;
+    this.config = DEFAULT_CONFIG;
+    this.formOpen = false;
+    this.lastSync = null;
+    this.sync = new SyncClient(this);
+    this.waitingWorker = null;
+    this.pendingCount = 0;
+  }
+
+  async start() {
+    this.session = await loadSession();
+    await loadLocale(this.session ? this.session.locale : "zh_CN");
+    this.registerWorker();
+    document.addEventListener("click", (e) => this.onClick(e));
+    window.addEventListener("popstate", () => this.render());
+    if (!this.session) return this.go("/m/login", { replace: true });
+    await this.openReplica();
+    if (location.pathname === "/m/login") history.replaceState(null, "", "/m/");
+    await this.render();
+    this.startSyncLoop();
+  }
+
+  async openReplica() {
+    this.db = await openUserDB(this.session.user.id);
+    this.config = { ...DEFAULT_CONFIG, ...(await kvGet(this.db, "config", {})) };
+    this.lastSync = await kvGet(this.db, "last_sync_at");
+  }
+
+  startSyncLoop() {
+    this.sync.schedule();
+    window.addEventListener("online", () => this.sync.schedule());
+    document.addEventListener("visibilitychange", () => {
+      if (document.visibilityState === "visible") this.sync.schedule();
+    });
+    setInterval(() => this.sync.schedule(), TIMER_MS);
+  }
+
+  // ---- navigation ----
+
+  onClick(e) {
+    const link = e.target.closest("a[data-link]");
+    if (link && !e.ctrlKey && !e.metaKey) {
+      e.preventDefault();
+      return this.go(link.getAttribute("href"));
+    }
+    const action = e.target.closest("[data-action]");
+    if (action && action.dataset.action === "open-sync") this.go("/m/sync");
+    if (action && action.dataset.action === "apply-update") this.applyUpdate();
+  }
+
+  go(path, { replace = false, keepFocus = false } = {}) {
+    if (this.formOpen && !replace && !confirm(_("Leave this form? Changes you have not saved will be lost."))) return;
+    this.setFormOpen(false);
+    history[replace ? "replaceState" : "pushState"](null, "", path);
+    return this.render({ keepFocus });
+  }
+
+  async render({ keepFocus = false } = {}) {
+    const root = document.getElementById("app");
+    if (!this.session) {
+      root.innerHTML = screens.login.html(this);
+      screens.login.bind(this, root);
+      return this.renderStatus();
+    }
+    const path = location.pathname;
+    const params = new URLSearchParams(location.search);
+    const match = ROUTES.map(([re, screen]) => [path.match(re), screen]).find(([m]) => m);
+    const data = await view(this);
+    this.pendingCount = data.outbox.filter((m) => m.status === "pending").length;
+    if (!match) {
+      root.innerHTML = `<p class="error">${esc(_("Page not found."))}</p>`;
+    } else {
+      const [m, screen] = match;
+      const focused = keepFocus && document.activeElement ? document.activeElement.name : null;
+      root.innerHTML = await screen.html(this, data, params, m[1]);
+      document.title = `${screen.title()} · 外勤通`;
+      if (screen.bind) screen.bind(this, root, data, params, m[1]);
+      if (focused) {
+        const el = root.querySelector(`[name="${focused}"]`);
+        if (el) {
+          el.focus();
+          if (el.setSelectionRange) el.setSelectionRange(el.value.length, el.value.length);
+        }
+      }
+    }
+    this.renderStatus();
+  }
+
+  // Called after local writes and after each sync run.
+  async changed(triggerSync = true) {
+    if (this.db) {
+      this.lastSync = await kvGet(this.db, "last_sync_at");
+      this.config = { ...DEFAULT_CONFIG, ...(await kvGet(this.db, "config", {})) };
+      this.pendingCount = (await outbox(this.db)).filter((m) => m.status === "pending").length;
+    }
+    if (triggerSync) this.sync.schedule();
+    else if (!this.formOpen) await this.render({ keepFocus: true });
+    this.renderStatus();
+  }
+
+  syncStateText() {
+    return {
+      idle: _("Up to date with the server"),
+      syncing: _("Syncing…"),
+      offline: _("Offline: changes are kept on this device"),
+      error: `${_("Sync problem")}: ${this.sync.error || ""}`,
+      signin: _("Sign in again to sync (your changes are kept)"),
+    }[this.sync.state];
+  }
+
+  renderStatus() {
+    const el = document.getElementById("sync-status");
+    const n = this.pendingCount;
+    el.dataset.state = this.sync.state;
+    el.dataset.unsynced = String(n);
+    el.textContent = this.session
+      ? `${n ? _("%(n)s not yet synced", { n }) : _("All synced")} · ${this.lastSync ? formatTime(this.lastSync) : _("never synced")} · ${this.syncStateText()}`
+      : "";
+    this.renderBanner();
+  }
+
+  setFormOpen(open) {
+    this.formOpen = open;
+    this.renderBanner();
+  }
+
+  toast(message) {
+    const el = document.createElement("div");
+    el.className = "toast";
+    el.setAttribute("role", "status");
+    el.textContent = message;
+    document.body.append(el);
+    setTimeout(() => el.remove(), 3000);
+  }
+
+  // ---- sign-in and sign-out ----
+
+  async signIn(username, password) {
+    let response;
+    try {
+      response = await fetch("/api/auth/token", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ username, password, device_name: navigator.userAgent.slice(0, 80) }),
+      });
+    } catch (_e) {
+      this.loginError = _("No connection. The first sign-in needs the network.");
+      return this.render();
+    }
+    if (!response.ok) {
+      this.loginError = response.status === 429 ? _("Too many attempts. Wait a minute.") : _("Wrong username or password, or the account is disabled.");
+      return this.render();
+    }
+    const body = await response.json();
+    this.session = {
+      user: body.user,
+      access_token: body.access_token,
+      refresh_token: body.refresh_token,
+      client_id: crypto.randomUUID(),
+      locale: body.user.locale || "zh_CN",
+    };
+    await saveSession(this.session);
+    if (navigator.storage && navigator.storage.persist) await navigator.storage.persist();
+    await loadLocale(this.session.locale);
+    this.loginError = "";
+    await this.openReplica();
+    history.replaceState(null, "", "/m/");
+    await this.render();
+    this.startSyncLoop();
+  }
+
+  async updateSession(changes) {
+    this.session = { ...this.session, ...changes };
+    await saveSession(this.session);
+  }
+
+  async signOut() {
+    const pending = (await outbox(this.db)).filter((m) => m.status === "pending").length;
+    if (pending) {
+      await this.sync.schedule();
+      const left = (await outbox(this.db)).filter((m) => m.status === "pending").length;
+      if (left) return _("%(n)s changes are not yet synced. Sync them before signing out, or they would be lost.", { n: left });
+    }
+    try {
+      await fetch("/api/auth/revoke", { method: "POST", headers: { Authorization: `Bearer ${this.session.access_token}` } });
+    } catch (_e) {
+      /* offline: the token expires on its own; an admin can revoke it */
+    }
+    const userId = this.session.user.id;
+    this.db.close();
+    await deleteUserDB(userId);
+    await clearSession();
+    location.assign("/m/login");
+    return null;
+  }
+
+  async switchLanguage() {
+    await this.updateSession({ locale: locale === "en" ? "zh_CN" : "en" });
+    await loadLocale(this.session.locale);
+    await this.render();
+  }
+
+  // ---- app updates: a new version waits until the user agrees and nothing is unsent ----
+
+  registerWorker() {
+    if (!("serviceWorker" in navigator)) return;
+    navigator.serviceWorker.register("/m/sw.js", { scope: "/m/" }).then((reg) => {
+      this.registration = reg;
+      if (reg.waiting && navigator.serviceWorker.controller) this.waitingWorker = reg.waiting;
+      reg.addEventListener("updatefound", () => {
+        const worker = reg.installing;
+        worker.addEventListener("statechange", () => {
+          if (worker.state === "installed" && navigator.serviceWorker.controller) {
+            this.waitingWorker = worker;
+            this.renderBanner();
+          }
+        });
+      });
+      this.renderBanner();
+    });
+    let reloading = false;
+    navigator.serviceWorker.addEventListener("controllerchange", () => {
+      if (reloading || !this.updateAccepted) return;
+      reloading = true;
+      location.reload();
+    });
+  }
+
+  renderBanner() {
+    const banner = document.getElementById("banner");
+    if (!this.waitingWorker) {
+      banner.hidden = true;
+      return;
+    }
+    banner.hidden = false;
+    const blocked = this.pendingCount > 0 || this.formOpen;
+    banner.dataset.blocked = String(blocked);
+    banner.innerHTML = blocked
+      ? esc(_("A new version of the app is ready. It will be offered once your changes are synced and no form is open."))
+      : `${esc(_("A new version of the app is ready."))} <button type="button" data-action="apply-update">${esc(_("Update now"))}</button>`;
+  }
+
+  async applyUpdate() {
+    const pending = this.db ? (await outbox(this.db)).filter((m) => m.status === "pending").length : 0;
+    if (!this.waitingWorker || pending || this.formOpen) return this.renderBanner();
+    this.updateAccepted = true;
+    this.waitingWorker.postMessage({ type: "SKIP_WAITING" });
+  }
+}
+
+const app = new App();
+window.fieldbook = app; // for the browser tests and for support on a device
+app.start().catch((error) => {
+  console.error(error);
+  document.getElementById("app").innerHTML = `<p class="error">${esc(String(error))}</p>`;
+});

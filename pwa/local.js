@@ -1,0 +1,184 @@
+// Local writes and the local view of the data.
+// The replica holds the server's rows as last pulled. Every change the user makes is a
+// mutation in the outbox; what the screens show is the replica with the outbox replayed
+// on top (the same intent the server will apply). A write is one IndexedDB transaction:
+// the outbox entry (and a photo's bytes) commit together, and only then is "saved" shown.
+
+import { get, getAll, outbox, put, rowsOf, transact } from "./store.js";
+
+// ---- hybrid logical clock, on the device's clock corrected by the server's ----
+
+export async function nextStamp(stores, clientId, offsetMs) {
+  const row = (await get(stores.kv, "hlc")) || { key: "hlc", value: { ms: 0, counter: 0 } };
+  const now = Date.now() + offsetMs;
+  const value = now > row.value.ms ? { ms: now, counter: 0 } : { ms: row.value.ms, counter: row.value.counter + 1 };
+  await put(stores.kv, { key: "hlc", value });
+  const node = clientId.replace(/-/g, "").slice(0, 8);
+  return `${String(value.ms).padStart(15, "0")}:${String(value.counter).padStart(5, "0")}:${node}`;
+}
+
+export function uuid7() {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  let ms = Date.now();
+  for (let i = 5; i >= 0; i--) {
+    bytes[i] = ms % 256;
+    ms = Math.floor(ms / 256);
+  }
+  bytes[6] = (bytes[6] & 0x0f) | 0x70;
+  bytes[8] = (bytes[8] & 0x3f) | 0x80;
+  const hex = [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+// Record one mutation (and optional blob) atomically. Resolves once it is on disk.
+export async function write(app, name, args, { blob = null, baseVersion = null } = {}) {
+  const session = app.session;
+  const entry = await transact(app.db, ["outbox", "kv", "blobs"], "readwrite", async (s) => {
+    const counter = (await get(s.kv, "next_mutation_id")) || { key: "next_mutation_id", value: 1 };
+    const offset = ((await get(s.kv, "clock_offset_ms")) || { value: 0 }).value;
+    const item = {
+      id: counter.value,
+      name,
+      args,
+      hlc: await nextStamp(s, session.client_id, offset),
+      device_time: new Date().toISOString(),
+      created_at: new Date().toISOString(),
+      status: "pending",
+    };
+    if (baseVersion !== null && baseVersion !== undefined) item.base_version = baseVersion;
+    await put(s.kv, { key: "next_mutation_id", value: counter.value + 1 });
+    await put(s.outbox, item);
+    if (blob) await put(s.blobs, { ...blob, uploaded: false, added_at: item.created_at });
+    return item;
+  });
+  app.changed();
+  return entry;
+}
+
+// ---- replaying the outbox over the replica ----
+
+const VISIT_DEFAULTS = {
+  status: "planned",
+  purpose: "routine",
+  notes: "",
+  feedback: "",
+  satisfaction: null,
+  contacts_met: "[]",
+  check_in_at: null,
+  check_in_device_at: null,
+  check_in_flag: null,
+  check_in_distance_m: null,
+};
+
+export function haversine(lat1, lon1, lat2, lon2) {
+  const rad = (d) => (d * Math.PI) / 180;
+  const a =
+    Math.sin(rad(lat2 - lat1) / 2) ** 2 +
+    Math.cos(rad(lat1)) * Math.cos(rad(lat2)) * Math.sin(rad(lon2 - lon1) / 2) ** 2;
+  return 2 * 6371008.8 * Math.asin(Math.sqrt(a));
+}
+
+export function approxEvidence(args, customer, config) {
+  if (args.lat === null || args.lat === undefined) return { distance: null, flag: "no_fix" };
+  const flags = [];
+  let distance = null;
+  if (!customer || customer.lat === null || customer.lat === undefined) {
+    flags.push("no_customer_location");
+  } else {
+    distance = Math.round(haversine(args.lat, args.lon, customer.lat, customer.lon));
+    if (distance > config.VISIT_FAR_METERS) flags.push("far");
+  }
+  if (args.accuracy === null || args.accuracy > config.VISIT_LOW_ACCURACY_METERS) flags.push("low_accuracy");
+  return { distance, flag: flags.join(",") || "ok" };
+}
+
+function touch(map, id, defaults, mutation) {
+  const row = { ...(map.get(id) || { id, ...defaults }) };
+  row._pending = [...(row._pending || []), mutation.id];
+  map.set(id, row);
+  return row;
+}
+
+const MUTATORS = {
+  "visit.plan"(data, m, ctx) {
+    if (data.visit.has(m.args.id)) return;
+    const v = touch(data.visit, m.args.id, VISIT_DEFAULTS, m);
+    Object.assign(v, {
+      customer_id: m.args.customer_id,
+      planned_date: m.args.planned_date,
+      purpose: m.args.purpose,
+      account_manager_id: ctx.userId,
+    });
+  },
+  "visit.check_in"(data, m, ctx) {
+    const v = touch(data.visit, m.args.id, VISIT_DEFAULTS, m);
+    if (!v.customer_id) Object.assign(v, { customer_id: m.args.customer_id, account_manager_id: ctx.userId });
+    if (!v.planned_date) v.purpose = m.args.purpose || v.purpose;
+    if (v.check_in_at || v.check_in_device_at) return;
+    const ev = approxEvidence(m.args, data.customer.get(v.customer_id), ctx.config);
+    Object.assign(v, {
+      status: "in_progress",
+      check_in_device_at: m.args.at,
+      check_in_lat: m.args.lat,
+      check_in_lon: m.args.lon,
+      check_in_accuracy: m.args.accuracy,
+      check_in_distance_m: ev.distance,
+      check_in_flag: ev.flag,
+      _approx: true,
+    });
+  },
+  "visit.update"(data, m) {
+    const v = touch(data.visit, m.args.id, VISIT_DEFAULTS, m);
+    const fields = { ...m.args.fields };
+    if (fields.contacts_met) fields.contacts_met = JSON.stringify(fields.contacts_met);
+    Object.assign(v, fields);
+  },
+  "visit.check_out"(data, m) {
+    const v = touch(data.visit, m.args.id, VISIT_DEFAULTS, m);
+    if (v.status === "in_progress") {
+      Object.assign(v, { status: "completed", check_out_device_at: m.args.at, check_out_lat: m.args.lat, check_out_lon: m.args.lon });
+    }
+  },
+  "visit.cancel"(data, m) {
+    touch(data.visit, m.args.id, VISIT_DEFAULTS, m).status = "cancelled";
+  },
+  "visit.add_photo"(data, m) {
+    touch(data.visit_photo, m.args.id, {}, m);
+    Object.assign(data.visit_photo.get(m.args.id), m.args);
+  },
+  "visit.add_follow_up"(data, m) {
+    touch(data.follow_up, m.args.id, {}, m);
+    Object.assign(data.follow_up.get(m.args.id), m.args);
+  },
+  "visit.sign"(data, m) {
+    touch(data.visit, m.args.visit_id, VISIT_DEFAULTS, m).signature_sha256 = m.args.sha256;
+  },
+};
+
+const ENTITIES = ["customer", "contact", "visit", "visit_photo", "follow_up"];
+
+// The data as the user should see it: replica + their unconfirmed mutations.
+export async function view(app) {
+  const data = {};
+  for (const entity of ENTITIES) {
+    data[entity] = new Map((await rowsOf(app.db, entity)).map((r) => [r.id, r]));
+  }
+  const pending = (await outbox(app.db)).sort((a, b) => a.id - b.id);
+  const ctx = { userId: app.session.user.id, config: app.config };
+  for (const m of pending) {
+    if (m.status === "rejected" || m.status === "held") continue;
+    const mutator = MUTATORS[m.name];
+    if (mutator) mutator(data, m, ctx);
+  }
+  data.outbox = pending;
+  return data;
+}
+
+export async function blobFor(app, sha) {
+  return transact(app.db, ["blobs"], "readonly", (s) => get(s.blobs, sha));
+}
+
+export async function pendingBlobs(app) {
+  const all = await transact(app.db, ["blobs"], "readonly", (s) => getAll(s.blobs));
+  return all.filter((b) => !b.uploaded);
+}

@@ -1,0 +1,281 @@
+// The sync client: uploads photos, pushes the outbox in order, pulls changes by cursor.
+// Runs on open, on `online`, when the app becomes visible, after each write and on a
+// timer. The protocol is in docs/sync-protocol.md.
+
+import { del, get, getAll, kvGet, kvSet, outbox, put, transact } from "./store.js";
+import { pendingBlobs } from "./local.js";
+
+const PUSH_BATCH = 200;
+const CHUNK = 256 * 1024;
+const SENT_RETENTION_DAYS = 30;
+
+class Offline extends Error {}
+class SignInAgain extends Error {}
+
+export class SyncClient {
+  constructor(app) {
+    this.app = app;
+    this.running = null;
+    this.again = false;
+    this.state = "idle"; // idle | syncing | offline | error | signin
+    this.error = null;
+  }
+
+  schedule() {
+    // Coalesce triggers: one run at a time, one more queued if asked while running.
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = this.run().finally(() => {
+      this.running = null;
+      if (this.again) {
+        this.again = false;
+        this.schedule();
+      }
+    });
+    return this.running;
+  }
+
+  async run() {
+    this.state = "syncing";
+    this.app.renderStatus();
+    try {
+      await this.uploadBlobs();
+      await this.push();
+      await this.pull();
+      await this.uploadBlobs();
+      await kvSet(this.app.db, "last_sync_at", new Date().toISOString());
+      this.state = "idle";
+      this.error = null;
+    } catch (error) {
+      if (error instanceof Offline) this.state = "offline";
+      else if (error instanceof SignInAgain) this.state = "signin";
+      else {
+        this.state = "error";
+        this.error = String(error && error.message ? error.message : error);
+        console.error(error);
+      }
+    }
+    this.app.changed(false);
+  }
+
+  // ---- HTTP with the device token; refresh once on 401 ----
+
+  async request(path, { method = "POST", body = null, headers = {}, raw = false } = {}) {
+    const send = () => {
+      const h = { Authorization: `Bearer ${this.app.session.access_token}`, ...headers };
+      if (body !== null && !raw) h["Content-Type"] = "application/json";
+      return fetch(path, { method, headers: h, body: raw || body === null ? body : JSON.stringify(body), cache: "no-store" });
+    };
+    let response;
+    try {
+      response = await send();
+      if (response.status === 401) {
+        await this.refresh();
+        response = await send();
+      }
+    } catch (error) {
+      if (error instanceof SignInAgain) throw error;
+      throw new Offline(String(error));
+    }
+    if (response.status === 401) throw new SignInAgain();
+    return response;
+  }
+
+  async refresh() {
+    let response;
+    try {
+      response = await fetch("/api/auth/refresh", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ refresh_token: this.app.session.refresh_token }),
+      });
+    } catch (error) {
+      throw new Offline(String(error));
+    }
+    if (!response.ok) throw new SignInAgain();
+    const pair = await response.json();
+    await this.app.updateSession({ access_token: pair.access_token, refresh_token: pair.refresh_token });
+  }
+
+  noteServerTime(serverTime, sentAt, receivedAt) {
+    const server = Date.parse(serverTime);
+    if (Number.isNaN(server)) return;
+    const offset = Math.round(server - (sentAt + receivedAt) / 2);
+    return kvSet(this.app.db, "clock_offset_ms", offset);
+  }
+
+  // ---- blobs: resumable, chunked, each chunk hashed ----
+
+  async uploadBlobs() {
+    for (const blob of await pendingBlobs(this.app)) {
+      const head = await this.request(`/api/blobs/${blob.sha256}`, { method: "HEAD" });
+      let offset = Number(head.headers.get("Upload-Offset") || 0);
+      if (head.headers.get("Blob-State") === "complete") offset = blob.size;
+      const bytes = new Uint8Array(await blob.data.arrayBuffer());
+      while (offset < blob.size) {
+        const chunk = bytes.slice(offset, offset + CHUNK);
+        const digest = await crypto.subtle.digest("SHA-256", chunk);
+        const chunkSha = [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+        const response = await this.request(`/api/blobs/${blob.sha256}`, {
+          method: "PUT",
+          raw: true,
+          body: chunk,
+          headers: {
+            "Content-Type": blob.mime,
+            "Upload-Offset": String(offset),
+            "Upload-Length": String(blob.size),
+            "Chunk-SHA256": chunkSha,
+          },
+        });
+        const answer = await response.json();
+        if (response.ok || response.status === 409 || response.status === 422) {
+          offset = Number(response.headers.get("Upload-Offset") ?? answer.offset ?? 0);
+          if (!response.ok && answer.error === "hash_mismatch") throw new Error(`photo ${blob.sha256.slice(0, 8)}: ${answer.message}`);
+        } else {
+          throw new Error(answer.message || `upload failed (${response.status})`);
+        }
+      }
+      await transact(this.app.db, ["blobs"], "readwrite", async (s) => {
+        const row = await get(s.blobs, blob.sha256);
+        if (row) await put(s.blobs, { ...row, uploaded: true });
+      });
+    }
+  }
+
+  // ---- push ----
+
+  async deviceReport() {
+    const pending = (await outbox(this.app.db)).filter((m) => m.status === "pending");
+    const estimate = navigator.storage && navigator.storage.estimate ? await navigator.storage.estimate() : {};
+    return {
+      unsynced_count: pending.length,
+      oldest_unsynced_at: pending.length ? pending.map((m) => m.created_at).sort()[0] : null,
+      storage_used: estimate.usage ?? null,
+      storage_quota: estimate.quota ?? null,
+      clock_offset_ms: await kvGet(this.app.db, "clock_offset_ms", 0),
+    };
+  }
+
+  async push() {
+    for (;;) {
+      const pending = (await outbox(this.app.db)).filter((m) => m.status === "pending").sort((a, b) => a.id - b.id);
+      if (!pending.length) return;
+      const batch = pending.slice(0, PUSH_BATCH).map(({ id, name, args, hlc, base_version, device_time }) => ({ id, name, args, hlc, base_version, device_time }));
+      const sentAt = Date.now();
+      const response = await this.request("/api/sync/push", {
+        body: {
+          client_id: this.app.session.client_id,
+          server_epoch: await kvGet(this.app.db, "epoch"),
+          schema_version: 1,
+          app_version: this.app.version,
+          mutations: batch,
+          device: await this.deviceReport(),
+        },
+      });
+      const answer = await response.json();
+      if (answer.server_time) await this.noteServerTime(answer.server_time, sentAt, Date.now());
+      if (response.status === 409 && answer.reset) return this.reset(answer.server_epoch);
+      if (response.status === 409 && answer.error === "gap") {
+        await this.requeueFrom(answer.expected_id);
+        continue;
+      }
+      if (!response.ok) throw new Error(answer.message || answer.error || `push failed (${response.status})`);
+      await this.recordResults(answer.results);
+      if (answer.stopped) throw new Error(`server busy (${answer.stopped.code}); will retry`);
+    }
+  }
+
+  async recordResults(results) {
+    await transact(this.app.db, ["outbox"], "readwrite", async (s) => {
+      for (const r of results) {
+        const entry = await get(s.outbox, r.id);
+        if (!entry) continue;
+        const status = r.status === "duplicate" ? r.original : r.status;
+        entry.status = status === "applied" ? "acked" : status;
+        entry.result = r.result || null;
+        entry.acked_at = new Date().toISOString();
+        await put(s.outbox, entry);
+      }
+    });
+  }
+
+  // The server has less than we sent (restored, or a lost client): send it again.
+  async requeueFrom(expectedId) {
+    await transact(this.app.db, ["outbox", "sent"], "readwrite", async (s) => {
+      for (const entry of await getAll(s.sent)) {
+        if (entry.id >= expectedId) {
+          await put(s.outbox, { ...entry, status: "pending" });
+          await del(s.sent, entry.id);
+        }
+      }
+      for (const entry of await getAll(s.outbox)) {
+        if (entry.id >= expectedId && entry.status !== "pending") await put(s.outbox, { ...entry, status: "pending" });
+      }
+    });
+  }
+
+  // ---- pull ----
+
+  async pull() {
+    for (;;) {
+      const sentAt = Date.now();
+      const response = await this.request("/api/sync/pull", {
+        body: {
+          client_id: this.app.session.client_id,
+          server_epoch: await kvGet(this.app.db, "epoch"),
+          cursor: await kvGet(this.app.db, "cursor"),
+        },
+      });
+      const answer = await response.json();
+      if (response.status === 409 && answer.reset) {
+        await this.reset(answer.server_epoch);
+        return;
+      }
+      if (!response.ok) throw new Error(answer.message || `pull failed (${response.status})`);
+      await this.noteServerTime(answer.server_time, sentAt, Date.now());
+      await this.applyPage(answer);
+      if (!answer.has_more) return;
+    }
+  }
+
+  async applyPage(page) {
+    await transact(this.app.db, ["rows", "kv", "outbox", "sent"], "readwrite", async (s) => {
+      for (const change of page.changes) {
+        if (change.op === "put") await put(s.rows, { entity: change.entity, id: change.id, row: change.row });
+        else await del(s.rows, [change.entity, change.id]);
+      }
+      await put(s.kv, { key: "cursor", value: page.cursor });
+      await put(s.kv, { key: "epoch", value: page.server_epoch });
+      await put(s.kv, { key: "last_mutation_id", value: page.last_mutation_id });
+      if (page.config) await put(s.kv, { key: "config", value: page.config });
+      if (page.has_more) return;
+      // The replica now reflects every mutation up to last_mutation_id: retire them.
+      const cutoff = new Date(Date.now() - SENT_RETENTION_DAYS * 86400000).toISOString();
+      for (const entry of await getAll(s.outbox)) {
+        if (entry.id <= page.last_mutation_id && entry.status !== "pending") {
+          await put(s.sent, entry);
+          await del(s.outbox, entry.id);
+        }
+      }
+      for (const entry of await getAll(s.sent)) {
+        if ((entry.acked_at || entry.created_at) < cutoff && entry.status === "acked") await del(s.sent, entry.id);
+      }
+    });
+  }
+
+  // The server was restored from a backup: start the replica again, keep every change
+  // it may lack, and send those again (ids make the re-send duplicate-free).
+  async reset(newEpoch) {
+    await transact(this.app.db, ["rows", "kv"], "readwrite", async (s) => {
+      await s.rows.clear();
+      await put(s.kv, { key: "cursor", value: null });
+      await put(s.kv, { key: "epoch", value: newEpoch });
+    });
+    await this.pull();
+    await this.requeueFrom((await kvGet(this.app.db, "last_mutation_id", 0)) + 1);
+    await this.push();
+    await this.pull();
+  }
+}

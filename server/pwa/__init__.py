@@ -1,0 +1,1 @@
+"""Serving the installable field app (PWA): shell, service worker, manifest, assets."""

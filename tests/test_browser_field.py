@@ -1,0 +1,200 @@
+"""The field app in real Chromium: installable, offline visits with photos, safe updates."""
+
+import hashlib
+import io
+import time
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from server.db import connect
+from server.seed.demo import DEMO_PASSWORD
+from tests.browser import compile_catalogues, demo_app, launch_chromium, start_playwright
+from tests.live import CHROMIUM, CHROMIUM_ARGS, LiveServer
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def playwright():
+    with start_playwright() as driver:
+        yield driver
+
+
+@pytest.fixture(scope="module")
+def chromium(playwright):
+    with launch_chromium(playwright) as browser:
+        yield browser
+
+
+@pytest.fixture
+def field_app(tmp_path):
+    app = demo_app(tmp_path, compile_catalogues(tmp_path / "translations"))
+    server = LiveServer(app).start()
+    yield app, server
+    server.stop()
+
+
+def an_account_manager(app):
+    db = connect(app.config["DATABASE"])
+    row = db.execute(
+        "SELECT u.username, c.id, c.name, c.lat, c.lon FROM app_user u"
+        " JOIN customer c ON c.account_manager_id = u.id"
+        " WHERE u.role = 'account_manager' ORDER BY u.username, c.code LIMIT 1"
+    ).fetchone()
+    db.conn.close()
+    return dict(row)
+
+
+def jpeg_file(path: Path, seed: int) -> Path:
+    img = Image.new("RGB", (2400, 1800), (seed * 40 % 255, 120, 200))
+    for x in range(0, 2400, 150):
+        img.paste((255 - seed * 30 % 255, 60, 30), (x, 0, x + 40, 1800))
+    img.save(path, "JPEG", quality=90)
+    return path
+
+
+def sign_in(page, server, username):
+    page.goto(server.url + "/m/")
+    page.wait_for_selector("[data-form=login]")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", DEMO_PASSWORD)
+    page.click("[data-form=login] button[type=submit]")
+    page.wait_for_function(
+        "document.querySelector('#sync-status').dataset.state === 'idle'", timeout=20000
+    )
+    # The service worker controls the page once it has activated and claimed it.
+    page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=20000)
+
+
+def unsynced(page) -> int:
+    return int(page.get_attribute("#sync-status", "data-unsynced"))
+
+
+def test_offline_visit_with_gps_and_photos_survives_reload_and_syncs_once(
+    chromium, field_app, tmp_path
+):
+    app, server = field_app
+    who = an_account_manager(app)
+    context = chromium.new_context(
+        geolocation={"latitude": who["lat"] + 0.0005, "longitude": who["lon"], "accuracy": 12},
+        permissions=["geolocation"],
+    )
+    page = context.new_page()
+    sign_in(page, server, who["username"])
+    page.click("a[href='/m/customers']")
+    page.click(f"a[href='/m/customers/{who['id']}']")
+    page.wait_for_selector("[data-action=start-visit]")
+
+    server.stop()  # the server is gone: connection refused from here on
+    page.click("[data-action=start-visit]")
+    page.wait_for_selector("[data-testid=check-in]")
+    assert "m" in page.inner_text("[data-testid=check-in]")  # approximate distance at once
+    visit_url = page.url
+    page.fill("textarea[name=notes]", "地下室无信号，离线记录")
+    page.check("input[name=satisfaction][value='5']")
+    page.click("[data-form=visit] button[type=submit]")
+    photos = [jpeg_file(tmp_path / f"p{i}.jpg", i) for i in (1, 2)]
+    page.set_input_files("input[data-input=photos]", [str(p) for p in photos])
+    page.wait_for_function("document.querySelectorAll('figure.photo').length === 2")
+    page.click("[data-action=check-out]")
+    # check-in, the record, two photos, check-out: five changes waiting on the device
+    page.wait_for_function("document.querySelector('#sync-status').dataset.unsynced === '5'")
+    page.wait_for_selector("[data-action=check-out]", state="detached")
+
+    page.reload()  # offline reload: the service worker serves the shell, the replica the data
+    page.wait_for_selector("[data-testid=check-in]")
+    assert page.url == visit_url
+    assert page.input_value("textarea[name=notes]") == "地下室无信号，离线记录"
+    assert page.locator("figure.photo").count() == 2
+    assert unsynced(page) == 5
+    assert page.locator("[data-testid=visit-status] .badge.pending").count() == 1
+    device_hashes = sorted(
+        page.eval_on_selector_all("figure.photo", "els => els.map(e => e.dataset.sha)")
+    )
+
+    server.start()  # back on the same port
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    page.wait_for_function(
+        "document.querySelector('#sync-status').dataset.unsynced === '0'"
+        " && document.querySelector('#sync-status').dataset.state === 'idle'",
+        timeout=30000,
+    )
+    deadline = time.time() + 20
+    db = connect(app.config["DATABASE"])
+    while time.time() < deadline:
+        done = db.execute("SELECT count(*) FROM blob WHERE state = 'complete'").fetchone()[0]
+        if done == 2:
+            break
+        time.sleep(0.2)
+    visits = db.execute("SELECT * FROM visit WHERE customer_id = ?", [who["id"]]).fetchall()
+    assert len(visits) == 1
+    visit = visits[0]
+    assert visit["status"] == "completed" and visit["notes"] == "地下室无信号，离线记录"
+    assert visit["satisfaction"] == 5 and visit["check_in_flag"] == "ok"
+    assert 40 < visit["check_in_distance_m"] < 70
+    rows = db.execute("SELECT sha256 FROM visit_photo WHERE visit_id = ?", [visit["id"]])
+    server_hashes = sorted(r[0] for r in rows)
+    assert server_hashes == device_hashes and len(set(server_hashes)) == 2
+    for sha in server_hashes:
+        stored = Path(app.config["BLOB_DIR"]) / sha[:2] / sha
+        data = stored.read_bytes()
+        assert hashlib.sha256(data).hexdigest() == sha
+        with Image.open(io.BytesIO(data)) as img:
+            assert max(img.size) == 1600  # compressed on the device
+    db.conn.close()
+    context.close()
+
+
+def test_the_app_is_installable(playwright, field_app, tmp_path):
+    app, server = field_app
+    # A real profile: Chromium never offers installation in an incognito context.
+    context = playwright.chromium.launch_persistent_context(
+        str(tmp_path / "profile"), executable_path=CHROMIUM, args=CHROMIUM_ARGS
+    )
+    page = context.new_page()
+    page.goto(server.url + "/m/")
+    page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=20000)
+    cdp = context.new_cdp_session(page)
+    errors = cdp.send("Page.getInstallabilityErrors")["installabilityErrors"]
+    assert errors == []
+    manifest = page.evaluate("fetch('/m/manifest.webmanifest').then(r => r.json())")
+    assert manifest["start_url"] == "/m/" and manifest["display"] == "standalone"
+    assert {i["sizes"] for i in manifest["icons"]} >= {"192x192", "512x512"}
+    assert manifest["short_name"] == "外勤通"
+    context.close()
+
+
+def test_an_update_waits_while_the_outbox_is_not_empty(chromium, field_app):
+    app, server = field_app
+    who = an_account_manager(app)
+    context = chromium.new_context()
+    page = context.new_page()
+    sign_in(page, server, who["username"])
+    old = page.get_attribute("meta[name=fieldbook-version]", "content")
+    # Pushes cannot get through (a dead spot), so the plan stays in the outbox.
+    page.route("**/api/sync/push", lambda route: route.abort())
+    page.click("a[href='/m/customers']")
+    page.click(f"a[href='/m/customers/{who['id']}']")
+    page.click("[data-form=plan] button[type=submit]")
+    page.wait_for_function("document.querySelector('#sync-status').dataset.unsynced === '1'")
+
+    app.config["PWA_VERSION"] = "next-version"  # the server now ships a new app version
+    page.evaluate("navigator.serviceWorker.getRegistration().then(r => r.update())")
+    page.wait_for_function("!document.getElementById('banner').hidden", timeout=20000)
+    assert page.get_attribute("#banner", "data-blocked") == "true"
+    assert page.locator("#banner [data-action=apply-update]").count() == 0
+    page.reload()
+    page.wait_for_selector("#sync-status[data-unsynced='1']")
+    assert page.get_attribute("meta[name=fieldbook-version]", "content") == old
+
+    page.unroute("**/api/sync/push")
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    page.wait_for_selector("#banner [data-action=apply-update]", timeout=20000)
+    page.click("#banner [data-action=apply-update]")
+    page.wait_for_function(
+        "document.querySelector('meta[name=fieldbook-version]').content === 'next-version'",
+        timeout=20000,
+    )
+    context.close()
