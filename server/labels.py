@@ -55,6 +55,37 @@ LABELS = {
         "real_estate": _l("Real estate"),
         "other": _l("Other"),
     },
+    "visit_status": {
+        "planned": _l("Planned"),
+        "in_progress": _l("In progress"),
+        "completed": _l("Completed"),
+        "approved": _l("Approved"),
+        "returned": _l("Returned"),
+        "cancelled": _l("Cancelled"),
+    },
+    "visit_purpose": {
+        "routine": _l("Routine visit"),
+        "complaint_follow_up": _l("Complaint follow-up"),
+        "product_promotion": _l("Product promotion"),
+        "care": _l("Customer care"),
+        "retention": _l("Retention"),
+        "fault_follow_up": _l("Fault follow-up"),
+        "contract_renewal": _l("Contract renewal"),
+    },
+    "gps_flag": {
+        "ok": _l("GPS OK"),
+        "far": _l("Far from customer"),
+        "low_accuracy": _l("Low accuracy"),
+        "no_fix": _l("No GPS fix"),
+        "no_customer_location": _l("Customer location not recorded"),
+    },
+    "conflict_kind": {"field": _l("Conflicting edit"), "late_edit": _l("Late edit")},
+    "conflict_reason": {
+        "approved": _l("Sent after approval"),
+        "cancelled": _l("Sent after cancellation"),
+        "reassigned": _l("Customer reassigned"),
+        "stale_base": _l("Edited an older version"),
+    },
 }
 
 
