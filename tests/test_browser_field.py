@@ -61,8 +61,11 @@ def sign_in(page, server, username):
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", DEMO_PASSWORD)
     page.click("[data-form=login] button[type=submit]")
+    page.wait_for_selector("nav.tiles")  # signed in: the home screen
     page.wait_for_function(
-        "document.querySelector('#sync-status').dataset.state === 'idle'", timeout=20000
+        "window.fieldbook.lastSync && document.querySelector('#sync-status').dataset.state"
+        " === 'idle'",
+        timeout=20000,
     )
     # The service worker controls the page once it has activated and claimed it.
     page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=20000)
@@ -197,4 +200,67 @@ def test_an_update_waits_while_the_outbox_is_not_empty(chromium, field_app):
         "document.querySelector('meta[name=fieldbook-version]').content === 'next-version'",
         timeout=20000,
     )
+    context.close()
+
+
+def test_sign_out_refuses_with_unsynced_work_then_clears_the_device(chromium, field_app):
+    app, server = field_app
+    who = an_account_manager(app)
+    context = chromium.new_context()
+    page = context.new_page()
+    sign_in(page, server, who["username"])
+    page.route("**/api/sync/push", lambda route: route.abort())
+    page.goto(server.url + f"/m/customers/{who['id']}")
+    page.click("[data-form=plan] button[type=submit]")
+    page.wait_for_selector("#sync-status[data-unsynced='1']")
+    page.click("#sync-status")
+    page.click("[data-action=sign-out]")
+    page.wait_for_function(
+        "document.querySelector('[data-role=sign-out-error]').textContent.length > 0"
+    )
+    assert page.locator("[data-form=login]").count() == 0  # still signed in, work kept
+    page.unroute("**/api/sync/push")
+    page.click("[data-action=sync-now]")
+    page.wait_for_selector("#sync-status[data-unsynced='0']")
+    page.click("[data-action=sign-out]")
+    page.wait_for_selector("[data-form=login]")
+    names = page.evaluate("indexedDB.databases().then(d => d.map(x => x.name))")
+    assert not [n for n in names if n.startswith("fieldbook-user-")]
+    db = connect(app.config["DATABASE"])
+    assert db.execute("SELECT count(*) FROM visit WHERE status = 'planned'").fetchone()[0] == 1
+    db.conn.close()
+    # Another user on the same phone sees only their own customers.
+    other = connect(app.config["DATABASE"]).execute(
+        "SELECT username, id FROM app_user WHERE role = 'account_manager' AND username != ?"
+        " ORDER BY username LIMIT 1",
+        [who["username"]],
+    ).fetchone()
+    sign_in(page, server, other["username"])
+    page.click("a[href='/m/customers']")
+    page.wait_for_selector("[data-testid=customer-list] li")
+    assert page.locator(f"a[href='/m/customers/{who['id']}']").count() == 0
+    context.close()
+
+
+def test_photos_are_refused_when_storage_is_short(chromium, field_app, tmp_path):
+    app, server = field_app
+    who = an_account_manager(app)
+    context = chromium.new_context(
+        geolocation={"latitude": who["lat"], "longitude": who["lon"], "accuracy": 10},
+        permissions=["geolocation"],
+    )
+    page = context.new_page()
+    sign_in(page, server, who["username"])
+    page.goto(server.url + f"/m/customers/{who['id']}")
+    page.click("[data-action=start-visit]")
+    page.wait_for_selector("input[data-input=photos]", state="attached")
+    # The browser reports 1 MB left of its quota.
+    page.evaluate(
+        "navigator.storage.estimate = async () => ({usage: 99 * 1048576, quota: 100 * 1048576})"
+    )
+    page.set_input_files("input[data-input=photos]", [str(jpeg_file(tmp_path / "x.jpg", 3))])
+    page.wait_for_function(
+        "document.querySelector('[data-role=photo-error]').textContent.length > 0"
+    )
+    assert page.locator("figure.photo").count() == 0
     context.close()
