@@ -20,6 +20,7 @@ from server import ROOT, create_app
 from server.db import connect
 from server.i18n import local_time
 from server.migrations import upgrade
+from server.translations.jsextract import scan
 from tests.factories import PASSWORD
 
 CATALOGUES = Path(ROOT) / "server" / "translations"
@@ -104,6 +105,26 @@ def test_extraction_finds_lazy_labels_templates_and_views(extracted):
     assert "Account manager" in ids  # _l in server/labels.py
     assert "Sign in" in ids  # _() in templates/auth/login.html
     assert "Wrong username or password, or the account is disabled." in ids  # gettext in a view
+    assert "What was promised" in ids  # _() in a nested template literal of pwa/visit.js
+
+
+def test_device_app_extractor_follows_template_literals_and_skips_the_rest():
+    source = (
+        '// _("In a comment")\n'
+        "/* _('In a block') */ const re = /_\\(\"x\"/g;\n"
+        'x = `<img alt="${esc(p.caption || _("Photo"))}">${n ? _("%(n)s left", { n }) : ""}`;\n'
+        'y = `${a ? `<i title="${esc(_("Inner"))}">` : ""}` + obj._("member") + _(name);\n'
+        'z = _(\'Say \\"hi\\" \\u00e9\') + _("a" + b);'
+    )
+    found = [(line, args[0]) for line, _name, args in scan(source, {"_": None})]
+    assert found == [
+        (3, "Photo"),
+        (3, "%(n)s left"),
+        (4, "Inner"),
+        (4, None),
+        (5, 'Say "hi" é'),
+        (5, None),
+    ]
 
 
 def test_every_string_has_a_chinese_translation(extracted):
