@@ -2,8 +2,9 @@
 
 from datetime import UTC, datetime
 
+from babel import Locale, support
 from flask import current_app, request, session
-from flask_babel import format_datetime, get_locale
+from flask_babel import Domain, format_datetime, get_locale
 from flask_login import current_user
 
 from .extensions import babel
@@ -21,6 +22,36 @@ def select_locale() -> str:
         return session["locale"]
     best = request.accept_languages.best_match(["zh", "en"]) if request else None
     return "en" if best == "en" else current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def current_language() -> str:
+    """The configured code (zh_CN, en) of the request's locale, which Babel calls zh_Hans_CN."""
+    locale = get_locale()
+    for code in current_app.config["LANGUAGES"]:
+        if Locale.parse(code) == locale:
+            return code
+    return str(locale)
+
+
+class Catalogues(Domain):
+    """Flask-Babel's message lookup, by our language codes and per translations folder.
+
+    Stock Flask-Babel looks for a folder named after Babel's locale, zh_Hans_CN, finds none
+    beside zh_CN and silently shows English (ckan/ckan#4413). Keying the cache by folder too
+    keeps apps in one process (the tests) from sharing each other's catalogues.
+    """
+
+    def get_translations(self):
+        key = (str(get_locale()), *self.translation_directories)
+        if key not in self.cache:
+            translations = support.Translations()
+            for folder in self.translation_directories:
+                catalogue = support.Translations.load(folder, [current_language()], self.domain[0])
+                translations.merge(catalogue)
+                if hasattr(catalogue, "plural"):  # merge() does not copy the plural rule
+                    translations.plural = catalogue.plural
+            self.cache[key] = translations
+        return self.cache[key]
 
 
 def select_timezone() -> str:
@@ -47,9 +78,11 @@ def local_time(value: str | None, fmt: str = "short") -> str:
 def init_app(app) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(app.root_path + "/translations"))
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    babel.domain_instance = Catalogues()
     app.add_template_filter(local_time, "local_time")
     app.add_template_filter(label, "label")
     app.add_template_filter(error_message, "error_message")
     app.jinja_env.globals["choices"] = choices
     app.jinja_env.globals["LANGUAGE_NAMES"] = LANGUAGE_NAMES
     app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.globals["current_language"] = current_language
