@@ -7,6 +7,8 @@ before/after).
 
 import json
 
+from sqlite_utils.db import jsonify_if_needed
+
 from sync.changes import log_change
 from sync.fields import stamp_clock
 
@@ -39,7 +41,7 @@ def insert(db, table: str, values: dict, actor_id) -> dict:
     row.update(created_at=at, updated_at=at, updated_by=actor_id)
     with db.atomic():
         row["version"] = log_change(db, table, row["id"], at)
-        db[table].insert(row)
+        _insert_row(db, table, row)
         stored = get(db, table, row["id"])
         audit(db, actor_id, "create", table, row["id"], None, _public(stored))
     return stored
@@ -67,10 +69,27 @@ def update(
         diff["version"] = log_change(db, table, row_id, at)
         if clock is not None:
             diff["field_clock"] = stamp_clock(clock, diff["version"])
-        db[table].update(row_id, diff)
+        _update_row(db, table, row_id, diff)
         after = get(db, table, row_id)
         audit(db, actor_id, action, table, row_id, _public(before), _public(after))
     return after
+
+
+def _insert_row(db, table: str, row: dict) -> None:
+    # Plain SQL with sqlite-utils' value conversion: Table.insert re-reads the schema on
+    # every call, which was most of the cost of a pushed mutation.
+    columns = ", ".join(f"[{k}]" for k in row)
+    marks = ", ".join("?" * len(row))
+    values = [jsonify_if_needed(v) for v in row.values()]
+    db.execute(f"INSERT INTO [{table}] ({columns}) VALUES ({marks})", values)
+
+
+def _update_row(db, table: str, row_id: str, diff: dict) -> None:
+    sets = ", ".join(f"[{k}] = ?" for k in diff)
+    values = [jsonify_if_needed(v) for v in diff.values()]
+    cur = db.execute(f"UPDATE [{table}] SET {sets} WHERE id = ?", [*values, row_id])
+    if cur.rowcount != 1:
+        raise LookupError(f"{table} {row_id} not found")
 
 
 def get(db, table: str, row_id: str) -> dict | None:
