@@ -1,0 +1,91 @@
+"""Helpers for browser tests: Playwright driving Debian's Chromium against a live, seeded app.
+
+Test files turn these into fixtures (a session-scoped browser, a module-scoped live app), so
+every piece is opened and closed by a context manager and nothing leaks a ResourceWarning.
+"""
+
+from contextlib import contextmanager
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import Translations
+from playwright.sync_api import sync_playwright
+
+from server import create_app
+from server.db import connect
+from server.migrations import upgrade
+from server.seed.demo import seed_demo
+from tests.live import CHROMIUM, CHROMIUM_ARGS, LiveServer
+
+CATALOGUES = Path(__file__).resolve().parent.parent / "server" / "translations"
+
+
+@contextmanager
+def start_playwright():
+    """A running Playwright driver (no browsers downloaded: we launch /usr/bin/chromium)."""
+    playwright = sync_playwright().start()
+    try:
+        yield playwright
+    finally:
+        playwright.stop()
+
+
+@contextmanager
+def launch_chromium(playwright):
+    """Headless Chromium from Debian, with the flags in tests/live.py."""
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    try:
+        yield browser
+    finally:
+        browser.close()
+
+
+def compile_catalogues(target: Path, source: Path | None = None) -> Path:
+    """Compile every messages.po under source into target (as `make translations` does,
+    fuzzy entries included), so tests never write into the working tree."""
+    source = source or CATALOGUES
+    for po_path in sorted(source.glob("*/LC_MESSAGES/messages.po")):
+        with po_path.open("rb") as po_file:
+            catalog = read_po(po_file, locale=po_path.parts[-3])
+        mo_path = target / po_path.relative_to(source).with_suffix(".mo")
+        mo_path.parent.mkdir(parents=True, exist_ok=True)
+        with mo_path.open("wb") as mo_file:
+            write_mo(mo_file, catalog, use_fuzzy=True)
+    return target
+
+
+def translations(directory: Path, locale: str) -> Translations:
+    """The compiled catalogue of one locale, to look up what a page should say."""
+    return Translations.load(str(directory), [locale])
+
+
+def demo_app(directory: Path, translations_dir: Path):
+    """An app on a file database in directory, seeded with the demo data (DEMO_SEED)."""
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE": str(directory / "fieldbook.db"),
+            "BLOB_DIR": str(directory / "blobs"),
+            "SECRET_KEY": "browser-test-secret",
+            "SESSION_COOKIE_SECURE": False,  # plain http on loopback
+            "BABEL_TRANSLATION_DIRECTORIES": str(translations_dir),
+        }
+    )
+    db = connect(app.config["DATABASE"])
+    try:
+        upgrade(db)
+        seed_demo(db, app.config["DEMO_SEED"])
+    finally:
+        db.conn.close()
+    return app
+
+
+@contextmanager
+def serving(app):
+    """The app on a loopback port for as long as the block runs."""
+    server = LiveServer(app).start()
+    try:
+        yield server
+    finally:
+        server.stop()
