@@ -95,6 +95,13 @@ class BlobStore:
                 [sha, size, mime, user_id, now],
             )
             row = self.status(db, sha)
+        if row["mime"] != mime:
+            raise BlobError(
+                "type_changed",
+                "Content-Type differs from the upload's start",
+                409,
+                row["received"],
+            )
         if row["size"] != size:
             raise BlobError(
                 "size_changed", "size differs from the upload's start", 409, row["received"]

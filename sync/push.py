@@ -56,6 +56,9 @@ def _check_envelope(body) -> list[dict]:
         previous = m["id"]
         if not isinstance(m.get("name"), str) or not isinstance(m.get("args"), dict):
             raise ProtocolError("bad_mutation", "name must be text and args an object", id=m["id"])
+        device_time = m.get("device_time")
+        if device_time is not None and (not isinstance(device_time, str) or len(device_time) > 40):
+            raise ProtocolError("bad_mutation", "device_time must be an ISO-8601 text", id=m["id"])
         bv = m.get("base_version")
         if bv is not None and not isinstance(bv, int):
             raise ProtocolError("bad_mutation", "base_version must be an integer", id=m["id"])

@@ -260,3 +260,33 @@ def test_a_photo_may_arrive_after_the_mutation_that_names_it(client, db, field):
     assert [p["blob_state"] for p in visits.photos(db, visit_id)] == ["pending"]
     upload(dev, data, chunk=3000, start=6000)
     assert [p["blob_state"] for p in visits.photos(db, visit_id)] == ["complete"]
+
+
+def test_content_type_cannot_change_mid_upload(client, db, tree):
+    from tests.device import Device
+
+    dev = Device(client, "am1", factories.PASSWORD)
+    data = jpeg_bytes(7, 4000)
+    sha = sha256(data)
+    first = client.put(
+        f"/api/blobs/{sha}",
+        data=data[:2000],
+        headers={
+            **dev.headers,
+            "Content-Type": "image/jpeg",
+            "Upload-Offset": "0",
+            "Upload-Length": str(len(data)),
+        },
+    )
+    assert first.status_code == 200
+    second = client.put(
+        f"/api/blobs/{sha}",
+        data=data[2000:],
+        headers={
+            **dev.headers,
+            "Content-Type": "image/png",
+            "Upload-Offset": "2000",
+            "Upload-Length": str(len(data)),
+        },
+    )
+    assert second.status_code == 409 and second.get_json()["error"] == "type_changed"

@@ -263,3 +263,11 @@ def test_a_newer_edit_that_changes_nothing_still_beats_an_older_one_arriving_lat
     status, body = late.push([older])  # made before the re-save, arrives after it
     assert status == 200 and body["results"][0]["result"]["ignored"] == ["notes"]
     assert db.execute("SELECT notes FROM visit WHERE id = ?", [vid]).fetchone()[0] == "b"
+
+
+def test_a_device_time_that_is_not_text_is_a_400_not_a_500(client, field):
+    dev = Device(client, "am1", factories.PASSWORD)
+    m = check_in(dev, field["cust1"])
+    m["device_time"] = {"oops": 1}
+    status, body = dev.push([m])
+    assert status == 400 and body["error"] == "bad_mutation"
