@@ -37,9 +37,12 @@ def final_rows(db, body: dict) -> tuple[list[dict], list[dict]]:
     return [dict(r) for r in visits], [dict(r) for r in follow_ups.fetchall()]
 
 
-def fresh_raw_tables(db) -> None:
-    """visit_raw and follow_up_raw: the same DDL (columns, checks, keys, indexes), empty."""
-    for table in ("visit", "follow_up"):
+LOGS = ("change_log", "audit_log", "mutation_log")  # what every ingested mutation adds
+
+
+def fresh_raw_tables(db, tables) -> None:
+    """<table>_raw for each table: the same DDL (columns, checks, keys, indexes), empty."""
+    for table in tables:
         db.execute(f"DROP TABLE IF EXISTS {table}_raw")
         ddl = db.execute(
             "SELECT type, sql FROM sqlite_master WHERE tbl_name = ? AND sql IS NOT NULL"
@@ -55,6 +58,20 @@ def fresh_raw_tables(db) -> None:
             db.execute(sql)
 
 
-def counts(db, tables=("change_log", "audit_log", "mutation_log")) -> dict:
-    """Row counts of the tables every ingested mutation writes to."""
-    return {t: db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables}
+def log_marks(db) -> dict:
+    """The last rowid of each log table: rows after it were written later."""
+    return {t: db.execute(f"SELECT coalesce(max(rowid), 0) FROM {t}").fetchone()[0] for t in LOGS}
+
+
+def log_rows(db, before: dict, after: dict) -> dict:
+    """The log rows written between two marks, by table."""
+    return {
+        t: [
+            dict(r)
+            for r in db.execute(
+                f"SELECT * FROM {t} WHERE rowid > ? AND rowid <= ? ORDER BY rowid",
+                [before[t], after[t]],
+            )
+        ]
+        for t in LOGS
+    }
