@@ -14,6 +14,7 @@ from sync.fields import stamp_clock
 
 from .db import one
 from .ids import now_utc, uuid7
+from .sync_keys import row_keys
 
 
 def audit(db, actor_id, action: str, entity: str, entity_id, before=None, after=None) -> None:
@@ -40,7 +41,8 @@ def insert(db, table: str, values: dict, actor_id) -> dict:
     at = now_utc()
     row.update(created_at=at, updated_at=at, updated_by=actor_id)
     with db.atomic():
-        row["version"] = log_change(db, table, row["id"], at)
+        keys = row_keys(db, table, row)
+        row["version"] = log_change(db, table, row["id"], at, keys)
         _insert_row(db, table, row)
         stored = get(db, table, row["id"])
         audit(db, actor_id, "create", table, row["id"], None, _public(stored))
@@ -66,7 +68,9 @@ def update(
             return before
         at = now_utc()
         diff.update(updated_at=at, updated_by=actor_id)
-        diff["version"] = log_change(db, table, row_id, at)
+        # Keys before and after: a device the row leaves hears of it and deletes it.
+        keys = row_keys(db, table, before) | row_keys(db, table, {**before, **diff})
+        diff["version"] = log_change(db, table, row_id, at, keys)
         if clock is not None:
             diff["field_clock"] = stamp_clock(clock, diff["version"])
         _update_row(db, table, row_id, diff)

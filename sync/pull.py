@@ -72,11 +72,24 @@ def _snapshot(db, registry: Registry, caller, state, limit) -> tuple[list, str, 
     return changes, f"s:{seq}:{index}:{last_id}", True
 
 
-def _feed(db, registry: Registry, caller, after: int, limit) -> tuple[list, str, bool]:
-    log = db.execute(
-        "SELECT seq, entity, entity_id FROM change_log WHERE seq > ? ORDER BY seq LIMIT ?",
-        [after, limit],
+def _feed_log(db, registry: Registry, caller, after: int, limit) -> list:
+    keys = registry.caller_keys(caller)
+    if keys is None:
+        return db.execute(
+            "SELECT seq, entity, entity_id FROM change_log WHERE seq > ? ORDER BY seq LIMIT ?",
+            [after, limit],
+        ).fetchall()
+    marks = ",".join("?" * len(keys))
+    return db.execute(
+        "SELECT seq, entity, entity_id FROM change_log WHERE seq IN ("
+        f" SELECT DISTINCT seq FROM change_key WHERE key IN ({marks}) AND seq > ?"
+        " ORDER BY seq LIMIT ?) ORDER BY seq",
+        [*keys, after, limit],
     ).fetchall()
+
+
+def _feed(db, registry: Registry, caller, after: int, limit) -> tuple[list, str, bool]:
+    log = _feed_log(db, registry, caller, after, limit)
     wanted: dict[str, dict[str, None]] = {}
     for _, entity, entity_id in log:
         if entity in registry.entities:
@@ -86,8 +99,12 @@ def _feed(db, registry: Registry, caller, after: int, limit) -> tuple[list, str,
         ids = list(wanted.get(name, {}))
         for start in range(0, len(ids), 500):
             changes.extend(_feed_rows(db, spec, caller, ids[start : start + 500]))
-    next_seq = log[-1][0] if log else after
-    return changes, f"c:{next_seq}", len(log) == limit
+    if len(log) == limit:
+        return changes, f"c:{log[-1][0]}", True
+    # Nothing more for this caller: move the cursor to the end of the log (same snapshot),
+    # so the next pull does not walk again past changes that were never theirs.
+    newest = db.execute("SELECT coalesce(max(seq), 0) FROM change_log").fetchone()[0]
+    return changes, f"c:{max(newest, after)}", False
 
 
 def _feed_rows(db, spec: EntitySpec, caller, ids: list[str]) -> list[dict]:

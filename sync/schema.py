@@ -54,6 +54,12 @@ CREATE TABLE conflict (
 CREATE INDEX conflict_entity ON conflict(entity, entity_id);
 CREATE INDEX conflict_open ON conflict(status, created_at);
 
+CREATE TABLE change_key (
+    key TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    PRIMARY KEY (key, seq)
+) WITHOUT ROWID;
+
 CREATE TABLE blob (
     sha256 TEXT PRIMARY KEY,
     size INTEGER NOT NULL,

@@ -209,3 +209,22 @@ def test_a_change_during_the_snapshot_is_not_lost_at_its_end(client, db, field):
     assert not last["has_more"] and last["cursor"].startswith("c:")
     assert dev.entities("customer")[passed]["name"] == "快照中改名"
     assert len(dev.entities("customer")) == 5
+
+
+def test_the_feed_carries_only_the_callers_changes(client, db, field):
+    """Another account manager's work never reaches this device, not even as ids."""
+    am1 = Device(client, "am1", factories.PASSWORD)
+    am2 = Device(client, "am2", factories.PASSWORD)
+    sup = Device(client, "sup_d1", factories.PASSWORD)
+    for dev in (am1, am2, sup):
+        dev.pull()
+    theirs = check_in(am2, field["cust2"])
+    am2.push([theirs])
+    mine = check_in(am1, field["cust1"])
+    am1.push([mine])
+    ids = {c["id"] for c in am1.pull()["changes"]}
+    assert mine["args"]["id"] in ids and theirs["args"]["id"] not in ids
+    assert field["cust2"]["id"] not in ids
+    # The supervisor of am1's district hears of am1's visit, not of am2's (other district).
+    ids = {c["id"] for c in sup.pull()["changes"]}
+    assert mine["args"]["id"] in ids and theirs["args"]["id"] not in ids

@@ -89,9 +89,11 @@ def update_customer(db, actor_id, customer_id: str, changes: dict) -> dict:
             current["org_id"],
         ):
             # Who may see the customer changed: its children must reach (or leave) devices.
+            from ..sync_keys import row_keys
             from ..visits.model import touch_customer
 
-            touch_customer(db, customer_id, row["updated_at"])
+            keys = row_keys(db, "customer", current) | row_keys(db, "customer", row)
+            touch_customer(db, customer_id, row["updated_at"], keys)
     return row
 
 

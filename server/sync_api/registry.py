@@ -6,9 +6,11 @@ from sync import Registry
 def build_registry() -> Registry:
     """Register every domain's entities (in pull order: parents first) and mutations."""
     from ..customers import sync as customers_sync
+    from ..sync_keys import caller_keys
     from ..visits import sync as visits_sync
 
     registry = Registry()
+    registry.caller_keys = caller_keys
     customers_sync.register(registry)
     visits_sync.register(registry)
     return registry

@@ -49,20 +49,18 @@ def approve(db, actor_id, visit_id: str) -> dict:
     return records.update(db, "visit", visit_id, {"status": "approved"}, actor_id, "approve")
 
 
-def touch_customer(db, customer_id: str, at: str) -> None:
-    """Log a change for a customer's visits and children so devices re-check their scope."""
+def touch_customer(db, customer_id: str, at: str, keys: set[str]) -> None:
+    """Log a change for a customer's contacts, visits and their children, under `keys`
+    (the customer's scope keys before and after), so devices re-check their scope."""
     from sync.changes import log_change
 
-    for table, column in (("contact", "customer_id"), ("visit", "customer_id")):
-        for row in db.execute(
-            f"SELECT id FROM {table} WHERE {column} = ?",
-            [customer_id],
-        ).fetchall():
-            log_change(db, table, row[0], at)
-    for table in ("visit_photo", "follow_up"):
-        for row in db.execute(
-            f"SELECT t.id FROM {table} t JOIN visit v ON v.id = t.visit_id"
-            " WHERE v.customer_id = ?",
-            [customer_id],
-        ).fetchall():
-            log_change(db, table, row[0], at)
+    children = (
+        "SELECT 'contact', id FROM contact WHERE customer_id = :c"
+        " UNION ALL SELECT 'visit', id FROM visit WHERE customer_id = :c"
+        " UNION ALL SELECT 'visit_photo', p.id FROM visit_photo p"
+        " JOIN visit v ON v.id = p.visit_id WHERE v.customer_id = :c"
+        " UNION ALL SELECT 'follow_up', f.id FROM follow_up f"
+        " JOIN visit v ON v.id = f.visit_id WHERE v.customer_id = :c"
+    )
+    for table, row_id in db.execute(children, {"c": customer_id}).fetchall():
+        log_change(db, table, row_id, at, keys)

@@ -1,0 +1,84 @@
+"""Scope keys of synced rows, for the change feed (sync.changes.log_change).
+
+A row's keys say who may care about a change to it: "o:<org id>" for its organisation and
+every organisation above it, "u:<user id>" for the user it belongs to. A caller hears of the
+changes whose keys meet theirs (caller_keys); the scope query of each entity still decides
+what they receive. Keys are a pre-filter: too many only costs time, too few would lose a
+change, so every scope rule in server/scope.py must be covered here.
+"""
+
+from .db import one
+
+_org_paths: dict[str, str] = {}  # organisations never move, so their paths never change
+
+
+def org_keys(db, org_id: str | None) -> set[str]:
+    """The organisation and every organisation above it."""
+    if not org_id:
+        return set()
+    path = _org_paths.get(org_id)
+    if path is None:
+        row = one(db, "SELECT path FROM org WHERE id = ?", [org_id])
+        if row is None:
+            return set()
+        path = _org_paths[org_id] = row["path"]
+    return {f"o:{part}" for part in path.strip("/").split("/")}
+
+
+def _customer_keys(db, customer_id: str | None) -> set[str]:
+    if not customer_id:
+        return set()
+    row = one(db, "SELECT org_id, account_manager_id FROM customer WHERE id = ?", [customer_id])
+    return _keys_of_customer(db, row) if row else set()
+
+
+def _keys_of_customer(db, row: dict) -> set[str]:
+    keys = org_keys(db, row["org_id"])
+    if row.get("account_manager_id"):
+        keys.add(f"u:{row['account_manager_id']}")
+    return keys
+
+
+def _visit_keys(db, visit_id: str) -> set[str]:
+    row = one(db, "SELECT * FROM visit WHERE id = ?", [visit_id])
+    return _keys_of_visit(db, row) if row else set()
+
+
+def _keys_of_visit(db, row: dict) -> set[str]:
+    return (
+        _customer_keys(db, row["customer_id"])
+        | org_keys(db, row["org_id"])
+        | {f"u:{row['account_manager_id']}"}
+    )
+
+
+def row_keys(db, table: str, row: dict | None) -> set[str]:
+    """The scope keys of one row of a synced table (empty for tables devices never pull)."""
+    if row is None:
+        return set()
+    if table == "customer":
+        return _keys_of_customer(db, row)
+    if table == "contact":
+        return _customer_keys(db, row["customer_id"])
+    if table == "visit":
+        return _keys_of_visit(db, row)
+    if table in ("visit_photo", "follow_up"):
+        return _visit_keys(db, row["visit_id"])
+    if table == "site":
+        return (
+            org_keys(db, row["org_id"])
+            | org_keys(db, row.get("contractor_id"))
+            | _customer_keys(db, row.get("customer_id"))
+        )
+    return set()
+
+
+def caller_keys(caller) -> list[str] | None:
+    """The keys whose changes reach a caller; None (everything) for admins."""
+    if caller.role == "admin":
+        return None
+    if caller.role == "supervisor":
+        return [f"o:{caller.org_id}"]
+    if caller.role == "technician":
+        return [f"u:{caller.id}", f"o:{caller.org_id}"]
+    return [f"u:{caller.id}"]
