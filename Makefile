@@ -22,7 +22,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP) translations
 
 translations: $(STAMP)
-	$(BIN)/pybabel compile --use-fuzzy -q -d server/translations
+	$(BIN)/pybabel compile --use-fuzzy -d server/translations
 
 system-deps:
 	@missing=""; \
