@@ -64,14 +64,13 @@ def log_marks(db) -> dict:
 
 
 def log_rows(db, before: dict, after: dict) -> dict:
-    """The log rows written between two marks, by table."""
-    return {
-        t: [
-            dict(r)
-            for r in db.execute(
-                f"SELECT * FROM {t} WHERE rowid > ? AND rowid <= ? ORDER BY rowid",
-                [before[t], after[t]],
-            )
-        ]
-        for t in LOGS
-    }
+    """The log rows written between two marks, by table (change_key by the seqs it indexes)."""
+    out = {}
+    for t in LOGS:
+        sql = f"SELECT * FROM {t} WHERE rowid > ? AND rowid <= ? ORDER BY rowid"
+        out[t] = [dict(r) for r in db.execute(sql, [before[t], after[t]])]
+    if db["change_key"].exists():  # the change feed's scope index (WITHOUT ROWID)
+        sql = "SELECT * FROM change_key WHERE seq > ? AND seq <= ?"
+        params = [before["change_log"], after["change_log"]]
+        out["change_key"] = [dict(r) for r in db.execute(sql, params)]
+    return out
