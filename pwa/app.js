@@ -78,6 +78,7 @@ class App {
   go(path, { replace = false, keepFocus = false } = {}) {
     if (this.formOpen && !replace && !confirm(_("Leave this form? Changes you have not saved will be lost."))) return;
     this.setFormOpen(false);
+    this.signOutError = null;
     history[replace ? "replaceState" : "pushState"](null, "", path);
     return this.render({ keepFocus });
   }

@@ -32,15 +32,16 @@ export const syncScreen = {
         <p>${esc(_("App version"))}: <code data-testid="app-version">${esc(app.version)}</code></p>
         <p><button type="button" class="secondary" data-action="language">${esc(locale === "en" ? "中文" : "English")}</button></p>
         <p><button type="button" class="danger" data-action="sign-out">${esc(_("Sign out"))}</button></p>
-        <p class="error" role="alert" data-role="sign-out-error"></p>
+        <p class="error" role="alert" data-role="sign-out-error">${esc(app.signOutError || "")}</p>
       </section>`;
   },
   bind(app, root) {
     root.querySelector("[data-action=sync-now]").addEventListener("click", () => app.sync.schedule());
     root.querySelector("[data-action=language]").addEventListener("click", () => app.switchLanguage());
     root.querySelector("[data-action=sign-out]").addEventListener("click", async () => {
-      const message = await app.signOut();
-      if (message) root.querySelector("[data-role=sign-out-error]").textContent = message;
+      // Kept on the app, not the element: a sync finishing meanwhile re-renders the screen.
+      app.signOutError = await app.signOut();
+      if (app.signOutError) await app.render();
     });
   },
 };
