@@ -5,6 +5,7 @@ import os
 import sys
 
 from flask import Flask
+from flask_babel import lazy_gettext
 
 APP_VERSION = "0.1.0"
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -32,6 +33,8 @@ def create_app(test_config=None) -> Flask:
     limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
+    login_manager.login_message = lazy_gettext("Please sign in to open this page.")
+    login_manager.localize_callback = str
     login_manager.session_protection = "basic"
     i18n.init_app(app)
 
