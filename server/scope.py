@@ -73,7 +73,8 @@ def sites(caller: Caller, alias: str = "site") -> tuple[str, list]:
         return f"({own} OR {theirs})", p1 + p2
     if caller.role == "account_manager":
         return (
-            f"{alias}.customer_id IN (SELECT id FROM customer WHERE account_manager_id = ?)",
+            f"EXISTS (SELECT 1 FROM customer c_am WHERE c_am.id = {alias}.customer_id"
+            " AND c_am.account_manager_id = ?)",
             [caller.id],
         )
     if caller.org_kind == "contractor":
@@ -94,7 +95,8 @@ def visits(caller: Caller, alias: str = "visit") -> tuple[str, list]:
         return _subtree(f"{alias}.org_id", caller)
     if caller.role == "account_manager":
         return (
-            f"{alias}.customer_id IN (SELECT id FROM customer WHERE account_manager_id = ?)",
+            f"EXISTS (SELECT 1 FROM customer c_am WHERE c_am.id = {alias}.customer_id"
+            " AND c_am.account_manager_id = ?)",
             [caller.id],
         )
     return NOTHING
@@ -103,10 +105,45 @@ def visits(caller: Caller, alias: str = "visit") -> tuple[str, list]:
 def visit_children(caller: Caller, alias: str) -> tuple[str, list]:
     """Rows hanging off a visit (photos, follow-ups): visible with their visit."""
     where, params = visits(caller, "v")
-    return f"{alias}.visit_id IN (SELECT v.id FROM visit v WHERE {where})", params
+    # EXISTS with the parent's primary key: a one-row check costs a lookup, not a list.
+    return f"EXISTS (SELECT 1 FROM visit v WHERE v.id = {alias}.visit_id AND {where})", params
 
 
 def contacts(caller: Caller, alias: str = "contact") -> tuple[str, list]:
     """Contacts of the customers the caller may see."""
     where, params = customers(caller, "c")
-    return f"{alias}.customer_id IN (SELECT c.id FROM customer c WHERE {where})", params
+    return (
+        f"EXISTS (SELECT 1 FROM customer c WHERE c.id = {alias}.customer_id AND {where})",
+        params,
+    )
+
+
+def work_orders(caller: Caller, alias: str = "work_order") -> tuple[str, list]:
+    """Work orders the caller may see.
+
+    Supervisors: orders of their subtree, or dispatched to a team or contractor in it.
+    Technicians: orders assigned to them, or to their team/contractor with no technician
+    yet; and exception reports they filed. Account managers: reports they filed.
+    """
+    if caller.role == "admin":
+        return "1", []
+    if caller.role == "supervisor":
+        own, p1 = _subtree(f"{alias}.org_id", caller)
+        team, p2 = _subtree(f"{alias}.assigned_org_id", caller)
+        return f"({own} OR {team})", p1 + p2
+    if caller.role == "technician":
+        return (
+            f"({alias}.assignee_id = ? OR ({alias}.assignee_id IS NULL"
+            f" AND {alias}.assigned_org_id = ?) OR {alias}.reported_by = ?)",
+            [caller.id, caller.org_id, caller.id],
+        )
+    return f"{alias}.reported_by = ?", [caller.id]
+
+
+def work_order_children(caller: Caller, alias: str) -> tuple[str, list]:
+    """Rows hanging off a work order (events, photos, answers): visible with their order."""
+    where, params = work_orders(caller, "w")
+    return (
+        f"EXISTS (SELECT 1 FROM work_order w WHERE w.id = {alias}.work_order_id AND {where})",
+        params,
+    )

@@ -1,7 +1,7 @@
 """Scope keys of synced rows, for the change feed (sync.changes.log_change).
 
-A row's keys say who may care about a change to it: "o:<org id>" for its organisation and
-every organisation above it, "u:<user id>" for the user it belongs to. A caller hears of the
+A row's keys say who may care about a change to it: "o:<org id>" for its organisation,
+"u:<user id>" for the user it belongs to. A caller hears of the
 changes whose keys meet theirs (caller_keys); the scope query of each entity still decides
 what they receive. Keys are a pre-filter: too many only costs time, too few would lose a
 change, so every scope rule in server/scope.py must be covered here.
@@ -9,20 +9,11 @@ change, so every scope rule in server/scope.py must be covered here.
 
 from .db import one
 
-_org_paths: dict[str, str] = {}  # organisations never move, so their paths never change
-
 
 def org_keys(db, org_id: str | None) -> set[str]:
-    """The organisation and every organisation above it."""
-    if not org_id:
-        return set()
-    path = _org_paths.get(org_id)
-    if path is None:
-        row = one(db, "SELECT path FROM org WHERE id = ?", [org_id])
-        if row is None:
-            return set()
-        path = _org_paths[org_id] = row["path"]
-    return {f"o:{part}" for part in path.strip("/").split("/")}
+    """The row's organisation. (A supervisor's keys list every organisation of their
+    subtree, so one key per row suffices: fewer rows written on every change.)"""
+    return {f"o:{org_id}"} if org_id else set()
 
 
 def _customer_keys(db, customer_id: str | None) -> set[str]:
@@ -73,12 +64,19 @@ def row_keys(db, table: str, row: dict | None) -> set[str]:
     return set()
 
 
-def caller_keys(caller) -> list[str] | None:
-    """The keys whose changes reach a caller; None (everything) for admins."""
+def caller_keys(db, caller) -> list[str] | None:
+    """The keys whose changes reach a caller; None (everything) for admins.
+
+    Supervisors and technicians: every organisation of their subtree (a technician's
+    in-house area, a contractor's own org); everyone: their own user key.
+    """
     if caller.role == "admin":
         return None
-    if caller.role == "supervisor":
-        return [f"o:{caller.org_id}"]
-    if caller.role == "technician":
-        return [f"u:{caller.id}", f"o:{caller.org_id}"]
-    return [f"u:{caller.id}"]
+    keys = [f"u:{caller.id}"]
+    if caller.role in ("supervisor", "technician"):
+        subtree = db.execute(
+            "SELECT id FROM org WHERE path >= ? AND path < ?",
+            [caller.org_path, caller.org_path + "\uffff"],
+        ).fetchall()
+        keys += [f"o:{row[0]}" for row in subtree]
+    return keys

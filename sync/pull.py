@@ -73,7 +73,7 @@ def _snapshot(db, registry: Registry, caller, state, limit) -> tuple[list, str, 
 
 
 def _feed_log(db, registry: Registry, caller, after: int, limit) -> list:
-    keys = registry.caller_keys(caller)
+    keys = registry.caller_keys(db, caller)
     if keys is None:
         return db.execute(
             "SELECT seq, entity, entity_id FROM change_log WHERE seq > ? ORDER BY seq LIMIT ?",

@@ -59,8 +59,8 @@ class Registry:
     def __init__(self):
         self.mutations: dict[str, MutationSpec] = {}
         self.entities: dict[str, EntitySpec] = {}
-        # caller -> the scope keys whose changes reach them, or None for every change.
-        self.caller_keys: Callable[[Any], list[str] | None] = lambda caller: None
+        # (db, caller) -> the scope keys whose changes reach them, or None for every change.
+        self.caller_keys: Callable[[Any, Any], list[str] | None] = lambda db, caller: None
 
     def mutation(self, name: str):
         """Decorator: register `fn(ctx, args)` as the handler of mutation `name`."""
