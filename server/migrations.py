@@ -259,3 +259,194 @@ def m002_sync_and_visits(db):
         CREATE INDEX follow_up_am ON follow_up(account_manager_id, due_date)
         """,
     )
+
+
+@migrations()
+def m003_work_orders_and_inspections(db):
+    _run(
+        db,
+        f"""
+        CREATE TABLE sla_policy (
+            id TEXT PRIMARY KEY,
+            version INTEGER NOT NULL,
+            sla_grade TEXT NOT NULL CHECK (sla_grade IN
+                ('diamond', 'gold', 'silver', 'bronze', 'standard')),
+            response_minutes INTEGER NOT NULL CHECK (response_minutes > 0),
+            arrival_minutes INTEGER NOT NULL CHECK (arrival_minutes > 0),
+            restore_minutes INTEGER NOT NULL CHECK (restore_minutes > 0),
+            effective_from TEXT NOT NULL,
+            note TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL,
+            created_by TEXT,
+            UNIQUE (version, sla_grade)
+        );
+
+        CREATE TABLE checklist_template (
+            id TEXT PRIMARY KEY,
+            site_type TEXT NOT NULL,
+            template_version INTEGER NOT NULL,
+            name TEXT NOT NULL,
+            active INTEGER NOT NULL DEFAULT 1,
+            deleted_at TEXT,
+            {SYNCED},
+            UNIQUE (site_type, template_version)
+        );
+
+        CREATE TABLE checklist_item (
+            id TEXT PRIMARY KEY,
+            template_id TEXT NOT NULL REFERENCES checklist_template(id),
+            position INTEGER NOT NULL,
+            label TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('pass_fail', 'reading', 'choice', 'text', 'photo')),
+            unit TEXT NOT NULL DEFAULT '',
+            min_value REAL,
+            max_value REAL,
+            choices TEXT NOT NULL DEFAULT '[]',
+            failing_choices TEXT NOT NULL DEFAULT '[]',
+            photo_required INTEGER NOT NULL DEFAULT 0,
+            deleted_at TEXT,
+            {SYNCED},
+            UNIQUE (template_id, position)
+        );
+
+        CREATE TABLE inspection_plan (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            org_id TEXT NOT NULL REFERENCES org(id),
+            site_type TEXT NOT NULL,
+            assigned_org_id TEXT REFERENCES org(id),
+            start_date TEXT NOT NULL,
+            active INTEGER NOT NULL DEFAULT 1,
+            deleted_at TEXT,
+            {SYNCED}
+        );
+
+        CREATE TABLE work_order (
+            id TEXT PRIMARY KEY,
+            code TEXT NOT NULL UNIQUE,
+            wo_type TEXT NOT NULL CHECK (wo_type IN ('fault_repair', 'on_demand', 'inspection',
+                'accompanying', 'rectification', 'exception_report')),
+            status TEXT NOT NULL CHECK (status IN ('dispatched', 'accepted', 'en_route',
+                'on_site', 'resolved', 'submitted', 'approved', 'returned', 'closed',
+                'cancelled')),
+            title TEXT NOT NULL DEFAULT '',
+            description TEXT NOT NULL DEFAULT '',
+            site_id TEXT REFERENCES site(id),
+            customer_id TEXT REFERENCES customer(id),
+            org_id TEXT NOT NULL REFERENCES org(id),
+            assigned_org_id TEXT REFERENCES org(id),
+            assignee_id TEXT REFERENCES app_user(id),
+            reported_by TEXT REFERENCES app_user(id),
+            sla_grade TEXT NOT NULL DEFAULT 'standard',
+            sla_policy_version INTEGER,
+            dispatched_at TEXT,
+            response_due_at TEXT,
+            arrival_due_at TEXT,
+            restore_due_at TEXT,
+            accepted_at TEXT,
+            en_route_at TEXT,
+            on_site_at TEXT,
+            resolved_at TEXT,
+            submitted_at TEXT,
+            approved_at TEXT,
+            closed_at TEXT,
+            cancelled_at TEXT,
+            cancel_reason TEXT,
+            check_in_lat REAL,
+            check_in_lon REAL,
+            check_in_accuracy REAL,
+            check_in_distance_m REAL,
+            check_in_flag TEXT,
+            lat REAL,
+            lon REAL,
+            diagnosis TEXT NOT NULL DEFAULT '',
+            cause TEXT NOT NULL DEFAULT '',
+            fix TEXT NOT NULL DEFAULT '',
+            parts_used TEXT NOT NULL DEFAULT '[]',
+            time_flags TEXT NOT NULL DEFAULT '',
+            parent_id TEXT REFERENCES work_order(id),
+            parent_item_id TEXT REFERENCES checklist_item(id),
+            checklist_template_id TEXT REFERENCES checklist_template(id),
+            inspection_plan_id TEXT REFERENCES inspection_plan(id),
+            plan_period TEXT,
+            return_reason TEXT,
+            field_clock TEXT NOT NULL DEFAULT '{{}}',
+            deleted_at TEXT,
+            {SYNCED}
+        );
+        CREATE INDEX work_order_org ON work_order(org_id, status);
+        CREATE INDEX work_order_assignee ON work_order(assignee_id, status);
+        CREATE INDEX work_order_team ON work_order(assigned_org_id, status);
+        CREATE INDEX work_order_site ON work_order(site_id, created_at);
+        CREATE INDEX work_order_due ON work_order(status, restore_due_at);
+        CREATE INDEX work_order_created ON work_order(created_at);
+        CREATE UNIQUE INDEX work_order_plan_period
+            ON work_order(site_id, inspection_plan_id, plan_period)
+            WHERE inspection_plan_id IS NOT NULL;
+
+        CREATE TABLE work_order_event (
+            id TEXT PRIMARY KEY,
+            work_order_id TEXT NOT NULL REFERENCES work_order(id),
+            user_id TEXT,
+            from_status TEXT,
+            to_status TEXT NOT NULL,
+            device_at TEXT,
+            corrected_at TEXT,
+            server_at TEXT NOT NULL,
+            clock_offset_ms INTEGER,
+            flags TEXT NOT NULL DEFAULT '',
+            lat REAL,
+            lon REAL,
+            note TEXT NOT NULL DEFAULT '',
+            deleted_at TEXT,
+            {SYNCED}
+        );
+        CREATE INDEX work_order_event_order ON work_order_event(work_order_id, server_at);
+
+        CREATE TABLE work_order_photo (
+            id TEXT PRIMARY KEY,
+            work_order_id TEXT NOT NULL REFERENCES work_order(id),
+            stage TEXT NOT NULL CHECK (stage IN ('before', 'after', 'evidence')),
+            sha256 TEXT NOT NULL,
+            mime TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            caption TEXT NOT NULL DEFAULT '',
+            taken_at TEXT,
+            deleted_at TEXT,
+            {SYNCED}
+        );
+        CREATE INDEX work_order_photo_order ON work_order_photo(work_order_id);
+
+        CREATE TABLE inspection_answer (
+            id TEXT PRIMARY KEY,
+            work_order_id TEXT NOT NULL REFERENCES work_order(id),
+            item_id TEXT NOT NULL REFERENCES checklist_item(id),
+            value_text TEXT,
+            value_number REAL,
+            passed INTEGER NOT NULL,
+            remark TEXT NOT NULL DEFAULT '',
+            photo_sha256 TEXT,
+            rectification_id TEXT REFERENCES work_order(id),
+            answered_device_at TEXT,
+            deleted_at TEXT,
+            {SYNCED}
+        );
+        CREATE INDEX inspection_answer_order ON inspection_answer(work_order_id, item_id)
+        """,
+    )
+    # SLA policy version 1: (response, arrival, restore) minutes per grade. Literal here so
+    # this migration means the same thing forever; later versions are edits by admins.
+    limits = {
+        "diamond": (15, 120, 240),
+        "gold": (30, 240, 480),
+        "silver": (60, 360, 720),
+        "bronze": (120, 480, 1440),
+        "standard": (240, 1440, 2880),
+    }
+    for grade, (response, arrival, restore) in limits.items():
+        db.execute(
+            "INSERT INTO sla_policy (id, version, sla_grade, response_minutes, arrival_minutes,"
+            " restore_minutes, effective_from, note, created_at)"
+            " VALUES (?, 1, ?, ?, ?, ?, '2000-01-01T00:00:00.000Z', 'defaults', ?)",
+            [f"sla-v1-{grade}", grade, response, arrival, restore, now_utc()],
+        )

@@ -43,6 +43,26 @@ def _keys_of_visit(db, row: dict) -> set[str]:
     )
 
 
+def _keys_of_order(db, row: dict) -> set[str]:
+    keys = org_keys(db, row["org_id"]) | org_keys(db, row.get("assigned_org_id"))
+    for who in ("assignee_id", "reported_by"):
+        if row.get(who):
+            keys.add(f"u:{row[who]}")
+    return keys
+
+
+def _order_keys(db, order_id: str) -> set[str]:
+    row = one(
+        db,
+        "SELECT org_id, assigned_org_id, assignee_id, reported_by FROM work_order WHERE id = ?",
+        [order_id],
+    )
+    return _keys_of_order(db, row) if row else set()
+
+
+CHECKLISTS = "t:checklists"  # templates reach every technician and supervisor
+
+
 def row_keys(db, table: str, row: dict | None) -> set[str]:
     """The scope keys of one row of a synced table (empty for tables devices never pull)."""
     if row is None:
@@ -55,6 +75,12 @@ def row_keys(db, table: str, row: dict | None) -> set[str]:
         return _keys_of_visit(db, row)
     if table in ("visit_photo", "follow_up"):
         return _visit_keys(db, row["visit_id"])
+    if table == "work_order":
+        return _keys_of_order(db, row)
+    if table in ("work_order_event", "work_order_photo", "inspection_answer"):
+        return _order_keys(db, row["work_order_id"])
+    if table in ("checklist_template", "checklist_item"):
+        return {CHECKLISTS}
     if table == "site":
         return (
             org_keys(db, row["org_id"])
@@ -74,6 +100,7 @@ def caller_keys(db, caller) -> list[str] | None:
         return None
     keys = [f"u:{caller.id}"]
     if caller.role in ("supervisor", "technician"):
+        keys.append(CHECKLISTS)
         subtree = db.execute(
             "SELECT id FROM org WHERE path >= ? AND path < ?",
             [caller.org_path, caller.org_path + "\uffff"],

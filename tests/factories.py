@@ -82,3 +82,18 @@ def make_contact(db, customer, **overrides) -> dict:
     )
     values.update(overrides)
     return add(db, None, customer["id"], values)
+
+
+def make_work_order(db, org, wo_type="fault_repair", assignee=None, assigned_org=None, **over):
+    from server.work_orders.model import create_order
+
+    return create_order(
+        db,
+        None,
+        wo_type=wo_type,
+        org_id=org["id"],
+        assignee_id=assignee["id"] if assignee else None,
+        assigned_org_id=assigned_org["id"] if assigned_org else None,
+        title=over.pop("title", "基站退服"),
+        **over,
+    )

@@ -8,9 +8,11 @@ def build_registry() -> Registry:
     from ..customers import sync as customers_sync
     from ..sync_keys import caller_keys
     from ..visits import sync as visits_sync
+    from ..work_orders import sync as work_orders_sync
 
     registry = Registry()
     registry.caller_keys = caller_keys
     customers_sync.register(registry)
     visits_sync.register(registry)
+    work_orders_sync.register(registry)
     return registry
