@@ -106,11 +106,12 @@ def resolve(ctx, args):
     if held:
         return held
     if order["wo_type"] == "inspection":
-        from ..inspections.evaluation import order_complete
+        from .inspection_mutations import checklist_state
 
-        done, missing = order_complete(ctx.db, oid)
+        done, missing = checklist_state(ctx.db, order)
         if not done:
-            raise PermanentError("checklist_incomplete", f"{len(missing)} items not answered")
+            labels = "; ".join(f"{m['label']} ({', '.join(m['problems'])})" for m in missing)
+            raise PermanentError("checklist_incomplete", f"{len(missing)} items: {labels}")
     return transition(ctx, order, "resolved", args, fields)
 
 

@@ -3,7 +3,7 @@
 from sync.registry import EntitySpec
 
 from .. import scope
-from . import mutations
+from . import inspection_mutations, mutations
 
 MUTATIONS = {
     "work_order.accept": mutations.accept,
@@ -14,6 +14,8 @@ MUTATIONS = {
     "work_order.submit": mutations.submit,
     "work_order.add_photo": mutations.add_photo,
     "work_order.report_exception": mutations.report_exception,
+    "inspection.answer": inspection_mutations.answer,
+    "inspection.open_rectification": inspection_mutations.open_rectification,
 }
 
 
