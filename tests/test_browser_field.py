@@ -232,11 +232,13 @@ def test_sign_out_refuses_with_unsynced_work_then_clears_the_device(chromium, fi
     assert db.execute("SELECT count(*) FROM visit WHERE status = 'planned'").fetchone()[0] == 1
     db.conn.close()
     # Another user on the same phone sees only their own customers.
-    other = connect(app.config["DATABASE"]).execute(
+    db = connect(app.config["DATABASE"])
+    other = db.execute(
         "SELECT username, id FROM app_user WHERE role = 'account_manager' AND username != ?"
         " ORDER BY username LIMIT 1",
         [who["username"]],
     ).fetchone()
+    db.conn.close()
     sign_in(page, server, other["username"])
     page.click("a[href='/m/customers']")
     page.wait_for_selector("[data-testid=customer-list] li")
