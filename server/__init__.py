@@ -56,6 +56,7 @@ def _register_blueprints(app: Flask) -> None:
     from .customers.views import bp as customers
     from .home.views import bp as home
     from .imports.views import bp as imports
+    from .inspections.views import bp as inspections
     from .pwa.views import bp as pwa
     from .sites.views import bp as sites
     from .sync_api.blobs import bp as blobs_api
@@ -69,6 +70,7 @@ def _register_blueprints(app: Flask) -> None:
     ):
         app.register_blueprint(bp)
     app.register_blueprint(visits)
+    app.register_blueprint(inspections)
     app.extensions["sync_registry"] = build_registry()
 
 

@@ -1,4 +1,5 @@
-"""Command line: flask --app server db upgrade | seed-demo | demo-logins | backup | restore."""
+"""Command line: flask --app server db upgrade | seed-demo | demo-logins | backup | restore |
+plans run."""
 
 import sys
 import time
@@ -121,5 +122,7 @@ def restore(path, yes):
 
 
 def init_app(app) -> None:
-    for command in (db_cli, seed_demo, demo_logins, backup, restore):
+    from .inspections.commands import plans_cli
+
+    for command in (db_cli, seed_demo, demo_logins, backup, restore, plans_cli):
         app.cli.add_command(command)

@@ -86,6 +86,13 @@ LABELS = {
         "reassigned": _l("Customer reassigned"),
         "stale_base": _l("Edited an older version"),
     },
+    "checklist_kind": {
+        "pass_fail": _l("Pass / fail"),
+        "reading": _l("Reading"),
+        "choice": _l("Choice"),
+        "text": _l("Text"),
+        "photo": _l("Photo"),
+    },
 }
 
 
@@ -133,6 +140,14 @@ ERRORS = {
     "unreadable_file": _l("The file is not a UTF-8 or GB18030 text (CSV) file."),
     "file_too_large": _l("The file is too large."),
     "empty_file": _l("The file has no rows."),
+    "reading_needs_unit": _l("A reading needs a unit."),
+    "min_above_max": _l("The maximum must not be below the minimum."),
+    "choices_required": _l("List the choices, separated by commas."),
+    "failing_not_in_choices": _l("Failing choices must be among the choices."),
+    "no_items": _l("A checklist needs at least one item."),
+    "answer_required": _l("Answer this item."),
+    "remark_required": _l("A failed item needs a remark on what was found or done."),
+    "photo_required": _l("This item needs a photo."),
 }
 
 
