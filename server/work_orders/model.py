@@ -75,13 +75,15 @@ def assign(db, actor_id, order_id: str, *, assignee_id=None, assigned_org_id=Non
     """Dispatch (or reassign) an order to a technician and/or a team or contractor.
 
     A reassignment takes the order from whoever had it: their later field work arrives as
-    late edits. An order already submitted or later cannot be reassigned.
+    late edits. An order already submitted or later cannot be reassigned. A returned
+    exception report stays returned (it has no dispatched state) for its new holder.
     """
     order = records.get(db, "work_order", order_id)
     if order["status"] not in ("dispatched", "accepted", "en_route", "on_site", "returned"):
         raise rules.IllegalTransition(f"a {order['status']} order cannot be reassigned")
     changes = {"assignee_id": assignee_id, "assigned_org_id": assigned_org_id}
-    if order["status"] != "dispatched" and assignee_id != order["assignee_id"]:
+    restarts = rules.INITIAL[order["wo_type"]] == "dispatched"  # not an exception report
+    if restarts and order["status"] != "dispatched" and assignee_id != order["assignee_id"]:
         changes["status"] = "dispatched"  # the new technician accepts afresh
     return records.update(db, "work_order", order_id, changes, actor_id, "assign")
 

@@ -1,0 +1,308 @@
+"""Work-order state machines, property-based: no sequence of steps reaches an illegal state.
+
+Part one drives the pure rules (server/work_orders/rules.py). Part two drives the real model
+and the real sync API on a real SQLite file, and checks every step against a small reference
+lifecycle written here from docs/work-orders.md (not from rules.py's tables).
+"""
+
+import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from server.work_orders import model, rules
+from tests import factories
+from tests.device import Device
+
+# ---- part one: the pure state machine ------------------------------------------------------
+
+TERMINAL = {"closed", "cancelled"}
+FIELD_ONLY = {"dispatched", "accepted", "en_route", "on_site"}
+
+
+def reachable(wo_type: str) -> set:
+    """Every status reachable from the type's first status by the table."""
+    seen, todo = set(), [rules.INITIAL[wo_type]]
+    while todo:
+        status = todo.pop()
+        if status not in seen:
+            seen.add(status)
+            todo.extend(rules.TRANSITIONS[wo_type].get(status, ()))
+    return seen
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    wo_type=st.sampled_from(rules.TYPES),
+    targets=st.lists(st.sampled_from(rules.STATUSES), max_size=40),
+)
+def test_random_targets_never_reach_an_illegal_state(wo_type, targets):
+    table = rules.TRANSITIONS[wo_type]
+    status = rules.INITIAL[wo_type]
+    path = [status]
+    for target in targets:
+        try:
+            rules.check(wo_type, status, target)
+        except rules.IllegalTransition as exc:
+            message = str(exc)
+            allowed = table.get(status, set())
+            assert target not in allowed
+            assert f"is {status} cannot become {target}" in message
+            named = message.split("(allowed: ", 1)[1].rstrip(")")
+            assert set(named.split(", ")) == (allowed or {"nothing"})
+            assert not rules.can(wo_type, status, target)
+            continue
+        assert target in table[status]
+        assert rules.can(wo_type, status, target)
+        status = target
+        path.append(status)
+        assert status in rules.STATUSES
+    assert set(path) <= reachable(wo_type)
+    if wo_type == "exception_report":
+        assert not FIELD_ONLY & set(path)
+
+
+@pytest.mark.parametrize("wo_type", rules.TYPES)
+@pytest.mark.parametrize("terminal", sorted(TERMINAL))
+def test_terminal_states_accept_nothing(wo_type, terminal):
+    for target in rules.STATUSES:
+        with pytest.raises(rules.IllegalTransition, match=r"\(allowed: nothing\)"):
+            rules.check(wo_type, terminal, target)
+
+
+@pytest.mark.parametrize("wo_type", rules.TYPES)
+def test_every_reachable_status_is_known_and_can_end(wo_type):
+    found = reachable(wo_type)
+    assert found <= set(rules.STATUSES)
+    assert "closed" in found
+    assert ("cancelled" in found) is (wo_type != "exception_report")
+    if wo_type == "exception_report":
+        assert not FIELD_ONLY & found
+
+
+def test_unknown_type_and_status_are_refused_with_a_reason():
+    with pytest.raises(rules.IllegalTransition, match="unknown work-order type 'repair'"):
+        rules.check("repair", "dispatched", "accepted")
+    with pytest.raises(rules.IllegalTransition, match="unknown status 'done'"):
+        rules.check("fault_repair", "on_site", "done")
+
+
+# ---- part two: the real model and sync API against a reference lifecycle -------------------
+
+# The lifecycle as docs/work-orders.md states it, written out by hand.
+CHAIN = ["dispatched", "accepted", "en_route", "on_site", "resolved", "submitted"]
+SKIP_TRAVEL = {"inspection", "rectification"}
+FROZEN = {"approved", "closed", "cancelled"}
+REASSIGNABLE = {"dispatched", "accepted", "en_route", "on_site", "returned"}
+
+
+def expected_field(wo_type: str, status: str, action: str) -> str | None:
+    """The status a technician's step leads to, or None when the docs do not allow it."""
+    report = wo_type == "exception_report"
+    if action == "submit" and status in ("resolved", "returned"):
+        return "submitted"
+    if report:
+        return None  # a report is filed submitted; its only field step is resubmitting
+    if action == "arrive" and (
+        status in ("resolved", "returned") or (status == "accepted" and wo_type in SKIP_TRAVEL)
+    ):
+        return "on_site"
+    step = {"accept": 1, "travel": 2, "arrive": 3, "resolve": 4}.get(action)
+    if step and CHAIN[step - 1] == status:
+        return CHAIN[step]
+    return None
+
+
+def expected_review(wo_type: str, status: str, action: str) -> str | None:
+    """The status a supervisor's review step leads to, or None."""
+    if action == "approve" and status == "submitted":
+        return "approved"
+    if action == "return" and status == "submitted":
+        return "returned"
+    if action == "close" and status == "approved":
+        return "closed"
+    if action == "cancel" and wo_type != "exception_report" and status in CHAIN[:4]:
+        return "cancelled"
+    return None
+
+
+FIELD_ACTIONS = ("accept", "travel", "arrive", "resolve", "submit")
+REVIEW_ACTIONS = ("approve", "return", "close", "cancel")
+ASSIGNEES = ("tech_k", "tech1", "team_k")  # team_k: the contractor, nobody named yet
+ACTION = st.one_of(
+    st.tuples(st.just("field"), st.sampled_from(FIELD_ACTIONS)),
+    st.tuples(st.just("review"), st.sampled_from(REVIEW_ACTIONS)),
+    st.tuples(st.just("reassign"), st.sampled_from(ASSIGNEES)),
+)
+MUTATION_ARGS = {
+    "accept": {},
+    "travel": {"lat": 30.27, "lon": 120.15},
+    "arrive": {"lat": 30.2801, "lon": 120.1601, "accuracy": 6},
+    "resolve": {"cause": "模块老化", "fix": "更换模块"},
+    "submit": {},
+}
+
+
+class World:
+    """One app and database for every example; each example works a new order."""
+
+    def __init__(self, client, db, tree):
+        self.client, self.db, self.t = client, db, tree
+        self.site = factories.make_site(db, tree["T1"], contractor=tree["K"])
+        self.device = Device(client, "tech_k", factories.PASSWORD)
+        self.sup = tree["sup_city"]["id"]
+
+    def create(self, wo_type: str) -> dict:
+        tech = self.t["tech_k"]["id"]
+        who = (
+            {"reported_by": tech}
+            if wo_type == "exception_report"
+            else {"assignee_id": tech, "assigned_org_id": self.t["K"]["id"]}
+        )
+        return model.create_order(
+            self.db,
+            self.sup,
+            wo_type=wo_type,
+            org_id=self.t["T1"]["id"],
+            site_id=self.site["id"],
+            title="属性测试",
+            sla_grade="silver",
+            **who,
+        )
+
+    def row(self, oid: str) -> dict:
+        return dict(self.db.execute("SELECT * FROM work_order WHERE id = ?", [oid]).fetchone())
+
+    def held_count(self, oid: str) -> int:
+        sql = "SELECT count(*) FROM conflict WHERE entity_id = ?"
+        return self.db.execute(sql, [oid]).fetchone()[0]
+
+    def push(self, action: str, oid: str) -> dict:
+        dev = self.device
+        args = {"id": oid, **MUTATION_ARGS[action]}
+        status, body = dev.push([dev.mutation(f"work_order.{action}", args)])
+        assert status == 200, body
+        return body["results"][0]
+
+    def assignee_of(self, who: str) -> dict:
+        if who == "team_k":
+            return {"assignee_id": None, "assigned_org_id": self.t["K"]["id"]}
+        org = "K" if who == "tech_k" else "T1"
+        return {"assignee_id": self.t[who]["id"], "assigned_org_id": self.t[org]["id"]}
+
+
+@pytest.fixture
+def world(client, db, tree):
+    return World(client, db, tree)
+
+
+def sees(order: dict, world: World) -> bool:
+    """Whether tech_k may work the order now (docs: assigned, their team's unclaimed, filed)."""
+    tech = world.t["tech_k"]["id"]
+    return (
+        order["assignee_id"] == tech
+        or (order["assignee_id"] is None and order["assigned_org_id"] == world.t["K"]["id"])
+        or order["reported_by"] == tech
+    )
+
+
+def field_step(world: World, oid: str, action: str, before: dict) -> dict:
+    held_before = world.held_count(oid)
+    result = world.push(action, oid)
+    after = world.row(oid)
+    target = expected_field(before["wo_type"], before["status"], action)
+    if not sees(before, world):
+        assert (result["status"], result["result"]["reason"]) == ("held", "reassigned")
+    elif before["status"] in FROZEN:
+        assert (result["status"], result["result"]["reason"]) == ("held", before["status"])
+    elif target is None:
+        assert result["status"] == "rejected", (before["status"], action, result)
+        assert result["result"]["code"] == "illegal_transition"
+        assert before["status"] in result["result"]["message"]
+    else:
+        assert result["status"] == "applied", (before["status"], action, result)
+        assert after["status"] == target
+        if action == "accept" and before["assignee_id"] is None:
+            assert after["assignee_id"] == world.t["tech_k"]["id"]  # a team order is claimed
+        return after
+    assert after == before  # rejected or held: the row is exactly as it was
+    assert world.held_count(oid) == held_before + (result["status"] == "held")
+    return after
+
+
+def review_step(world: World, oid: str, action: str, before: dict) -> dict:
+    target = expected_review(before["wo_type"], before["status"], action)
+    try:
+        model.review(world.db, world.sup, oid, action, reason="属性测试")
+    except rules.IllegalTransition as exc:
+        assert target is None, (before["status"], action, exc)
+        assert before["status"] in str(exc)
+        assert world.row(oid) == before
+        return before
+    assert target is not None, (before["status"], action)
+    after = world.row(oid)
+    assert after["status"] == target and after["version"] == before["version"] + 1
+    return after
+
+
+def reassign_step(world: World, oid: str, who: str, before: dict) -> dict:
+    wanted = world.assignee_of(who)
+    try:
+        model.assign(world.db, world.sup, oid, **wanted)
+    except rules.IllegalTransition:
+        assert before["status"] not in REASSIGNABLE
+        assert world.row(oid) == before
+        return before
+    assert before["status"] in REASSIGNABLE
+    after = world.row(oid)
+    assert after["assignee_id"] == wanted["assignee_id"]
+    moved = before["assignee_id"] != wanted["assignee_id"]
+    resets = moved and before["wo_type"] != "exception_report"
+    assert after["status"] == ("dispatched" if resets else before["status"])
+    return after
+
+
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    wo_type=st.sampled_from(rules.TYPES),
+    actions=st.lists(ACTION, max_size=18),
+)
+@example("exception_report", [("review", "return"), ("reassign", "tech1"), ("field", "submit")])
+@example(
+    "fault_repair",
+    [("field", "accept"), ("field", "travel"), ("field", "arrive"), ("reassign", "tech1")]
+    + [("field", "resolve"), ("review", "cancel"), ("field", "submit")],
+)
+@example(
+    "inspection",
+    [("reassign", "team_k"), ("field", "accept"), ("field", "arrive"), ("field", "resolve")]
+    + [("field", "submit"), ("review", "return"), ("field", "arrive"), ("field", "resolve")]
+    + [("field", "submit"), ("review", "approve"), ("field", "submit"), ("review", "close")],
+)
+def test_no_sequence_of_steps_reaches_an_illegal_state(world, wo_type, actions):
+    order = world.create(wo_type)
+    oid = order["id"]
+    before = world.row(oid)
+    assert before["status"] == ("submitted" if wo_type == "exception_report" else "dispatched")
+    legal = reachable(wo_type)
+    for kind, action in actions:
+        if kind == "field":
+            before = field_step(world, oid, action, before)
+        elif kind == "review":
+            before = review_step(world, oid, action, before)
+        else:
+            before = reassign_step(world, oid, action, before)
+        assert before["status"] in legal, (wo_type, before["status"])
+
+
+def test_a_returned_exception_report_reassigned_stays_returned(world):
+    """An exception report has no dispatched state: reassigning it must not invent one."""
+    report = world.create("exception_report")
+    model.review(world.db, world.sup, report["id"], "return", reason="补充照片")
+    after = model.assign(world.db, world.sup, report["id"], **world.assignee_of("tech1"))
+    assert after["status"] == "returned" and after["status"] in reachable("exception_report")
+    assert world.push("submit", report["id"])["status"] == "applied"  # the reporter resubmits
+    assert world.row(report["id"])["status"] == "submitted"
