@@ -4,6 +4,8 @@ import { _, formatTime, loadLocale, locale } from "./i18n.js";
 import { view } from "./local.js";
 import { clearSession, deleteUserDB, kvGet, loadSession, openUserDB, outbox, saveSession } from "./store.js";
 import { SyncClient } from "./sync.js";
+import { checklistScreen } from "./checklist.js";
+import { orderScreen, ordersScreen, reportScreen, siteScreen } from "./orders.js";
 import { syncScreen } from "./syncpage.js";
 import { esc } from "./ui.js";
 import { visitScreen } from "./visit.js";
@@ -13,12 +15,17 @@ const DEFAULT_CONFIG = { VISIT_FAR_METERS: 500, VISIT_LOW_ACCURACY_METERS: 100, 
 const TIMER_MS = 60000;
 
 const ROUTES = [
-  [/^\/m\/?$/, screens.home],
+  [/^\/m\/?$/, null], // home: by role
   [/^\/m\/login$/, screens.login],
   [/^\/m\/customers$/, screens.customers],
   [/^\/m\/customers\/([\w-]+)$/, screens.customer],
   [/^\/m\/visits\/([\w-]+)$/, visitScreen],
   [/^\/m\/sync$/, syncScreen],
+  [/^\/m\/orders$/, ordersScreen],
+  [/^\/m\/orders\/([\w-]+)$/, orderScreen],
+  [/^\/m\/orders\/([\w-]+)\/checklist$/, checklistScreen],
+  [/^\/m\/sites\/([\w-]+)$/, siteScreen],
+  [/^\/m\/report$/, reportScreen],
 ];
 
 class App {
@@ -92,7 +99,8 @@ class App {
     }
     const path = location.pathname;
     const params = new URLSearchParams(location.search);
-    const match = ROUTES.map(([re, screen]) => [path.match(re), screen]).find(([m]) => m);
+    const home = this.session.user.role === "technician" ? ordersScreen : screens.home;
+    const match = ROUTES.map(([re, screen]) => [path.match(re), screen || home]).find(([m]) => m);
     const data = await view(this);
     this.pendingCount = data.outbox.filter((m) => m.status === "pending").length;
     if (!match) {
@@ -100,7 +108,9 @@ class App {
     } else {
       const [m, screen] = match;
       const focused = keepFocus && document.activeElement ? document.activeElement.name : null;
+      const unsaved = this.formOpen ? this.unsavedInputs(root) : null;
       root.innerHTML = await screen.html(this, data, params, m[1]);
+      if (unsaved) this.restoreInputs(root, unsaved);
       document.title = `${screen.title()} · 外勤通`;
       if (screen.bind) screen.bind(this, root, data, params, m[1]);
       if (focused) {
@@ -112,6 +122,23 @@ class App {
       }
     }
     this.renderStatus();
+  }
+
+  // What the user typed into an open form and has not saved: kept across re-renders
+  // (a photo added or a sync finishing must not wipe a half-written report).
+  unsavedInputs(root) {
+    const values = new Map();
+    for (const el of root.querySelectorAll("[data-form] textarea, [data-form] input:not([type=file]):not([type=radio]):not([type=checkbox])")) {
+      if (el.name) values.set(el.name, el.value);
+    }
+    return values;
+  }
+
+  restoreInputs(root, values) {
+    for (const [name, value] of values) {
+      const el = root.querySelector(`[data-form] [name="${CSS.escape(name)}"]`);
+      if (el) el.value = value;
+    }
   }
 
   // Called after local writes and after each sync run.

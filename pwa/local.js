@@ -153,9 +153,131 @@ const MUTATORS = {
   "visit.sign"(data, m) {
     touch(data.visit, m.args.visit_id, VISIT_DEFAULTS, m).signature_sha256 = m.args.sha256;
   },
+  "work_order.accept": orderStep,
+  "work_order.travel": orderStep,
+  "work_order.arrive": orderStep,
+  "work_order.resolve": orderStep,
+  "work_order.submit": orderStep,
+  "work_order.update"(data, m) {
+    const o = touch(data.work_order, m.args.id, {}, m);
+    const fields = { ...m.args.fields };
+    if (fields.parts_used) fields.parts_used = JSON.stringify(fields.parts_used);
+    Object.assign(o, fields);
+  },
+  "work_order.add_photo"(data, m) {
+    Object.assign(touch(data.work_order_photo, m.args.id, {}, m), m.args);
+  },
+  "work_order.report_exception"(data, m, ctx) {
+    Object.assign(touch(data.work_order, m.args.id, {}, m), {
+      wo_type: "exception_report",
+      status: "submitted",
+      title: m.args.title,
+      description: m.args.description,
+      lat: m.args.lat,
+      lon: m.args.lon,
+      site_id: m.args.site_id || null,
+      reported_by: ctx.userId,
+      created_at: m.created_at,
+    });
+  },
+  "inspection.answer"(data, m) {
+    const a = touch(data.inspection_answer, m.args.id, {}, m);
+    Object.assign(a, m.args, { version: Number.MAX_SAFE_INTEGER - 1000000 + m.id });
+    const item = data.checklist_item.get(m.args.item_id);
+    if (item) a.passed = evaluate(item, m.args).passed ? 1 : 0;
+  },
+  "inspection.open_rectification"(data, m, ctx) {
+    const parent = data.work_order.get(m.args.work_order_id) || {};
+    const item = data.checklist_item.get(m.args.item_id) || {};
+    Object.assign(touch(data.work_order, m.args.id, {}, m), {
+      wo_type: "rectification",
+      status: "dispatched",
+      title: m.args.title || `整改：${item.label || ""}`,
+      site_id: parent.site_id,
+      parent_id: parent.id,
+      parent_item_id: m.args.item_id,
+      assignee_id: parent.assignee_id || ctx.userId,
+      sla_grade: parent.sla_grade || "standard",
+      created_at: m.created_at,
+    });
+  },
 };
 
-const ENTITIES = ["customer", "contact", "visit", "visit_photo", "follow_up"];
+// ---- checklist evaluation: the same rule as server/inspections/evaluation.py ----
+
+const list = (v) => (typeof v === "string" ? JSON.parse(v || "[]") : v || []);
+
+export function evaluate(item, answer = {}) {
+  let passed = null;
+  let problem = null;
+  const text = String(answer.value_text ?? "").trim();
+  if (item.kind === "pass_fail") {
+    if (answer.passed === undefined || answer.passed === null) problem = "answer_required";
+    else passed = Boolean(answer.passed);
+  } else if (item.kind === "reading") {
+    const raw = answer.value_number ?? (text || null);
+    if (raw === null || raw === "") problem = "answer_required";
+    else if (Number.isNaN(Number(raw))) problem = "invalid_number";
+    else {
+      const n = Number(raw);
+      passed = (item.min_value === null || item.min_value === undefined || n >= item.min_value) && (item.max_value === null || item.max_value === undefined || n <= item.max_value);
+    }
+  } else if (item.kind === "choice") {
+    if (!text) problem = "answer_required";
+    else if (!list(item.choices).includes(text)) problem = "invalid_choice";
+    else passed = !list(item.failing_choices).includes(text);
+  } else if (item.kind === "text") {
+    if (text) passed = true;
+    else problem = "answer_required";
+  } else if (item.kind === "photo") {
+    if (answer.photo_sha256) passed = true;
+    else problem = "photo_required";
+  }
+  const problems = problem ? [problem] : [];
+  if (passed === false && !String(answer.remark || "").trim()) problems.push("remark_required");
+  if (item.photo_required && item.kind !== "photo" && !answer.photo_sha256) problems.push("photo_required");
+  return { passed: Boolean(passed), problems };
+}
+
+const ENTITIES = [
+  "customer",
+  "contact",
+  "visit",
+  "visit_photo",
+  "follow_up",
+  "site",
+  "checklist_template",
+  "checklist_item",
+  "work_order",
+  "work_order_event",
+  "work_order_photo",
+  "inspection_answer",
+];
+
+const STEP_TARGET = {
+  "work_order.accept": "accepted",
+  "work_order.travel": "en_route",
+  "work_order.arrive": "on_site",
+  "work_order.resolve": "resolved",
+  "work_order.submit": "submitted",
+};
+
+function orderStep(data, m, ctx) {
+  const o = touch(data.work_order, m.args.id, {}, m);
+  const target = STEP_TARGET[m.name];
+  o.status = target;
+  o[`${target}_at`] = m.args.at || m.created_at;
+  if (m.name === "work_order.accept" && !o.assignee_id) o.assignee_id = ctx.userId;
+  if (m.name === "work_order.arrive") {
+    const site = data.site.get(o.site_id);
+    const ev = approxEvidence(m.args, site, ctx.config);
+    Object.assign(o, { check_in_lat: m.args.lat, check_in_lon: m.args.lon, check_in_accuracy: m.args.accuracy, check_in_distance_m: ev.distance, check_in_flag: ev.flag.replace("customer", "site"), _approx: true });
+  }
+  if (m.name === "work_order.resolve") {
+    for (const key of ["diagnosis", "cause", "fix"]) if (key in m.args) o[key] = m.args[key];
+    if ("parts_used" in m.args) o.parts_used = JSON.stringify(m.args.parts_used);
+  }
+}
 
 // The data as the user should see it: replica + their unconfirmed mutations.
 export async function view(app) {

@@ -169,7 +169,7 @@ export const visitScreen = {
 };
 
 // Show a photo from this device's store, or from the server when it is not here.
-async function showBlob(app, img) {
+export async function showBlob(app, img) {
   const local = await blobFor(app, img.dataset.blob);
   if (local) {
     img.src = URL.createObjectURL(local.data);

@@ -1,0 +1,271 @@
+// The technician's day: orders by SLA urgency, an order's steps and report, sites,
+// exception reports. Everything renders from the replica; SLA clocks count down offline.
+
+import { _, formatTime } from "./i18n.js";
+import { haversine, uuid7, write } from "./local.js";
+import { compressPhoto, locate, spaceFor } from "./media.js";
+import { esc, flags, pendingNote } from "./ui.js";
+
+const TYPE = () => ({
+  fault_repair: _("Fault repair"),
+  on_demand: _("On-demand job"),
+  inspection: _("Inspection"),
+  accompanying: _("Accompanying work"),
+  rectification: _("Rectification"),
+  exception_report: _("Exception report"),
+});
+const STATUS = () => ({
+  dispatched: _("Dispatched"),
+  accepted: _("Accepted"),
+  en_route: _("On the way"),
+  on_site: _("On site"),
+  resolved: _("Resolved"),
+  submitted: _("Submitted"),
+  approved: _("Approved"),
+  returned: _("Returned for rework"),
+  closed: _("Closed"),
+  cancelled: _("Cancelled"),
+});
+const OPEN = new Set(["dispatched", "accepted", "en_route", "on_site", "resolved", "returned"]);
+const NEXT = {
+  dispatched: ["work_order.accept", () => _("Accept")],
+  accepted: ["work_order.travel", () => _("Set off")],
+  en_route: ["work_order.arrive", () => _("Arrived: check in (GPS)")],
+  on_site: ["work_order.resolve", () => _("Service restored")],
+  resolved: ["work_order.submit", () => _("Submit report")],
+  returned: ["work_order.submit", () => _("Resubmit report")],
+};
+
+// The next deadline still running: arrival before check-in, restore after.
+export function nextDeadline(o) {
+  if (!OPEN.has(o.status)) return null;
+  if (!o.on_site_at && o.arrival_due_at) return { kind: "arrival", at: o.arrival_due_at };
+  if (!o.resolved_at && o.restore_due_at) return { kind: "restore", at: o.restore_due_at };
+  return null;
+}
+
+function countdown(iso) {
+  const minutes = Math.round((Date.parse(iso) - Date.now()) / 60000);
+  const abs = Math.abs(minutes);
+  const text = abs >= 120 ? `${Math.floor(abs / 60)} h ${abs % 60} min` : `${abs} min`;
+  return minutes >= 0
+    ? `<span class="badge ${minutes < 30 ? "warn" : "good"}" data-sla="running">${esc(_("%(t)s left", { t: text }))}</span>`
+    : `<span class="badge warn" data-sla="breached">${esc(_("Overdue by %(t)s", { t: text }))}</span>`;
+}
+
+function slaLine(o, key, label) {
+  const done = { response_due_at: o.accepted_at, arrival_due_at: o.on_site_at, restore_due_at: o.resolved_at }[key];
+  if (!o[key]) return "";
+  const state = done ? (done <= o[key] ? `<span class="badge good">${esc(_("Met"))}</span>` : `<span class="badge warn">${esc(_("Missed"))}</span>`) : countdown(o[key]);
+  return `<li>${esc(label)}: ${esc(formatTime(o[key]))} ${state}</li>`;
+}
+
+export function myOrders(app, data) {
+  const me = app.session.user.id;
+  return [...data.work_order.values()].filter((o) => !o.deleted_at && (o.assignee_id === me || (!o.assignee_id && o.wo_type !== "exception_report") || o.reported_by === me));
+}
+
+export const ordersScreen = {
+  title: () => _("My work orders"),
+  html(app, data) {
+    const here = app.position;
+    const rows = myOrders(app, data)
+      .filter((o) => OPEN.has(o.status))
+      .sort((a, b) => String((nextDeadline(a) || { at: "9" }).at).localeCompare(String((nextDeadline(b) || { at: "9" }).at)));
+    const done = myOrders(app, data).filter((o) => !OPEN.has(o.status)).length;
+    return `
+      <h1>${esc(_("My work orders"))}</h1>
+      <p class="muted">${here ? esc(_("Distances from where you are now")) : esc(_("Distances appear once your position is known"))}
+        <button type="button" class="secondary" data-action="locate">${esc(_("Update my position"))}</button></p>
+      <ul class="list" data-testid="order-list">
+      ${rows
+        .map((o) => {
+          const site = data.site.get(o.site_id) || {};
+          const due = nextDeadline(o);
+          const km = here && site.lat !== undefined && site.lat !== null ? (haversine(here.lat, here.lon, site.lat, site.lon) / 1000).toFixed(1) : null;
+          return `<li><a href="/m/orders/${o.id}" data-link data-order="${esc(o.id)}">
+            <b>${esc(TYPE()[o.wo_type] || o.wo_type)}</b> · ${esc(site.name || o.title || "")}
+            <span class="badge">${esc(STATUS()[o.status] || o.status)}</span> ${due ? countdown(due.at) : ""}
+            ${km !== null ? `<span class="muted" data-distance>${esc(_("%(km)s km away", { km }))}</span>` : ""} ${pendingNote(data, o)}</a></li>`;
+        })
+        .join("")}
+      </ul>
+      ${rows.length ? "" : `<p class="muted">${esc(_("No open work orders."))}</p>`}
+      <p class="muted">${esc(_("%(n)s finished orders on this device", { n: done }))}</p>
+      <p><a class="button secondary" href="/m/report" data-link>${esc(_("Report an exception"))}</a></p>`;
+  },
+  bind(app, root) {
+    root.querySelector("[data-action=locate]").addEventListener("click", async () => {
+      const fix = await locate();
+      if (fix.lat !== null) app.position = fix;
+      app.render();
+    });
+  },
+};
+
+function photos(data, orderId) {
+  return [...data.work_order_photo.values()]
+    .filter((p) => p.work_order_id === orderId)
+    .map((p) => `<figure class="photo" data-sha="${esc(p.sha256)}"><img alt="${esc(p.stage)}" data-blob="${esc(p.sha256)}"><figcaption>${esc(p.stage === "before" ? _("Before") : p.stage === "after" ? _("After") : _("Evidence"))} ${pendingNote(data, p)}</figcaption></figure>`)
+    .join("");
+}
+
+function reportForm(o) {
+  let parts = [];
+  try {
+    parts = JSON.parse(o.parts_used || "[]");
+  } catch (_e) {
+    parts = [];
+  }
+  const partsText = parts.map((p) => (typeof p === "string" ? p : `${p.name} x${p.qty || 1}`)).join("\n");
+  return `<form class="card" data-form="report">
+    <h2>${esc(_("Repair report"))}</h2>
+    <label>${esc(_("Diagnosis"))} <textarea name="diagnosis" rows="2">${esc(o.diagnosis)}</textarea></label>
+    <label>${esc(_("Cause"))} <textarea name="cause" rows="2">${esc(o.cause)}</textarea></label>
+    <label>${esc(_("Fix"))} <textarea name="fix" rows="2">${esc(o.fix)}</textarea></label>
+    <label>${esc(_("Parts used (one per line, e.g. 整流模块 x1)"))} <textarea name="parts_used" rows="2">${esc(partsText)}</textarea></label>
+    <button type="submit" class="secondary">${esc(_("Save"))}</button></form>`;
+}
+
+function readParts(text) {
+  return String(text || "")
+    .split("\n")
+    .map((line) => line.trim())
+    .filter(Boolean)
+    .map((line) => {
+      const m = line.match(/^(.*?)\s*[x×*]\s*(\d+)$/);
+      return m ? { name: m[1], qty: Number(m[2]) } : { name: line, qty: 1 };
+    });
+}
+
+export const orderScreen = {
+  title: () => _("Work order"),
+  html(app, data, params, id) {
+    const o = data.work_order.get(id);
+    if (!o) return `<p class="error">${esc(_("This work order is not on this device."))}</p>`;
+    const site = data.site.get(o.site_id) || {};
+    const next = NEXT[o.status];
+    const working = ["accepted", "en_route", "on_site", "resolved", "returned"].includes(o.status);
+    const history = [...data.work_order.values()].filter((x) => x.site_id && x.site_id === o.site_id && x.id !== o.id).length;
+    return `
+      <h1>${esc(TYPE()[o.wo_type] || o.wo_type)} · ${esc(o.code || "")}</h1>
+      <p data-testid="order-status"><span class="badge">${esc(STATUS()[o.status] || o.status)}</span> ${pendingNote(data, o)}</p>
+      <p><b>${esc(o.title)}</b><br><span class="muted">${esc(o.description)}</span></p>
+      ${o.return_reason && o.status === "returned" ? `<p class="error">${esc(_("Returned: %(r)s", { r: o.return_reason }))}</p>` : ""}
+      ${site.id ? `<p><a href="/m/sites/${site.id}" data-link>${esc(site.name)}</a> <span class="muted">${esc(site.code)} · ${esc(_("%(n)s earlier orders here", { n: history }))}</span></p>` : ""}
+      <section class="card" data-testid="sla"><h2>${esc(_("SLA"))}</h2><ul>
+        ${slaLine(o, "response_due_at", _("Respond by"))}${slaLine(o, "arrival_due_at", _("Arrive by"))}${slaLine(o, "restore_due_at", _("Restore by"))}
+      </ul></section>
+      ${o.check_in_flag ? `<section class="card" data-testid="check-in"><h2>${esc(_("Check-in"))}</h2><p>${o.check_in_distance_m !== null && o.check_in_distance_m !== undefined ? esc(_("%(m)s m from the site", { m: Math.round(o.check_in_distance_m) })) : ""} ${flags(o.check_in_flag)}</p></section>` : ""}
+      ${o.wo_type === "inspection" && ["on_site", "resolved", "returned"].includes(o.status) ? `<p><a class="button" href="/m/orders/${o.id}/checklist" data-link>${esc(_("Checklist"))}</a></p>` : ""}
+      ${working && o.wo_type !== "inspection" ? reportForm(o) : ""}
+      <section class="card"><h2>${esc(_("Photos"))}</h2><div class="photos">${photos(data, id)}</div>
+        ${working ? `<label class="button secondary">${esc(_("Before photo"))}<input type="file" accept="image/*" capture="environment" data-stage="before" hidden></label>
+        <label class="button secondary">${esc(_("After photo"))}<input type="file" accept="image/*" capture="environment" data-stage="after" hidden></label>` : ""}
+        <p class="error" role="alert" data-role="photo-error"></p></section>
+      ${next ? `<button type="button" data-action="step" data-step="${next[0]}">${esc(next[1]())}</button>` : ""}
+      <p class="error" role="alert" data-role="step-error"></p>`;
+  },
+  bind(app, root, data, params, id) {
+    const o = data.work_order.get(id);
+    if (!o) return;
+    for (const img of root.querySelectorAll("img[data-blob]")) import("./visit.js").then((m) => m.showBlob(app, img));
+    const step = root.querySelector("[data-action=step]");
+    if (step) {
+      step.addEventListener("click", async () => {
+        step.disabled = true;
+        const name = step.dataset.step;
+        const args = { id, at: new Date().toISOString() };
+        if (name === "work_order.arrive" || name === "work_order.travel") {
+          step.textContent = _("Getting your position…");
+          Object.assign(args, await locate());
+          args.at = new Date().toISOString();
+        }
+        if (name === "work_order.resolve" && o.wo_type !== "inspection") {
+          const form = root.querySelector("[data-form=report]");
+          const f = new FormData(form);
+          Object.assign(args, { diagnosis: f.get("diagnosis"), cause: f.get("cause"), fix: f.get("fix"), parts_used: readParts(f.get("parts_used")) });
+          if (!args.cause.trim() || !args.fix.trim()) {
+            root.querySelector("[data-role=step-error]").textContent = _("Say what the cause was and what you did before resolving.");
+            step.disabled = false;
+            return;
+          }
+        }
+        await write(app, name, args);
+        app.setFormOpen(false);
+        app.toast(_("Saved on this device."));
+        app.render();
+      });
+    }
+    const form = root.querySelector("[data-form=report]");
+    if (form) {
+      form.addEventListener("input", () => app.setFormOpen(true));
+      form.addEventListener("submit", async (e) => {
+        e.preventDefault();
+        const f = new FormData(form);
+        const fields = { diagnosis: f.get("diagnosis"), cause: f.get("cause"), fix: f.get("fix"), parts_used: readParts(f.get("parts_used")) };
+        await write(app, "work_order.update", { id, fields });
+        app.setFormOpen(false);
+        app.toast(_("Saved on this device."));
+        app.render();
+      });
+    }
+    for (const input of root.querySelectorAll("input[data-stage]")) {
+      input.addEventListener("change", async () => {
+        const error = root.querySelector("[data-role=photo-error]");
+        for (const file of input.files) {
+          if (!(await spaceFor(file.size * 2)).ok) {
+            error.textContent = _("This phone is almost out of storage for the app. Sync, then free some space before adding photos.");
+            return;
+          }
+          const photo = await compressPhoto(file);
+          await write(app, "work_order.add_photo", { id: uuid7(), work_order_id: id, stage: input.dataset.stage, sha256: photo.sha256, mime: photo.mime, size: photo.size, caption: file.name, taken_at: new Date().toISOString() }, { blob: photo });
+        }
+        app.toast(_("Photos saved on this device."));
+        app.render();
+      });
+    }
+  },
+};
+
+export const siteScreen = {
+  title: () => _("Site"),
+  html(app, data, params, id) {
+    const site = data.site.get(id);
+    if (!site) return `<p class="error">${esc(_("This site is not on this device."))}</p>`;
+    const past = [...data.work_order.values()].filter((o) => o.site_id === id).sort((a, b) => String(b.created_at).localeCompare(String(a.created_at)));
+    return `<h1>${esc(site.name)}</h1><p class="muted">${esc(site.code)} · ${esc(site.area)} · ${esc(site.address)}</p>
+      <section class="card"><h2>${esc(_("Orders at this site"))}</h2><ul class="list">
+      ${past.map((o) => `<li><a href="/m/orders/${o.id}" data-link>${esc(formatTime(o.created_at))} · ${esc(TYPE()[o.wo_type])} · ${esc(STATUS()[o.status])} ${o.cause ? `· ${esc(o.cause)}` : ""}</a></li>`).join("") || `<li class="muted">${esc(_("None"))}</li>`}
+      </ul></section>`;
+  },
+};
+
+export const reportScreen = {
+  title: () => _("Report an exception"),
+  html(app, data) {
+    const sites = [...data.site.values()].sort((a, b) => a.name.localeCompare(b.name, "zh"));
+    return `<form class="card" data-form="exception"><h1>${esc(_("Report an exception"))}</h1>
+      <label>${esc(_("What did you see?"))} <input name="title" required maxlength="200"></label>
+      <label>${esc(_("Details"))} <textarea name="description" rows="3"></textarea></label>
+      <label>${esc(_("Site (optional)"))} <select name="site_id"><option value="">—</option>${sites.map((s) => `<option value="${esc(s.id)}">${esc(s.name)}</option>`).join("")}</select></label>
+      <label class="button secondary">${esc(_("Add photos"))}<input type="file" accept="image/*" capture="environment" multiple data-input="photos" hidden></label>
+      <button type="submit">${esc(_("Send report"))}</button></form>`;
+  },
+  bind(app, root) {
+    const form = root.querySelector("[data-form=exception]");
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      const f = new FormData(form);
+      const id = uuid7();
+      const fix = await locate();
+      await write(app, "work_order.report_exception", { id, title: f.get("title"), description: f.get("description"), site_id: f.get("site_id") || null, ...fix });
+      for (const file of form.querySelector("[data-input=photos]").files) {
+        const photo = await compressPhoto(file);
+        await write(app, "work_order.add_photo", { id: uuid7(), work_order_id: id, stage: "evidence", sha256: photo.sha256, mime: photo.mime, size: photo.size, caption: file.name }, { blob: photo });
+      }
+      app.toast(_("Report saved on this device."));
+      app.go(`/m/orders/${id}`);
+    });
+  },
+};
