@@ -49,7 +49,7 @@ def create_order(db, actor_id, *, wo_type, org_id, id=None, at=None, **fields) -
     """
     if wo_type not in rules.TYPES:
         raise rules.IllegalTransition(f"unknown work-order type {wo_type!r}")
-    at = at or now_utc()
+    at = sla.iso(sla.parse(at)) if at else now_utc()  # UTC, so times compare as text
     status = rules.INITIAL[wo_type]
     values = dict(fields, id=id or uuid7(), wo_type=wo_type, org_id=org_id, status=status)
     values["sla_grade"] = _grade_for(
