@@ -214,12 +214,18 @@ def test_validate_limits_accepts_the_defaults():
         ("gold.response_minutes", "1.5", "invalid_integer"),
         ("gold.response_minutes", "abc", "invalid_integer"),
         ("silver.arrival_minutes", "", "invalid_integer"),
+        ("bronze.restore_minutes", "0", "out_of_range"),
         ("diamond.response_minutes", "-5", "out_of_range"),
     ],
 )
 def test_validate_limits_refuses_non_integers_and_non_positive(key, value, code):
     clean, errors = sla.validate_limits(form(**{key: value}))
     assert errors == {key: code}
+
+
+def test_a_bad_number_is_reported_as_such_not_as_an_order_problem():
+    clean, errors = sla.validate_limits(form(**{"gold.arrival_minutes": "0"}))
+    assert errors == {"gold.arrival_minutes": "out_of_range"}
 
 
 def test_validate_limits_refuses_a_response_later_than_the_arrival():

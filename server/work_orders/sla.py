@@ -85,6 +85,8 @@ def validate_limits(data: dict) -> tuple[dict, dict]:
                 errors[key] = "out_of_range"
             clean.setdefault(grade, {})[col] = value
     for grade, limits in clean.items():
+        if any(key.startswith(f"{grade}.") for key in errors):
+            continue  # a bad number says so itself; the order of bad numbers means nothing
         if len(limits) == 3 and not (
             limits["response_minutes"] <= limits["arrival_minutes"] <= limits["restore_minutes"]
         ):
