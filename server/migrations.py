@@ -450,3 +450,26 @@ def m003_work_orders_and_inspections(db):
             " VALUES (?, 1, ?, ?, ?, ?, '2000-01-01T00:00:00.000Z', 'defaults', ?)",
             [f"sla-v1-{grade}", grade, response, arrival, restore, now_utc()],
         )
+
+
+@migrations()
+def m004_board_indexes(db):
+    # The dispatch board's order (server/work_orders/board.py): urgency rank (0 a clock is
+    # running, 1 open without one, 2 closed or cancelled), then the running deadline (arrival
+    # until on site, then restore), newest first. The filter columns ride along so a filtered
+    # page walks this index alone and reads the table only for the rows it shows.
+    _run(
+        db,
+        """
+        CREATE INDEX work_order_board ON work_order(
+            (CASE WHEN status IN ('dispatched', 'accepted', 'en_route', 'on_site')
+                AND restore_due_at IS NOT NULL THEN 0
+                WHEN status IN ('closed', 'cancelled') THEN 2 ELSE 1 END),
+            (CASE WHEN status IN ('dispatched', 'accepted', 'en_route', 'on_site')
+                THEN CASE WHEN on_site_at IS NULL THEN arrival_due_at ELSE restore_due_at END
+                END),
+            created_at DESC, id DESC,
+            status, wo_type, sla_grade, org_id, assigned_org_id, assignee_id, deleted_at
+        )
+        """,
+    )
