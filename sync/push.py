@@ -158,6 +158,7 @@ def process_push(
 def _push_locked(db, registry, user_id, caller, body, mutations, now, server_ms, extra):
     client_id = body["client_id"]
     client = _client(db, client_id, user_id, now)
+    _save_device(db, client_id, body)  # before the mutations: their times use its clock offset
     last = client["last_mutation_id"]
     results, status, stop = [], 200, {}
     for m in mutations:
@@ -218,10 +219,24 @@ def _int_or_text(value):
     return str(value)[:40] if value is not None else None
 
 
-def _save_client(db, client_id: str, last: int, body: dict, now: str) -> None:
+def _update_client(db, client_id: str, values: dict) -> None:
+    sets = ", ".join(f"{k} = ?" for k in values)
+    db.execute(
+        f"UPDATE sync_client SET {sets} WHERE client_id = ?",
+        [*values.values(), client_id],
+    )
+
+
+def _save_device(db, client_id: str, body: dict) -> None:
+    """Store the device's report (§12), including the clock offset it measured."""
     device = body.get("device") if isinstance(body.get("device"), dict) else {}
     values = {k: _int_or_text(device[k]) for k in DEVICE_FIELDS if k in device}
-    values.update(
+    if values:
+        _update_client(db, client_id, values)
+
+
+def _save_client(db, client_id: str, last: int, body: dict, now: str) -> None:
+    values = dict(
         last_mutation_id=last,
         last_push_at=now,
         app_version=str(body.get("app_version") or "")[:40] or None,
@@ -229,8 +244,4 @@ def _save_client(db, client_id: str, last: int, body: dict, now: str) -> None:
         if isinstance(body.get("schema_version"), int)
         else None,
     )
-    sets = ", ".join(f"{k} = ?" for k in values)
-    db.execute(
-        f"UPDATE sync_client SET {sets} WHERE client_id = ?",
-        [*values.values(), client_id],
-    )
+    _update_client(db, client_id, values)
