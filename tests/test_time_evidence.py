@@ -261,3 +261,13 @@ def test_all_three_flags_at_once_are_listed_in_order():
         position=FAR,
     )
     assert flags == ["future", "before_dispatch", "too_fast"]
+
+
+@pytest.mark.parametrize("report", ["abc", 10**16, -(10**13)])
+def test_a_nonsense_offset_report_counts_as_unknown_and_loses_no_work(client, db, order, report):
+    dev = ClockDevice(client, "tech_k", reported_offset_ms=report)
+    sent = dev.now()
+    results = dev.push([dev.mutation("work_order.accept", {"id": order["id"], "at": sent})])
+    assert results[0]["status"] == "applied", results
+    (event,) = events(db, order["id"])
+    assert event["clock_offset_ms"] == 0 and event["corrected_at"] == iso(parse(sent))

@@ -61,11 +61,16 @@ def workable(ctx, order_id: str, args: dict):
     return order, None
 
 
+MAX_OFFSET_MS = 366 * 86_400_000
+
+
 def clock_offset(ctx) -> int:
+    """The device's reported clock offset; 0 (unknown) when it is not a sane whole number."""
     row = one(
         ctx.db, "SELECT clock_offset_ms FROM sync_client WHERE client_id = ?", [ctx.client_id]
     )
-    return int(row["clock_offset_ms"] or 0) if row else 0
+    value = row["clock_offset_ms"] if row else None
+    return value if isinstance(value, int) and abs(value) <= MAX_OFFSET_MS else 0
 
 
 def record_event(ctx, order: dict, target: str, args: dict, position=(None, None)) -> dict:
