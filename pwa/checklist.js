@@ -67,7 +67,7 @@ export const checklistScreen = {
       </li>`;
     });
     return `<h1>${esc(_("Checklist"))}</h1>
-      <p data-testid="checklist-open">${esc(_("%(n)s items still open", { n: open }))}</p>
+      <p data-testid="checklist-open" data-open="${open}">${esc(_("%(n)s items still open", { n: open }))}</p>
       <ol class="list checklist" data-form="checklist">${rows.join("")}</ol>
       <p><a class="button" href="/m/orders/${id}" data-link>${esc(_("Back to the order"))}</a></p>`;
   },

@@ -100,3 +100,21 @@ def tree(db):
     t["tech1"] = f.make_user(db, t["T1"], "technician", username="tech1")
     t["tech_k"] = f.make_user(db, t["K"], "technician", username="tech_k")
     return t
+
+
+# One Playwright driver and one Chromium for the whole run: the sync API allows one
+# driver at a time, so every browser test module shares these.
+@pytest.fixture(scope="session")
+def playwright():
+    from tests.browser import start_playwright
+
+    with start_playwright() as driver:
+        yield driver
+
+
+@pytest.fixture(scope="session")
+def chromium(playwright):
+    from tests.browser import launch_chromium
+
+    with launch_chromium(playwright) as browser:
+        yield browser

@@ -1,8 +1,8 @@
 """The field app in real Chromium: installable, offline visits with photos, safe updates."""
 
 import hashlib
-import re
 import io
+import re
 import time
 from pathlib import Path
 
@@ -11,22 +11,10 @@ from PIL import Image
 
 from server.db import connect
 from server.seed.demo import DEMO_PASSWORD
-from tests.browser import compile_catalogues, demo_app, launch_chromium, start_playwright
+from tests.browser import compile_catalogues, demo_app
 from tests.live import CHROMIUM, CHROMIUM_ARGS, LiveServer
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def playwright():
-    with start_playwright() as driver:
-        yield driver
-
-
-@pytest.fixture(scope="module")
-def chromium(playwright):
-    with launch_chromium(playwright) as browser:
-        yield browser
 
 
 @pytest.fixture

@@ -15,9 +15,7 @@ from server.seed.demo import DEMO_PASSWORD
 from tests.browser import (
     compile_catalogues,
     demo_app,
-    launch_chromium,
     serving,
-    start_playwright,
     translations,
 )
 
@@ -28,12 +26,6 @@ HEADERS = ("Code", "Name", "Class", "Service grade", "Account manager", "Organis
 CLASSES = ("Class A", "Class B", "Class C")
 GRADES = ("Diamond", "Gold", "Silver", "Bronze", "Standard")
 CJK = re.compile(r"[\u4e00-\u9fff]")
-
-
-@pytest.fixture(scope="session")
-def chromium():
-    with start_playwright() as playwright, launch_chromium(playwright) as browser:
-        yield browser
 
 
 @pytest.fixture(scope="module")
