@@ -63,6 +63,7 @@ def _register_blueprints(app: Flask) -> None:
     from .sync_api.registry import build_registry
     from .sync_api.views import bp as sync_api
     from .visits.views import bp as visits
+    from .work_orders.views import bp as work_orders
 
     for bp in (
         *(auth_views, auth_api, home, admin, customers, sites, imports),
@@ -71,6 +72,7 @@ def _register_blueprints(app: Flask) -> None:
         app.register_blueprint(bp)
     app.register_blueprint(visits)
     app.register_blueprint(inspections)
+    app.register_blueprint(work_orders)
     app.extensions["sync_registry"] = build_registry()
 
 

@@ -1,0 +1,107 @@
+"""What an order's detail page shows: timeline evidence, photos, checklist answers, late edits.
+
+Callers fetch the order through its scope first; these read its children by the order's id.
+"""
+
+import json
+
+from sync.conflicts import open_for
+
+from ..db import one, rows
+from ..inspections.evaluation import latest_answers
+from ..visits.listing import users_by_id
+from . import board
+
+DETAIL_SQL = board.SELECT + " AND work_order.id = ?"
+PHOTO_STAGES = ("before", "after", "evidence")
+
+
+def timeline(db, order_id: str) -> list[dict]:
+    """Status changes in the order they reached the server: device, corrected, server time."""
+    found = rows(
+        db,
+        "SELECT e.*, u.display_name AS user_name FROM work_order_event e"
+        " LEFT JOIN app_user u ON u.id = e.user_id WHERE e.work_order_id = ?"
+        " AND e.deleted_at IS NULL ORDER BY e.server_at, e.created_at",
+        [order_id],
+    )
+    for event in found:
+        event["flag_list"] = [f for f in (event["flags"] or "").split(",") if f]
+    return found
+
+
+def photos(db, order_id: str) -> dict[str, list[dict]]:
+    """The order's photos by stage (before, after, evidence), with whether each has arrived."""
+    found = rows(
+        db,
+        "SELECT p.*, coalesce(b.state, 'pending') AS blob_state FROM work_order_photo p"
+        " LEFT JOIN blob b ON b.sha256 = p.sha256 AND b.state = 'complete'"
+        " WHERE p.work_order_id = ? AND p.deleted_at IS NULL ORDER BY p.created_at",
+        [order_id],
+    )
+    return {stage: [p for p in found if p["stage"] == stage] for stage in PHOTO_STAGES}
+
+
+def attached(db, order_id: str, sha: str) -> dict | None:
+    """The complete blob `sha` if it is a photo of this order or of one of its answers."""
+    is_photo = one(
+        db,
+        "SELECT 1 FROM work_order_photo WHERE work_order_id = ? AND sha256 = ?"
+        " AND deleted_at IS NULL UNION ALL SELECT 1 FROM inspection_answer"
+        " WHERE work_order_id = ? AND photo_sha256 = ? LIMIT 1",
+        [order_id, sha, order_id, sha],
+    )
+    if not is_photo:
+        return None
+    return one(db, "SELECT * FROM blob WHERE sha256 = ? AND state = 'complete'", [sha])
+
+
+def answers(db, order: dict) -> list[dict]:
+    """Each checklist item of an inspection with its latest answer and linked rectification."""
+    if not order.get("checklist_template_id"):
+        return []
+    items = rows(
+        db,
+        "SELECT * FROM checklist_item WHERE template_id = ? AND deleted_at IS NULL"
+        " ORDER BY position",
+        [order["checklist_template_id"]],
+    )
+    given = rows(
+        db,
+        "SELECT a.*, r.code AS rectification_code FROM inspection_answer a"
+        " LEFT JOIN work_order r ON r.id = a.rectification_id"
+        " WHERE a.work_order_id = ? AND a.deleted_at IS NULL",
+        [order["id"]],
+    )
+    latest = latest_answers(given)
+    return [{"item": item, "answer": latest.get(item["id"])} for item in items]
+
+
+def parts(order: dict) -> list[str]:
+    """Parts used, as text lines (the device sends strings or {name, qty} objects)."""
+    try:
+        found = json.loads(order.get("parts_used") or "[]")
+    except ValueError:
+        return [order["parts_used"]]
+    out = []
+    for part in found if isinstance(found, list) else []:
+        if isinstance(part, dict):
+            name = part.get("name") or part.get("part") or json.dumps(part, ensure_ascii=False)
+            out.append(f"{name} × {part['qty']}" if part.get("qty") else str(name))
+        else:
+            out.append(str(part))
+    return out
+
+
+def held(db, order_id: str) -> list[dict]:
+    """Open late edits and conflicts on the order, with who sent them and what."""
+    found = open_for(db, "work_order", order_id)
+    names = users_by_id(db, [c["user_id"] for c in found])
+    for c in found:
+        c["user_name"] = names.get(c["user_id"], c["user_id"])
+        try:
+            args = json.loads(c["args"])
+        except ValueError:
+            args = c["args"]
+        c["args_shown"] = json.dumps(args, ensure_ascii=False, indent=2, sort_keys=True)
+    return found

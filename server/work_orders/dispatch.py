@@ -1,0 +1,137 @@
+"""The supervisor's forms: dispatch a new order, reassign one, save an SLA policy version.
+
+Validators read raw form values and return (clean, errors) with error codes from
+server/labels.py; every referenced row must be in the caller's scope.
+"""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from .. import scope
+from ..db import one, rows
+from ..fields import choice, reference, text
+from ..ids import now_utc
+from ..scope import Caller
+from . import model, rules, sla
+from .board import assignable_orgs, technicians
+
+DISPATCHABLE = tuple(t for t in rules.TYPES if t != "exception_report")
+
+
+def sites_matching(db, caller: Caller, q: str, limit: int = 20) -> list[dict]:
+    """Sites in scope whose code or name contains `q` (for the search-as-you-type select)."""
+    from ..web import like
+
+    where, params = scope.sites(caller)
+    sql = (
+        "SELECT site.id, site.code, site.name FROM site"  # noqa: S608
+        f" WHERE site.deleted_at IS NULL AND {where}"
+        " AND (site.code LIKE ? ESCAPE '\\' OR site.name LIKE ? ESCAPE '\\')"
+        " ORDER BY site.code LIMIT ?"
+    )
+    return rows(db, sql, [*params, like(q), like(q), limit])
+
+
+def validate_assignment(db, caller: Caller, data: dict, errors: dict) -> dict:
+    """A technician and/or a team or contractor, each in scope; at least one of them.
+
+    A technician without an organisation is dispatched with their own team or contractor,
+    so the order stays on the board of whoever supervises that organisation.
+    """
+    techs = {t["id"]: t for t in technicians(db, caller)}
+    orgs = {o["id"] for o in assignable_orgs(db, caller)}
+    assignee = text(data, "assignee_id") or None
+    org = text(data, "assigned_org_id") or None
+    if assignee and assignee not in techs:
+        errors["assignee_id"] = "out_of_scope"
+    if org and org not in orgs:
+        errors["assigned_org_id"] = "out_of_scope"
+    if not assignee and not org:
+        errors["assigned_org_id"] = "assignment_required"
+    if assignee in techs and not org:
+        org = techs[assignee]["org_id"]
+    return {"assignee_id": assignee, "assigned_org_id": org}
+
+
+def validate_dispatch(db, caller: Caller, data: dict) -> tuple[dict, dict]:
+    """Read the dispatch form: type, site and optional customer in scope, title, grade."""
+    errors: dict = {}
+    clean = {key: text(data, key) for key in ("wo_type", "title", "description", "sla_grade")}
+    choice(clean, errors, "wo_type", DISPATCHABLE)
+    if not clean["title"]:
+        errors["title"] = "required"
+    if clean["sla_grade"] and clean["sla_grade"] not in sla.GRADES:
+        errors["sla_grade"] = "invalid_choice"
+    clean["site_id"] = reference(
+        db,
+        data,
+        "site_id",
+        errors,
+        exists="SELECT id FROM site WHERE site.id = ?",
+        in_scope=scope.sites(caller),
+        unknown="unknown_site",
+    )
+    if clean["site_id"] is None and "site_id" not in errors:
+        errors["site_id"] = "required"
+    clean["customer_id"] = reference(
+        db,
+        data,
+        "customer_id",
+        errors,
+        exists="SELECT id FROM customer WHERE customer.id = ?",
+        in_scope=scope.customers(caller),
+        unknown="unknown_customer",
+    )
+    clean.update(validate_assignment(db, caller, data, errors))
+    return clean, errors
+
+
+def dispatch(db, actor_id, clean: dict, at: str | None = None) -> dict:
+    """Create the order for a valid dispatch form; it belongs to its site's organisation."""
+    site = one(db, "SELECT org_id, customer_id FROM site WHERE id = ?", [clean["site_id"]])
+    fields = {k: v for k, v in clean.items() if v not in (None, "")}
+    fields.setdefault("customer_id", site["customer_id"])
+    return model.create_order(db, actor_id, org_id=site["org_id"], at=at or now_utc(), **fields)
+
+
+def validate_policy(data: dict, tz: str) -> tuple[dict, dict]:
+    """Read the policy form: limits per grade, effective from (local date-time), a note."""
+    limits, errors = sla.validate_limits(data)
+    raw = text(data, "effective_from")
+    effective = now_utc()
+    if raw:
+        try:
+            local = datetime.fromisoformat(raw)
+        except ValueError:
+            errors["effective_from"] = "invalid_datetime"
+        else:
+            if local.tzinfo is None:
+                local = local.replace(tzinfo=ZoneInfo(tz))
+            effective = sla.iso(local)
+    return {"limits": limits, "effective_from": effective, "note": text(data, "note")}, errors
+
+
+def policy_history(db) -> list[dict]:
+    """Every policy version, newest first, with its limits per grade and who saved it."""
+    found = rows(
+        db,
+        "SELECT p.*, u.display_name AS created_by_name FROM sla_policy p"
+        " LEFT JOIN app_user u ON u.id = p.created_by ORDER BY p.version DESC",
+    )
+    versions: dict[int, dict] = {}
+    for r in found:
+        entry = versions.setdefault(
+            r["version"],
+            dict(
+                version=r["version"],
+                effective_from=r["effective_from"],
+                note=r["note"],
+                created_at=r["created_at"],
+                created_by_name=r["created_by_name"],
+                limits={},
+            ),
+        )
+        entry["limits"][r["sla_grade"]] = r
+    for entry in versions.values():
+        entry["limits"] = {g: entry["limits"][g] for g in sla.GRADES if g in entry["limits"]}
+    return list(versions.values())

@@ -1,0 +1,219 @@
+"""Supervisor pages for work orders: dispatch board, dispatch form, detail with review
+actions, and the SLA policy. Supervisors and admins only; technicians work on the device."""
+
+from flask import Blueprint, Response, abort, current_app, flash, request, send_file, url_for
+from flask_babel import gettext as _
+
+from sync.blobs import BlobStore, valid_sha
+
+from .. import scope
+from ..db import get_db
+from ..i18n import select_timezone
+from ..ids import now_utc
+from ..imports import csvfile
+from ..labels import label
+from ..web import caller, finish, form_status, page_number, render, roles_required
+from ..web import scoped_one_or_404 as _scoped
+from . import board, detail, dispatch, export, model, rules, sla
+from .dispatch import DISPATCHABLE
+
+bp = Blueprint("work_orders", __name__, url_prefix="/work-orders")
+MANAGERS = ("supervisor", "admin")
+
+
+def _filters():
+    db, who = get_db(), caller()
+    orgs, techs = board.assignable_orgs(db, who), board.technicians(db, who)
+    ids = ({o["id"] for o in orgs}, {t["id"] for t in techs})
+    clean, errors = board.validate_filters(request.args, *ids)
+    return clean, errors, orgs, techs
+
+
+@bp.get("/")
+@roles_required(*MANAGERS)
+def index():
+    filters, errors, orgs, techs = _filters()
+    now = now_utc()
+    query = board.query(get_db(), caller(), filters, now, select_timezone())
+    listing = board.page(get_db(), query, page_number(), current_app.config["PAGE_SIZE"], now)
+    return render(
+        "work_orders/board.html",
+        "work_orders/_board.html",
+        listing=listing,
+        filters=filters,
+        export_args={k: v for k, v in filters.items() if v},
+        errors=errors,
+        orgs=orgs,
+        techs=techs,
+    )
+
+
+@bp.get("/export.csv")
+@roles_required(*MANAGERS)
+def export_csv():
+    filters, _errors, _orgs, _techs = _filters()
+    now, tz = now_utc(), select_timezone()
+    found = board.all_rows(get_db(), board.query(get_db(), caller(), filters, now, tz), now)
+    body = csvfile.write(export.CSV_COLUMNS, export.csv_records(found, tz))
+    response = Response(body, mimetype="text/csv")
+    response.headers["Content-Disposition"] = 'attachment; filename="work-orders.csv"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _form_page(form: dict, errors: dict, status: int = 200):
+    db = get_db()
+    return render(
+        "work_orders/dispatch.html",
+        status=status,
+        form=form,
+        errors=errors,
+        types=DISPATCHABLE,
+        orgs=board.assignable_orgs(db, caller()),
+        techs=board.technicians(db, caller()),
+        sites=dispatch.sites_matching(db, caller(), form.get("site_q", "")),
+    )
+
+
+@bp.get("/new")
+@roles_required(*MANAGERS)
+def new():
+    return _form_page({"wo_type": "fault_repair"}, {})
+
+
+@bp.get("/sites")
+@roles_required(*MANAGERS)
+def site_options():
+    """Options of the site select for a search term (htmx, as the supervisor types)."""
+    found = dispatch.sites_matching(get_db(), caller(), request.args.get("site_q", "").strip())
+    return render("work_orders/_site_options.html", sites=found, selected="")
+
+
+@bp.post("/new")
+@roles_required(*MANAGERS)
+def create():
+    clean, errors = dispatch.validate_dispatch(get_db(), caller(), request.form)
+    if errors:
+        return _form_page(request.form.to_dict(), errors, form_status(errors))
+    order = dispatch.dispatch(get_db(), caller().id, clean)
+    flash(_("Work order %(code)s dispatched.", code=order["code"]))
+    return finish(url_for("work_orders.detail_page", order_id=order["id"]))
+
+
+def _order_or_404(order_id: str) -> dict:
+    return _scoped(detail.DETAIL_SQL, [order_id], scope.work_orders(caller(), "work_order"))
+
+
+def _detail(order: dict, status: int = 200, refusal: str | None = None, errors=None, form=None):
+    db = get_db()
+    return render(
+        "work_orders/detail.html",
+        status=status,
+        order=order,
+        clocks=sla.state(order, now_utc()),
+        timeline=detail.timeline(db, order["id"]),
+        photos=detail.photos(db, order["id"]),
+        answers=detail.answers(db, order),
+        parts=detail.parts(order),
+        held=detail.held(db, order["id"]),
+        orgs=board.assignable_orgs(db, caller()),
+        techs=board.technicians(db, caller()),
+        actions=[a for a, t in rules.REVIEW_STEPS.items() if _allowed(order, t)],
+        may_reassign=order["status"] not in (*rules.FROZEN, "submitted", "resolved"),
+        refusal=refusal,
+        errors=errors or {},
+        form=form or {},
+    )
+
+
+def _allowed(order: dict, target: str) -> bool:
+    return rules.can(order["wo_type"], order["status"], target)
+
+
+@bp.get("/<order_id>")
+@roles_required(*MANAGERS)
+def detail_page(order_id):
+    return _detail(_order_or_404(order_id))
+
+
+@bp.get("/<order_id>/photos/<sha>")
+@roles_required(*MANAGERS)
+def photo(order_id, sha):
+    """A photo of this order (or of its checklist answers) once its blob is complete."""
+    order = _order_or_404(order_id)
+    blob = detail.attached(get_db(), order["id"], sha) if valid_sha(sha) else None
+    if blob is None:
+        abort(404)
+    path = BlobStore(current_app.config["BLOB_DIR"]).path(sha)
+    response = send_file(path, mimetype=blob["mime"], max_age=86400)
+    response.headers["Cache-Control"] = "private, max-age=86400, immutable"
+    return response
+
+
+@bp.post("/<order_id>/assign")
+@roles_required(*MANAGERS)
+def reassign(order_id):
+    order, errors = _order_or_404(order_id), {}
+    clean = dispatch.validate_assignment(get_db(), caller(), request.form, errors)
+    if errors:
+        return _detail(order, form_status(errors), errors=errors, form=request.form.to_dict())
+    try:
+        model.assign(get_db(), caller().id, order_id, **clean)
+    except rules.IllegalTransition as exc:
+        return _detail(order, 409, _("Refused: %(reason)s", reason=str(exc)))
+    flash(_("Work order reassigned."))
+    return finish(url_for("work_orders.detail_page", order_id=order_id))
+
+
+@bp.post("/<order_id>/review/<action>")
+@roles_required(*MANAGERS)
+def review(order_id, action):
+    order = _order_or_404(order_id)
+    if action not in rules.REVIEW_STEPS:
+        abort(404)
+    reason = request.form.get("reason", "").strip()
+    if action in ("return", "cancel") and not reason:
+        errors = {f"{action}_reason": "required"}
+        return _detail(order, form_status(errors), errors=errors)
+    try:
+        model.review(get_db(), caller().id, order_id, action, reason)
+    except rules.IllegalTransition as exc:
+        return _detail(order, 409, _("Refused: %(reason)s", reason=str(exc)))
+    flash(
+        _("Work order updated: %(status)s.", status=label(rules.REVIEW_STEPS[action], "wo_status"))
+    )
+    return finish(url_for("work_orders.detail_page", order_id=order_id))
+
+
+def _policy_page(form=None, errors=None, status: int = 200):
+    current = sla.current_policy(get_db())
+    if form is None:
+        form = {f"{r['sla_grade']}.{c}": r[c] for r in current for _k, c in sla.DEADLINES}
+    return render(
+        "work_orders/policy.html",
+        status=status,
+        current=current,
+        history=dispatch.policy_history(get_db()),
+        form=form,
+        errors=errors or {},
+        may_edit=caller().role == "admin",
+    )
+
+
+@bp.get("/sla-policy")
+@roles_required(*MANAGERS)
+def policy():
+    return _policy_page()
+
+
+@bp.post("/sla-policy")
+@roles_required("admin")
+def policy_save():
+    clean, errors = dispatch.validate_policy(request.form, select_timezone())
+    if errors:
+        return _policy_page(request.form.to_dict(), errors, form_status(errors))
+    version = sla.new_version(
+        get_db(), caller().id, clean["limits"], clean["effective_from"], clean["note"]
+    )
+    flash(_("SLA policy version %(version)s saved.", version=version))
+    return finish(url_for("work_orders.policy"))
