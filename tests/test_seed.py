@@ -11,7 +11,7 @@ from server.migrations import upgrade
 from server.seed.demo import DEMO_PASSWORD, seed_demo
 from server.seed.names import DISTRICTS
 
-TABLES = ("org", "app_user", "customer", "site", "contact")
+TABLES = ("org", "app_user", "customer", "site", "contact", "work_order")
 VOLATILE = {"created_at", "updated_at", "password_hash"}  # write time, salted hash
 HANGZHOU = (30.15, 30.35, 120.05, 120.30)
 
@@ -28,7 +28,8 @@ def _dump(db) -> dict[str, list[tuple]]:
     for table in TABLES:
         found = rows(db, f"SELECT * FROM {table}")  # noqa: S608
         dump[table] = sorted(
-            tuple(sorted((k, v) for k, v in r.items() if k not in VOLATILE)) for r in found
+            (tuple(sorted((k, v) for k, v in r.items() if k not in VOLATILE)) for r in found),
+            key=repr,  # work orders have empty (None) times beside filled ones
         )
     return dump
 
@@ -150,7 +151,11 @@ def test_writes_leave_audit_and_change_log(seeded):
     audited = seeded.execute("SELECT COUNT(*) FROM audit_log").fetchone()[0]
     changes = seeded.execute("SELECT COUNT(*) FROM change_log").fetchone()[0]
     total = sum(seeded.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in TABLES)  # noqa: S608
-    assert audited == changes == total
+    # Every row's creation is one write; a work order's steps past dispatch are one more.
+    orders = seeded.execute(
+        "SELECT COUNT(*) FROM work_order WHERE status != 'dispatched'"
+    ).fetchone()[0]
+    assert audited == changes == total + orders
     assert not rows(seeded, "SELECT id FROM customer WHERE version = 0")
 
 
@@ -183,3 +188,22 @@ def test_demo_logins_on_an_empty_database(app, db):
     result = app.test_cli_runner().invoke(args=["demo-logins"])
     assert result.exit_code == 0 and "seed-demo" in result.output
     assert DEMO_PASSWORD not in result.output
+
+
+def test_work_orders(seeded):
+    from server.seed.work_orders import ANCHOR
+    from server.work_orders.sla import iso, state
+
+    orders = rows(seeded, "SELECT * FROM work_order")
+    assert len(orders) == 150
+    assert {o["wo_type"] for o in orders} >= {"fault_repair", "on_demand", "inspection"}
+    statuses = Counter(o["status"] for o in orders)
+    assert statuses["closed"] > statuses["dispatched"] > 0 and statuses["cancelled"] > 0
+    assert all(o["assignee_id"] and o["assigned_org_id"] and o["site_id"] for o in orders)
+    assert all(o["dispatched_at"] < iso(ANCHOR) for o in orders)
+    clocks = [state(o, iso(ANCHOR)) for o in orders]
+    breached = [c for c in clocks if any(v["state"] == "breached" for v in c.values())]
+    met = [c for c in clocks if c["restore_due_at"]["state"] == "met"]
+    assert 0 < len(breached) < len(orders) and met
+    returned = [o for o in orders if o["status"] == "returned"]
+    assert all(o["return_reason"] for o in returned)

@@ -1,5 +1,5 @@
 """The demo data set: 浙江省公司 → 杭州分公司, three districts, six teams, two contractors,
-24 staff, 300 customers with contacts and 200 sites.
+24 staff, 300 customers with contacts, 200 sites and 150 work orders.
 
 The same seed gives the same rows, ids included (a seeded UUIDv7-shaped generator); only the
 write timestamps and the salted password hashes differ between runs. Rows are written through
@@ -26,6 +26,7 @@ from .names import (
     SURNAMES,
 )
 from .sites import seed_sites
+from .work_orders import seed_work_orders
 
 # DEMO DATA ONLY: every demo user gets this password and `flask demo-logins` prints it.
 DEMO_PASSWORD = "fieldbook-demo"  # noqa: S105 - public on purpose, never for real users
@@ -94,9 +95,10 @@ def seed_demo(db, seed: int) -> dict[str, int]:
         ams = _staff(build, orgs, password_hash)
         customers = _customers(build, orgs, ams)
         seed_sites(build, orgs, customers)
+        seed_work_orders(build)
     return {
         table: db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]  # noqa: S608
-        for table in ("org", "app_user", "customer", "contact", "site")
+        for table in ("org", "app_user", "customer", "contact", "site", "work_order")
     }
 
 
