@@ -97,11 +97,10 @@ REASSIGNABLE = {"dispatched", "accepted", "en_route", "on_site", "returned"}
 
 def expected_field(wo_type: str, status: str, action: str) -> str | None:
     """The status a technician's step leads to, or None when the docs do not allow it."""
-    report = wo_type == "exception_report"
+    if wo_type == "exception_report":  # filed submitted; its only field step is resubmitting
+        return "submitted" if (action, status) == ("submit", "returned") else None
     if action == "submit" and status in ("resolved", "returned"):
         return "submitted"
-    if report:
-        return None  # a report is filed submitted; its only field step is resubmitting
     if action == "arrive" and (
         status in ("resolved", "returned") or (status == "accepted" and wo_type in SKIP_TRAVEL)
     ):
@@ -125,14 +124,48 @@ def expected_review(wo_type: str, status: str, action: str) -> str | None:
     return None
 
 
+@pytest.mark.parametrize("wo_type", rules.TYPES)
+def test_the_rules_tables_say_what_the_docs_say(wo_type):
+    """Every (status, step) pair: rules.py allows exactly what the reference lifecycle does."""
+    for status in rules.STATUSES:
+        for action, target in rules.FIELD_STEPS.items():
+            wanted = expected_field(wo_type, status, action)
+            assert rules.can(wo_type, status, target) is (wanted == target), (status, action)
+        for action, target in rules.REVIEW_STEPS.items():
+            wanted = expected_review(wo_type, status, action)
+            assert rules.can(wo_type, status, target) is (wanted == target), (status, action)
+
+
 FIELD_ACTIONS = ("accept", "travel", "arrive", "resolve", "submit")
 REVIEW_ACTIONS = ("approve", "return", "close", "cancel")
 ASSIGNEES = ("tech_k", "tech1", "team_k")  # team_k: the contractor, nobody named yet
-ACTION = st.one_of(
-    st.tuples(st.just("field"), st.sampled_from(FIELD_ACTIONS)),
-    st.tuples(st.just("review"), st.sampled_from(REVIEW_ACTIONS)),
-    st.tuples(st.just("reassign"), st.sampled_from(ASSIGNEES)),
+ACTION = st.sampled_from(
+    [("field", a) for a in FIELD_ACTIONS]
+    + [("review", a) for a in REVIEW_ACTIONS]
+    + [("reassign", who) for who in ASSIGNEES]
 )
+# ("legal", n): the n-th step forward the reference allows now (n modulo their number). A run
+# of these walks deep into the lifecycle (rework, approval) so that the random step after it
+# probes refusals, cancels and reassignments there too. Steering only picks the step; every
+# step is still checked against the reference.
+STEER = st.tuples(st.just("legal"), st.integers(0, 30))
+# ("sweep", 0): try every step the reference refuses now; none may change anything.
+WALK = st.tuples(st.lists(STEER, max_size=9), ACTION).map(lambda w: [*w[0], ("sweep", 0), w[1]])
+
+
+def allowed_now(order: dict, world: "World") -> list[tuple[str, str]]:
+    """Steps forward the reference allows now (cancel and reassign come from random steps)."""
+    wo_type, status = order["wo_type"], order["status"]
+    if not sees(order, world):
+        return [("reassign", "tech_k")] if status in REASSIGNABLE else []
+    out = [("field", a) for a in FIELD_ACTIONS if expected_field(wo_type, status, a)]
+    return out + [
+        ("review", a)
+        for a in ("approve", "return", "close")
+        if expected_review(wo_type, status, a)
+    ]
+
+
 MUTATION_ARGS = {
     "accept": {},
     "travel": {"lat": 30.27, "lon": 120.15},
@@ -244,6 +277,20 @@ def review_step(world: World, oid: str, action: str, before: dict) -> dict:
     return after
 
 
+def sweep(world: World, oid: str, before: dict) -> dict:
+    """Every step the reference refuses in this state: each is refused (or held), and the
+    order is left exactly as it was."""
+    wo_type, status = before["wo_type"], before["status"]
+    for action in FIELD_ACTIONS:
+        if not expected_field(wo_type, status, action) or not sees(before, world):
+            field_step(world, oid, action, before)
+    for action in REVIEW_ACTIONS:
+        if not expected_review(wo_type, status, action):
+            review_step(world, oid, action, before)
+    assert world.row(oid) == before
+    return before
+
+
 def reassign_step(world: World, oid: str, who: str, before: dict) -> dict:
     wanted = world.assignee_of(who)
     try:
@@ -262,13 +309,13 @@ def reassign_step(world: World, oid: str, who: str, before: dict) -> dict:
 
 
 @settings(
-    max_examples=30,
+    max_examples=80,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(
     wo_type=st.sampled_from(rules.TYPES),
-    actions=st.lists(ACTION, max_size=18),
+    actions=st.lists(WALK, min_size=1, max_size=5).map(lambda ws: [s for w in ws for s in w]),
 )
 @example("exception_report", [("review", "return"), ("reassign", "tech1"), ("field", "submit")])
 @example(
@@ -289,7 +336,14 @@ def test_no_sequence_of_steps_reaches_an_illegal_state(world, wo_type, actions):
     assert before["status"] == ("submitted" if wo_type == "exception_report" else "dispatched")
     legal = reachable(wo_type)
     for kind, action in actions:
-        if kind == "field":
+        if kind == "legal":
+            options = allowed_now(before, world)
+            if not options:
+                continue
+            kind, action = options[action % len(options)]
+        if kind == "sweep":
+            before = sweep(world, oid, before)
+        elif kind == "field":
             before = field_step(world, oid, action, before)
         elif kind == "review":
             before = review_step(world, oid, action, before)
