@@ -158,3 +158,32 @@ def test_exception_report_filed_offline_by_any_field_user(client, db, crew):
     assert report["reported_by"] == crew["am1"]["id"]
     dev.pull()
     assert rid in dev.entities("work_order")
+
+
+def test_rework_after_a_return_keeps_the_first_arrival_for_the_sla(client, db, crew):
+    dev = Device(client, "tech_k", factories.PASSWORD)
+    oid = crew["order"]["id"]
+    dev.push([*steps(dev, oid), dev.mutation("work_order.submit", {"id": oid})])
+    first = row(db, oid)
+    model.review(db, crew["sup_k"]["id"], oid, "return", "照片不清晰")
+    again = [
+        dev.mutation(
+            "work_order.arrive", {"id": oid, "lat": 30.2802, "lon": 120.1601, "accuracy": 8}
+        ),
+        dev.mutation("work_order.resolve", {"id": oid}),
+        dev.mutation("work_order.submit", {"id": oid}),
+    ]
+    status, body = dev.push(again)
+    assert [r["status"] for r in body["results"]] == ["applied"] * 3, body
+    later = row(db, oid)
+    assert later["status"] == "submitted"
+    assert (later["on_site_at"], later["resolved_at"]) == (
+        first["on_site_at"],
+        first["resolved_at"],
+    )
+    assert later["submitted_at"] >= first["submitted_at"]
+    events = db.execute(
+        "SELECT count(*) FROM work_order_event WHERE work_order_id = ? AND to_status = 'on_site'",
+        [oid],
+    ).fetchone()[0]
+    assert events == 2  # both arrivals stay in the timeline

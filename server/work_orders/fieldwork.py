@@ -110,6 +110,9 @@ def record_event(ctx, order: dict, target: str, args: dict, position=(None, None
     return records.insert(ctx.db, "work_order_event", values, ctx.user_id)
 
 
+FIRST_TIMES = ("accepted_at", "en_route_at", "on_site_at", "resolved_at")
+
+
 def event_time(event: dict) -> str:
     """When the step happened for SLA purposes: the corrected device time if plausible."""
     if event["corrected_at"] and not event["flags"]:
@@ -126,7 +129,10 @@ def transition(ctx, order, target, args, extra=None, position=(None, None)) -> d
     event = record_event(ctx, order, target, args, position)
     changes = {"status": target, **(extra or {})}
     stamp = f"{target}_at"
-    if stamp in ("accepted_at", "en_route_at", "on_site_at", "resolved_at", "submitted_at"):
+    # The SLA clocks count the first response, arrival and restore: rework after a return
+    # (or a second technician after a reassignment) does not move a deadline already met
+    # or missed. Submission counts the latest hand-in. Every step stays in the timeline.
+    if stamp == "submitted_at" or (stamp in FIRST_TIMES and not order.get(stamp)):
         changes[stamp] = event_time(event)
     if event["flags"]:
         flags = set(filter(None, order["time_flags"].split(","))) | set(event["flags"].split(","))
