@@ -51,7 +51,8 @@ export const screens = {
           <a href="/m/customers" data-link>${esc(_("My customers"))} <b>${customers.length}</b></a>
           <a href="/m/customers?overdue=1" data-link>${esc(_("Overdue"))} <b class="warn">${late.length}</b></a>
           <a href="/m/sync" data-link>${esc(_("Sync"))}</a>
-        </nav>`;
+        </nav>
+        <p><a class="button secondary" href="/m/report" data-link>${esc(_("Report an exception"))}</a></p>`;
     },
   },
 
