@@ -59,9 +59,11 @@ def _register_blueprints(app: Flask) -> None:
     from .inspections.views import bp as inspections
     from .pwa.views import bp as pwa
     from .sites.views import bp as sites
+    from .statistics.views import bp as statistics
     from .sync_api.blobs import bp as blobs_api
     from .sync_api.registry import build_registry
     from .sync_api.views import bp as sync_api
+    from .sync_health.views import bp as sync_health
     from .visits.views import bp as visits
     from .work_orders.views import bp as work_orders
 
@@ -73,6 +75,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(visits)
     app.register_blueprint(inspections)
     app.register_blueprint(work_orders)
+    app.register_blueprint(statistics)
+    app.register_blueprint(sync_health)
     app.extensions["sync_registry"] = build_registry()
 
 

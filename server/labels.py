@@ -207,6 +207,7 @@ ERRORS = {
     "assignment_required": _l("Choose a technician or a team or contractor."),
     "unknown_site": _l("Unknown site."),
     "invalid_datetime": _l("Enter a date and time."),
+    "period_too_long": _l("Choose a period of at most a year."),
 }
 
 

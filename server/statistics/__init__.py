@@ -1,0 +1,1 @@
+"""Statistics for supervisors and admins: filtered charts (server-rendered SVG) and CSV."""
