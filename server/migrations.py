@@ -473,3 +473,20 @@ def m004_board_indexes(db):
         )
         """,
     )
+
+
+@migrations()
+def m005_sync_pull_indexes(db):
+    # A technician's first pull (scope.work_orders): orders assigned to them (work_order_
+    # assignee), waiting on their team or contractor with no technician (assigned org and
+    # a null assignee, one index range), or reported by them (few rows: a partial index).
+    # With all three terms indexed SQLite unions three small ranges instead of walking
+    # every order by id.
+    _run(
+        db,
+        """
+        CREATE INDEX work_order_unassigned ON work_order(assigned_org_id, assignee_id);
+        CREATE INDEX work_order_reporter ON work_order(reported_by)
+            WHERE reported_by IS NOT NULL
+        """,
+    )
