@@ -10,6 +10,8 @@ import { syncScreen } from "./syncpage.js";
 import { esc } from "./ui.js";
 import { visitScreen } from "./visit.js";
 import { screens } from "./views.js";
+import { appointmentsScreen } from "./appointments.js";
+import { taskScreen, tasksScreen } from "./tasks.js";
 
 const DEFAULT_CONFIG = { VISIT_FAR_METERS: 500, VISIT_LOW_ACCURACY_METERS: 100, VISIT_POLICY_DAYS: { A: 7, B: 30, C: 90 } };
 const TIMER_MS = 60000;
@@ -26,6 +28,9 @@ const ROUTES = [
   [/^\/m\/orders\/([\w-]+)\/checklist$/, checklistScreen],
   [/^\/m\/sites\/([\w-]+)$/, siteScreen],
   [/^\/m\/report$/, reportScreen],
+  [/^\/m\/tasks$/, tasksScreen],
+  [/^\/m\/tasks\/([\w-]+)$/, taskScreen],
+  [/^\/m\/appointments$/, appointmentsScreen],
 ];
 
 class App {

@@ -100,6 +100,15 @@ function touch(map, id, defaults, mutation) {
 }
 
 const MUTATORS = {
+  "task.complete"(data, m) {
+    const t = data.task.get(m.args.id);
+    if (!t || t.kind !== "free_text" || t.done_at || t.status === "cancelled") return;
+    Object.assign(touch(data.task, m.args.id, {}, m), { done_at: m.created_at, done_device_at: m.args.at, done_note: m.args.note || "" });
+  },
+  "appointment.record"(data, m, ctx) {
+    if (data.appointment.has(m.args.id)) return;
+    Object.assign(touch(data.appointment, m.args.id, {}, m), m.args, { status: "open", account_manager_id: ctx.userId, recorded_by: ctx.userId, visit_id: null, work_order_id: null, created_at: m.created_at });
+  },
   "visit.plan"(data, m, ctx) {
     if (data.visit.has(m.args.id)) return;
     const v = touch(data.visit, m.args.id, VISIT_DEFAULTS, m);
@@ -252,6 +261,8 @@ const ENTITIES = [
   "work_order_event",
   "work_order_photo",
   "inspection_answer",
+  "task",
+  "appointment",
 ];
 
 const STEP_TARGET = {

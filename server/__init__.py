@@ -51,6 +51,7 @@ def create_app(test_config=None) -> Flask:
 
 def _register_blueprints(app: Flask) -> None:
     from .admin import bp as admin
+    from .appointments.views import bp as appointments
     from .auth.api import bp as auth_api
     from .auth.views import bp as auth_views
     from .customers.views import bp as customers
@@ -64,6 +65,7 @@ def _register_blueprints(app: Flask) -> None:
     from .sync_api.registry import build_registry
     from .sync_api.views import bp as sync_api
     from .sync_health.views import bp as sync_health
+    from .tasks.views import bp as tasks
     from .visits.views import bp as visits
     from .work_orders.views import bp as work_orders
 
@@ -77,6 +79,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(work_orders)
     app.register_blueprint(statistics)
     app.register_blueprint(sync_health)
+    app.register_blueprint(tasks)
+    app.register_blueprint(appointments)
     app.extensions["sync_registry"] = build_registry()
 
 

@@ -148,6 +148,23 @@ LABELS = {
         "cancelled": _l("Sent after cancellation"),
         "stale_base": _l("Edited an older version"),
     },
+    "task_kind": {
+        "class_coverage": _l("Visit every customer of a class"),
+        "promotion": _l("Present to N customers"),
+        "free_text": _l("Other task"),
+    },
+    "task_state": {
+        "open": _l("Open"),
+        "done": _l("Done"),
+        "overdue": _l("Overdue"),
+        "cancelled": _l("Cancelled"),
+    },
+    "appointment_status": {
+        "open": _l("Open"),
+        "planned": _l("Planned"),
+        "done": _l("Done"),
+        "cancelled": _l("Cancelled"),
+    },
 }
 
 
@@ -207,6 +224,12 @@ ERRORS = {
     "assignment_required": _l("Choose a technician or a team or contractor."),
     "unknown_site": _l("Unknown site."),
     "invalid_datetime": _l("Enter a date and time."),
+    "due_before_start": _l("The due date must not be before the start date."),
+    "assignee_required": _l("Choose an account manager or an organisation."),
+    "no_account_managers": _l("No active account manager works in this organisation."),
+    "too_long": _l("The text is too long."),
+    "no_account_manager": _l("This customer has no account manager to visit them."),
+    "outcome_required": _l("Describe the outcome."),
     "period_too_long": _l("Choose a period of at most a year."),
 }
 

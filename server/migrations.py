@@ -476,6 +476,70 @@ def m004_board_indexes(db):
 
 
 @migrations()
+def m007_tasks_appointments(db):
+    # Tasks supervisors assign to account managers (progress is computed from visits, see
+    # server/tasks/rules.py), and customers' appointment requests (预约服务) with the planned
+    # visit or work order each became (server/appointments/model.py).
+    _run(
+        db,
+        f"""
+        CREATE TABLE task (
+            id TEXT PRIMARY KEY,
+            batch_id TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('class_coverage', 'promotion', 'free_text')),
+            title TEXT NOT NULL,
+            description TEXT NOT NULL DEFAULT '',
+            assignee_id TEXT NOT NULL REFERENCES app_user(id),
+            org_id TEXT NOT NULL REFERENCES org(id),
+            assigned_by TEXT REFERENCES app_user(id),
+            customer_class TEXT CHECK (customer_class IN ('A', 'B', 'C')),
+            purpose TEXT,
+            keyword TEXT NOT NULL DEFAULT '',
+            target_count INTEGER,
+            target_customer_ids TEXT NOT NULL DEFAULT '[]',
+            start_date TEXT NOT NULL,
+            due_date TEXT NOT NULL,
+            window_start_at TEXT NOT NULL,
+            window_end_at TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'cancelled')),
+            done_at TEXT,
+            done_device_at TEXT,
+            done_note TEXT NOT NULL DEFAULT '',
+            deleted_at TEXT,
+            {SYNCED}
+        );
+        CREATE INDEX task_assignee ON task(assignee_id, due_date);
+        CREATE INDEX task_org ON task(org_id, due_date);
+        CREATE INDEX task_batch ON task(batch_id);
+
+        CREATE TABLE appointment (
+            id TEXT PRIMARY KEY,
+            customer_id TEXT NOT NULL REFERENCES customer(id),
+            org_id TEXT NOT NULL REFERENCES org(id),
+            account_manager_id TEXT REFERENCES app_user(id),
+            recorded_by TEXT REFERENCES app_user(id),
+            wanted_at TEXT NOT NULL,
+            need TEXT NOT NULL,
+            contact_name TEXT NOT NULL DEFAULT '',
+            contact_phone TEXT NOT NULL DEFAULT '',
+            status TEXT NOT NULL DEFAULT 'open' CHECK (status IN
+                ('open', 'planned', 'done', 'cancelled')),
+            visit_id TEXT REFERENCES visit(id),
+            work_order_id TEXT REFERENCES work_order(id),
+            converted_at TEXT,
+            outcome TEXT NOT NULL DEFAULT '',
+            closed_at TEXT,
+            deleted_at TEXT,
+            {SYNCED}
+        );
+        CREATE INDEX appointment_org ON appointment(org_id, wanted_at);
+        CREATE INDEX appointment_am ON appointment(account_manager_id, wanted_at);
+        CREATE INDEX appointment_customer ON appointment(customer_id)
+        """,
+    )
+
+
+@migrations()
 def m005_sync_pull_indexes(db):
     # A technician's first pull (scope.work_orders): orders assigned to them (work_order_
     # assignee), waiting on their team or contractor with no technician (assigned org and

@@ -81,6 +81,13 @@ def row_keys(db, table: str, row: dict | None) -> set[str]:
         return _order_keys(db, row["work_order_id"])
     if table in ("checklist_template", "checklist_item"):
         return {CHECKLISTS}
+    if table == "task":
+        return org_keys(db, row["org_id"]) | {f"u:{row['assignee_id']}"}
+    if table == "appointment":
+        keys = org_keys(db, row["org_id"])
+        if row.get("account_manager_id"):
+            keys.add(f"u:{row['account_manager_id']}")
+        return keys
     if table == "site":
         return (
             org_keys(db, row["org_id"])

@@ -5,8 +5,10 @@ from sync import Registry
 
 def build_registry() -> Registry:
     """Register every domain's entities (in pull order: parents first) and mutations."""
+    from ..appointments import sync as appointments_sync
     from ..customers import sync as customers_sync
     from ..sync_keys import caller_keys
+    from ..tasks import sync as tasks_sync
     from ..visits import sync as visits_sync
     from ..work_orders import sync as work_orders_sync
 
@@ -15,4 +17,6 @@ def build_registry() -> Registry:
     customers_sync.register(registry)
     visits_sync.register(registry)
     work_orders_sync.register(registry)
+    tasks_sync.register(registry)
+    appointments_sync.register(registry)
     return registry
