@@ -402,3 +402,21 @@ def test_board_pages_walk_an_index(db, world, filters, index):
         ), plan
         if index == "work_order_board":
             assert not any("TEMP B-TREE" in step for step in plan), plan
+
+
+def test_technician_filter_options_load_when_used(client, auth, world):
+    """The board names only the chosen technician; the select's options come from
+    /work-orders/technicians, in the caller's scope, with the chosen one selected."""
+    w = world
+    auth.login("sup_d1")
+    page = client.get("/work-orders/", query_string={"assignee": w["tech2"]["id"]})
+    html = page.get_data(as_text=True)
+    assert f'value="{w["tech2"]["id"]}" selected' in html
+    assert f'value="{w["tech1"]["id"]}"' not in html
+    options = client.get("/work-orders/technicians", query_string={"assignee": w["tech2"]["id"]})
+    html = options.get_data(as_text=True)
+    assert f'value="{w["tech1"]["id"]}"' in html
+    assert f'value="{w["tech2"]["id"]}" selected' in html
+    assert w["tech_k"]["id"] not in html  # the contractor's technician is outside sup_d1's scope
+    refused = client.get("/work-orders/", query_string={"assignee": w["tech_k"]["id"]})
+    assert 'data-error="assignee"' in refused.get_data(as_text=True)

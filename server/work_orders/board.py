@@ -89,6 +89,27 @@ def technicians(db, caller: Caller) -> list[dict]:
     return rows(db, sql, params)
 
 
+def filter_choices(db, caller: Caller, org_id: str, user_id: str) -> tuple[dict, dict]:
+    """The team/contractor and technician a filter names, if in the caller's scope, as
+    {id: row} (one-row lookups: validating a filter needs no option lists)."""
+    orgs_where, p1 = scope.orgs(caller)
+    users_where, p2 = scope.users(caller)
+    org = rows(
+        db,
+        f"SELECT id, name, kind FROM org WHERE id = ? AND kind IN ('team', 'contractor')"  # noqa: S608
+        f" AND {orgs_where}",
+        [org_id, *p1],
+    )
+    tech = rows(
+        db,
+        "SELECT app_user.id, app_user.display_name, org.name AS org_name FROM app_user"  # noqa: S608
+        " JOIN org ON org.id = app_user.org_id WHERE app_user.id = ?"
+        f" AND app_user.role = 'technician' AND app_user.active = 1 AND {users_where}",
+        [user_id, *p2],
+    )
+    return {r["id"]: r for r in org}, {r["id"]: r for r in tech}
+
+
 def _day(value: str, errors: dict, key: str) -> None:
     if value:
         try:

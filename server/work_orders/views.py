@@ -22,17 +22,22 @@ MANAGERS = ("supervisor", "admin")
 
 
 def _filters():
-    db, who = get_db(), caller()
-    orgs, techs = board.assignable_orgs(db, who), board.technicians(db, who)
-    ids = ({o["id"] for o in orgs}, {t["id"] for t in techs})
-    clean, errors = board.validate_filters(request.args, *ids)
-    return clean, errors, orgs, techs
+    """Clean filters, errors, and the named team/contractor and technician ({id: row})."""
+    args = request.args
+    org, tech = board.filter_choices(
+        get_db(), caller(), args.get("assigned_org", ""), args.get("assignee", "")
+    )
+    clean, errors = board.validate_filters(args, set(org), set(tech))
+    return clean, errors, org, tech
 
 
 @bp.get("/")
 @roles_required(*MANAGERS)
 def index():
-    filters, errors, orgs, techs = _filters()
+    filters, errors, _org, tech = _filters()
+    # The team list is short; technicians (thousands for an admin) load when the select is
+    # first used (technician_options); the chosen one is there from the start.
+    orgs = board.assignable_orgs(get_db(), caller())
     now = now_utc()
     query = board.query(get_db(), caller(), filters, now, select_timezone())
     listing = board.page(get_db(), query, page_number(), current_app.config["PAGE_SIZE"], now)
@@ -44,7 +49,19 @@ def index():
         export_args={k: v for k, v in filters.items() if v},
         errors=errors,
         orgs=orgs,
+        chosen_tech=tech.get(filters["assignee"]),
+    )
+
+
+@bp.get("/technicians")
+@roles_required(*MANAGERS)
+def technician_options():
+    """Options of the board's technician filter (htmx, when the select is first used)."""
+    techs = board.technicians(get_db(), caller())
+    return render(
+        "work_orders/_technician_options.html",
         techs=techs,
+        selected=request.args.get("assignee", ""),
     )
 
 
