@@ -59,6 +59,7 @@ def _register_blueprints(app: Flask) -> None:
     from .imports.views import bp as imports
     from .inspections.views import bp as inspections
     from .pwa.views import bp as pwa
+    from .reviews.views import bp as reviews
     from .sites.views import bp as sites
     from .statistics.views import bp as statistics
     from .sync_api.blobs import bp as blobs_api
@@ -77,6 +78,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(visits)
     app.register_blueprint(inspections)
     app.register_blueprint(work_orders)
+    app.register_blueprint(reviews)
     app.register_blueprint(statistics)
     app.register_blueprint(sync_health)
     app.register_blueprint(tasks)

@@ -554,3 +554,45 @@ def m005_sync_pull_indexes(db):
             WHERE reported_by IS NOT NULL
         """,
     )
+
+
+@migrations()
+def m006_reviews(db):
+    # Review history (every approve, return and resubmission, never overwritten), spot checks
+    # ("three checks, one call"), and a visit's return reason for the author's device.
+    _run(
+        db,
+        f"""
+        CREATE TABLE review (
+            id TEXT PRIMARY KEY,
+            entity TEXT NOT NULL CHECK (entity IN ('visit', 'work_order')),
+            entity_id TEXT NOT NULL,
+            action TEXT NOT NULL CHECK (action IN ('approve', 'return', 'resubmit')),
+            reason TEXT NOT NULL DEFAULT '',
+            reviewer_id TEXT REFERENCES app_user(id),
+            at TEXT NOT NULL,
+            org_id TEXT NOT NULL REFERENCES org(id),
+            deleted_at TEXT,
+            {SYNCED}
+        );
+        CREATE INDEX review_entity ON review(entity, entity_id, at);
+
+        CREATE TABLE spot_check (
+            id TEXT PRIMARY KEY,
+            entity TEXT NOT NULL CHECK (entity IN ('visit', 'work_order')),
+            entity_id TEXT NOT NULL,
+            method TEXT NOT NULL CHECK (method IN
+                ('on_site', 'phone', 'video', 'satisfaction_call')),
+            result TEXT NOT NULL CHECK (result IN ('ok', 'problem')),
+            note TEXT NOT NULL DEFAULT '',
+            checked_by TEXT REFERENCES app_user(id),
+            checked_at TEXT NOT NULL,
+            org_id TEXT NOT NULL REFERENCES org(id),
+            deleted_at TEXT,
+            {SYNCED}
+        );
+        CREATE INDEX spot_check_entity ON spot_check(entity, entity_id);
+
+        ALTER TABLE visit ADD COLUMN return_reason TEXT
+        """,
+    )

@@ -2,6 +2,7 @@
 
 from .. import records, scope
 from ..db import one, rows
+from ..reviews import history
 from . import rules
 
 FLAGS = ("far", "low_accuracy", "no_fix", "no_customer_location")
@@ -42,11 +43,31 @@ def follow_ups(db, visit_id: str) -> list[dict]:
 
 
 def approve(db, actor_id, visit_id: str) -> dict:
-    """Approve a completed visit; later field edits become late edits."""
-    visit = records.get(db, "visit", visit_id)
-    if not rules.can_move(visit["status"], "approved"):
-        raise ValueError(f"cannot approve a {visit['status']} visit")
-    return records.update(db, "visit", visit_id, {"status": "approved"}, actor_id, "approve")
+    """Approve a completed visit (kept in its review history); later field edits become
+    late edits."""
+    with db.atomic():
+        visit = records.get(db, "visit", visit_id)
+        if not rules.can_move(visit["status"], "approved"):
+            raise ValueError(f"cannot approve a {visit['status']} visit")
+        row = records.update(db, "visit", visit_id, {"status": "approved"}, actor_id, "approve")
+        history.record(db, actor_id, "visit", row, "approve")
+    return row
+
+
+def return_visit(db, actor_id, visit_id: str, reason: str) -> dict:
+    """Return a completed visit to its account manager for rework, with a reason (required);
+    the reason reaches their device and the step is kept in the review history."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValueError("a reason is required")
+    changes = {"status": "returned", "return_reason": reason}
+    with db.atomic():
+        visit = records.get(db, "visit", visit_id)
+        if not rules.can_move(visit["status"], "returned"):
+            raise ValueError(f"cannot return a {visit['status']} visit")
+        row = records.update(db, "visit", visit_id, changes, actor_id, "return")
+        history.record(db, actor_id, "visit", row, "return", reason)
+    return row
 
 
 def touch_customer(db, customer_id: str, at: str, keys: set[str]) -> None:

@@ -15,6 +15,7 @@ from sync.fields import load_clock, merge
 from .. import records, scope
 from ..db import one
 from ..ids import uuid7
+from ..reviews import history
 from . import rules
 
 ID = re.compile(r"^[0-9a-fA-F-]{32,36}$")
@@ -227,4 +228,22 @@ def cancel(ctx, args):
     if not rules.can_move(visit["status"], "cancelled"):
         raise PermanentError("illegal_transition", f"cannot cancel a {visit['status']} visit")
     row = records.update(ctx.db, "visit", visit_id, {"status": "cancelled"}, ctx.user_id, "cancel")
+    return {"id": visit_id, "version": row["version"]}
+
+
+def resubmit(ctx, args):
+    """visit.resubmit {id, at}: hand a returned visit in again after rework (returned →
+    completed), kept in its review history."""
+    visit_id = _id(args)
+    visit, held = _editable(ctx, visit_id, args)
+    if held:
+        return held
+    if visit["status"] == "completed":
+        return {"id": visit_id, "already": True}
+    if visit["status"] != "returned":
+        raise PermanentError("illegal_transition", f"cannot resubmit a {visit['status']} visit")
+    row = records.update(
+        ctx.db, "visit", visit_id, {"status": "completed"}, ctx.user_id, "resubmit"
+    )
+    history.record(ctx.db, ctx.user_id, "visit", row, "resubmit", at=ctx.server_time)
     return {"id": visit_id, "version": row["version"]}

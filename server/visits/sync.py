@@ -11,6 +11,7 @@ MUTATIONS = {
     "visit.update": mutations.update,
     "visit.check_out": mutations.check_out,
     "visit.cancel": mutations.cancel,
+    "visit.resubmit": mutations.resubmit,
     "visit.add_photo": attachments.add_photo,
     "visit.sign": attachments.sign,
     "visit.add_follow_up": attachments.add_follow_up,

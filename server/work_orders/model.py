@@ -7,6 +7,7 @@ Field steps (accept, travel, arrive, resolve, submit) arrive from devices as mut
 from .. import records, scope
 from ..db import one
 from ..ids import now_utc, uuid7
+from ..reviews import history
 from . import rules, sla
 
 
@@ -103,4 +104,8 @@ def review(db, actor_id, order_id: str, action: str, reason: str = "") -> dict:
     )
     if action == "cancel":
         changes["cancel_reason"] = reason.strip()
-    return records.update(db, "work_order", order_id, changes, actor_id, action)
+    with db.atomic():
+        row = records.update(db, "work_order", order_id, changes, actor_id, action)
+        if action in history.ACTIONS:  # approve and return are kept in the review history
+            history.record(db, actor_id, "work_order", row, action, reason)
+    return row

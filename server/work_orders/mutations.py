@@ -9,6 +9,7 @@ from sync.fields import load_clock, merge
 
 from .. import records
 from ..db import one
+from ..reviews import history
 from ..visits.mutations import _position
 from ..visits.rules import gps_evidence
 from . import model
@@ -116,12 +117,17 @@ def resolve(ctx, args):
 
 
 def submit(ctx, args):
-    """work_order.submit {id, at}: hand the report in for review."""
+    """work_order.submit {id, at}: hand the report in for review (again, after a return:
+    kept in the review history as a resubmission)."""
     oid = order_id(args)
     order, held = workable(ctx, oid, args)
     if held:
         return held
-    return transition(ctx, order, "submitted", args)
+    result = transition(ctx, order, "submitted", args)
+    if order["status"] == "returned":
+        row = {"id": oid, "org_id": order["org_id"]}
+        history.record(ctx.db, ctx.user_id, "work_order", row, "resubmit", at=ctx.server_time)
+    return result
 
 
 def add_photo(ctx, args):

@@ -1,0 +1,136 @@
+"""Review desk pages: the queue (approve, return with a reason, one row at a time by htmx),
+a record's review page with its history and spot checks. Supervisors and admins only; every
+record is looked up through the caller's scope (another subtree's id is a 404)."""
+
+from flask import Blueprint, abort, flash, request, url_for
+from flask_babel import gettext as _
+
+from ..db import get_db
+from ..extensions import htmx
+from ..i18n import select_timezone
+from ..web import caller, finish, paginate, render, roles_required
+from . import history, model, queue, spot_checks
+from .conflict_views import bp as conflicts_bp
+
+bp = Blueprint("reviews", __name__, url_prefix="/reviews")
+bp.register_blueprint(conflicts_bp)
+MANAGERS = ("supervisor", "admin")
+
+
+@bp.app_context_processor
+def _record_panel_helpers():
+    """Templates of visit and work-order pages show a record's review history and checks."""
+    return {
+        "review_history": lambda entity, record_id: history.history(get_db(), entity, record_id),
+        "spot_checks_of": lambda entity, record_id: spot_checks.for_record(
+            get_db(), entity, record_id
+        ),
+    }
+
+
+def _filters():
+    db, who = get_db(), caller()
+    orgs, authors = queue.orgs(db, who), queue.authors(db, who)
+    ids = ({o["id"] for o in orgs}, {a["id"] for a in authors})
+    clean, errors = queue.validate_filters(request.args, *ids)
+    return clean, errors, orgs, authors
+
+
+@bp.get("/")
+@roles_required(*MANAGERS)
+def index():
+    filters, errors, orgs, authors = _filters()
+    sql, params = queue.query(get_db(), caller(), filters, select_timezone())
+    return render(
+        "reviews/queue.html",
+        "reviews/_queue.html",
+        listing=paginate(sql, params, queue.ORDER_BY),
+        filters=filters,
+        errors=errors,
+        orgs=orgs,
+        authors=authors,
+        kinds=queue.KINDS,
+    )
+
+
+def _item_or_404(entity: str, entity_id: str) -> dict:
+    item = queue.find(get_db(), caller(), entity, entity_id)
+    if item is None:
+        abort(404)
+    return item
+
+
+def _detail(item: dict, status=200, refusal=None, errors=None, spot_errors=None, form=None):
+    return render(
+        "reviews/detail.html",
+        status=status,
+        item=item,
+        refusal=refusal,
+        errors=errors or {},
+        spot_errors=spot_errors or {},
+        spot_form=form or {},
+    )
+
+
+@bp.get("/<entity>/<entity_id>")
+@roles_required(*MANAGERS)
+def detail(entity, entity_id):
+    return _detail(_item_or_404(entity, entity_id))
+
+
+def _answer(item: dict, refusal=None, errors=None, status=200):
+    """After an action: the queue row for htmx (errors shown in it), else the page."""
+    fresh = queue.find(get_db(), caller(), item["entity"], item["id"])
+    if htmx:
+        return render("reviews/_row.html", item=fresh, refusal=refusal, errors=errors or {})
+    if refusal or errors:
+        return _detail(fresh, status, refusal, errors)
+    flash(_("Review saved."))
+    return finish(url_for("reviews.detail", entity=item["entity"], entity_id=item["id"]))
+
+
+@bp.post("/<entity>/<entity_id>/approve")
+@roles_required(*MANAGERS)
+def approve(entity, entity_id):
+    item = _item_or_404(entity, entity_id)
+    try:
+        model.approve(get_db(), caller().id, entity, item["id"])
+    except model.Refused as exc:
+        return _answer(item, refusal=_("Refused: %(reason)s", reason=str(exc)), status=409)
+    return _answer(item)
+
+
+@bp.post("/<entity>/<entity_id>/return")
+@roles_required(*MANAGERS)
+def return_for_rework(entity, entity_id):
+    item = _item_or_404(entity, entity_id)
+    clean, errors = model.validate_return(request.form)
+    if errors:
+        return _answer(item, errors=errors, status=422)
+    try:
+        model.return_for_rework(get_db(), caller().id, entity, item["id"], clean["reason"])
+    except model.Refused as exc:
+        return _answer(item, refusal=_("Refused: %(reason)s", reason=str(exc)), status=409)
+    return _answer(item)
+
+
+@bp.post("/<entity>/<entity_id>/spot-checks")
+@roles_required(*MANAGERS)
+def spot_check(entity, entity_id):
+    item = _item_or_404(entity, entity_id)
+    clean, errors = spot_checks.validate(request.form)
+    if not errors:
+        spot_checks.add(get_db(), caller().id, entity, item, clean)
+    if htmx:
+        form = request.form.to_dict() if errors else {}
+        return render(
+            "reviews/_spot_checks.html",
+            entity=entity,
+            record_id=item["id"],
+            spot_errors=errors,
+            spot_form=form,
+        )
+    if errors:
+        return _detail(item, 422, spot_errors=errors, form=request.form.to_dict())
+    flash(_("Spot check recorded."))
+    return finish(url_for("reviews.detail", entity=entity, entity_id=item["id"]))
