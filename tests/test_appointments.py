@@ -245,3 +245,16 @@ def test_record_through_sync(db, client, field):
     supervisor = Device(client, "sup_d1", factories.PASSWORD)
     supervisor.pull()
     assert mine in supervisor.entities("appointment")
+
+
+def test_record_form_and_customer_search_are_scoped(db, auth, field):
+    auth.login("am1")
+    page = auth.client.get(f"/appointments/new?customer_id={field['cust1']['id']}")
+    assert f'value="{field["cust1"]["id"]}" selected' in page.get_data(as_text=True)
+    options = auth.client.get("/appointments/customer-options?customer_q=银行")
+    assert field["cust2"]["id"] not in options.get_data(as_text=True)
+    options = auth.client.get("/appointments/customer-options?customer_q=西湖")
+    assert field["cust1"]["id"] in options.get_data(as_text=True)
+    auth.logout()
+    auth.login("tech1")
+    assert auth.client.get("/appointments/").status_code == 403

@@ -268,3 +268,23 @@ def test_task_complete_through_sync(db, client, field):
     assert records.get(db, "task", theirs["id"])["done_at"] is None
     device.pull()
     assert device.entities("task")[free["id"]]["done_at"] == stored["done_at"]
+
+
+def test_pages_render_form_list_with_progress_and_manual_done(db, auth, field):
+    free = _make(db, field, "am1", kind="free_text", title="收集需求表")
+    _make(db, field, "am1", title="走访A类")
+    auth.login("sup_d1")
+    page = auth.client.get("/tasks/new").get_data(as_text=True)
+    assert field["am1"]["display_name"] in page and field["am2"]["display_name"] not in page
+    listing = auth.client.get("/tasks/").get_data(as_text=True)
+    assert listing.count("<progress") == 2 and 'data-done="0" data-target="2"' in listing
+    fragment = auth.client.get("/tasks/?state=cancelled", headers={"HX-Request": "true"})
+    assert fragment.get_data(as_text=True).startswith("{# ") is False
+    assert "<progress" not in fragment.get_data(as_text=True)
+    auth.logout()
+    auth.login("am1")
+    resp = auth.post(f"/tasks/{free['id']}/complete", data={"note": "已交"})
+    assert resp.status_code == 303
+    assert records.get(db, "task", free["id"])["done_note"] == "已交"
+    listing = auth.client.get("/tasks/").get_data(as_text=True)
+    assert f'data-task="{free["id"]}" data-done="1" data-target="1" data-state="done"' in listing
