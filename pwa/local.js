@@ -151,6 +151,10 @@ const MUTATORS = {
   "visit.cancel"(data, m) {
     touch(data.visit, m.args.id, VISIT_DEFAULTS, m).status = "cancelled";
   },
+  "visit.resubmit"(data, m) {
+    const v = touch(data.visit, m.args.id, VISIT_DEFAULTS, m);
+    if (v.status === "returned") v.status = "completed";
+  },
   "visit.add_photo"(data, m) {
     touch(data.visit_photo, m.args.id, {}, m);
     Object.assign(data.visit_photo.get(m.args.id), m.args);

@@ -36,6 +36,7 @@ export const screens = {
       const late = customers.filter((c) => overdue(app, data, c));
       const planned = [...data.visit.values()].filter((v) => v.status === "planned" && v.planned_date <= today());
       const open = [...data.visit.values()].filter((v) => v.status === "in_progress");
+      const rework = [...data.visit.values()].filter((v) => v.status === "returned" && !v.deleted_at);
       const name = (id) => esc((data.customer.get(id) || {}).name || "");
       return `
         <h1>${esc(_("Hello, %(name)s", { name: app.session.user.display_name }))}</h1>
@@ -43,6 +44,8 @@ export const screens = {
           <h2>${esc(_("Visits in progress"))}</h2>
           ${open.map((v) => `<a class="row" href="/m/visits/${v.id}" data-link>${name(v.customer_id)} ${pendingNote(data, v)}</a>`).join("") || `<p class="muted">${esc(_("None"))}</p>`}
         </section>
+        ${rework.length ? `<section class="card" data-testid="rework"><h2>${esc(_("Returned for rework"))}</h2>
+          ${rework.map((v) => `<a class="row" href="/m/visits/${v.id}" data-link>${name(v.customer_id)} · <span class="error">${esc(v.return_reason || "")}</span> ${pendingNote(data, v)}</a>`).join("")}</section>` : ""}
         <section class="card">
           <h2>${esc(_("Planned visits due"))}</h2>
           ${planned.map((v) => `<a class="row" href="/m/visits/${v.id}" data-link>${esc(v.planned_date)} · ${name(v.customer_id)}</a>`).join("") || `<p class="muted">${esc(_("None"))}</p>`}

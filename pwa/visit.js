@@ -62,6 +62,7 @@ export const visitScreen = {
     return `
       <h1>${esc(c.name)}</h1>
       <p data-testid="visit-status"><span class="badge">${esc(label("status", v.status))}</span> ${esc(label("purpose", v.purpose))} ${pendingNote(data, v)}</p>
+      ${v.status === "returned" && v.return_reason ? `<p class="error" data-testid="return-reason">${esc(_("Returned: %(r)s", { r: v.return_reason }))}</p>` : ""}
       ${v.status === "planned" ? `<p>${esc(_("Planned for %(date)s", { date: v.planned_date }))}</p><button type="button" data-action="check-in">${esc(_("Check in here (GPS)"))}</button>` : ""}
       ${v.check_in_device_at ? `<section class="card" data-testid="check-in"><h2>${esc(_("Check-in"))}</h2>
         <p>${esc(formatTime(v.check_in_device_at))} · ${v.check_in_distance_m !== null && v.check_in_distance_m !== undefined ? esc(_("%(m)s m from the customer", { m: Math.round(v.check_in_distance_m) })) : ""}${approx}</p>
@@ -81,6 +82,7 @@ export const visitScreen = {
         <button type="button" class="secondary" data-action="clear-signature">${esc(_("Clear"))}</button>
         <button type="button" data-action="save-signature">${esc(_("Save signature"))}</button>`}</section>` : ""}
       ${v.status === "in_progress" ? `<button type="button" data-action="check-out">${esc(_("Check out and finish"))}</button>` : ""}
+      ${v.status === "returned" ? `<button type="button" data-action="resubmit">${esc(_("Resubmit"))}</button>` : ""}
       ${itemStates(data, id)}`;
   },
 
@@ -105,6 +107,14 @@ export const visitScreen = {
     on("[data-action=check-out]", "click", async (e) => {
       if (app.formOpen && !confirm(_("You have unsaved changes in the form. Check out anyway?"))) return;
       await gpsThen("visit.check_out")(e);
+    });
+    on("[data-action=resubmit]", "click", async (e) => {
+      if (app.formOpen && !confirm(_("You have unsaved changes in the form. Resubmit anyway?"))) return;
+      e.target.disabled = true;
+      await write(app, "visit.resubmit", { id, at: new Date().toISOString() });
+      app.setFormOpen(false);
+      app.toast(_("Saved on this device."));
+      app.render();
     });
     const form = root.querySelector("[data-form=visit]");
     if (form) {
