@@ -596,3 +596,31 @@ def m006_reviews(db):
         ALTER TABLE visit ADD COLUMN return_reason TEXT
         """,
     )
+
+
+@migrations()
+def m009_statistics(db):
+    # The statistics page (server/statistics/queries.py) aggregates a period of visits and
+    # work orders. Each index starts where a chart's range starts and carries every column
+    # its filters, scope and sums read, so a chart walks one index range, not the table:
+    # visits by check-in time (admins) or by org then time (a supervisor's teams, an IN
+    # list); orders by creation time (SLA, all types) or by type then time (faults,
+    # inspections; with the cause and the id the answers join on). Failed checklist
+    # answers are few: a partial index finds them per inspection.
+    _run(
+        db,
+        """
+        CREATE INDEX visit_statistics ON visit(
+            check_in_at, org_id, status, customer_id, deleted_at);
+        CREATE INDEX visit_statistics_org ON visit(
+            org_id, check_in_at, status, customer_id, deleted_at);
+        CREATE INDEX work_order_statistics ON work_order(
+            created_at, wo_type, sla_grade, org_id, assigned_org_id, status, customer_id,
+            deleted_at, arrival_due_at, on_site_at, restore_due_at, resolved_at);
+        CREATE INDEX work_order_type_statistics ON work_order(
+            wo_type, created_at, org_id, assigned_org_id, sla_grade, status, customer_id,
+            deleted_at, cause, id);
+        CREATE INDEX inspection_answer_failed ON inspection_answer(work_order_id, item_id)
+            WHERE passed = 0
+        """,
+    )

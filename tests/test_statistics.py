@@ -370,3 +370,14 @@ def test_empty_chart_says_so(client, auth, tree):
     html = client.get("/statistics/", query_string=MARCH).get_data(as_text=True)
     assert "<svg" not in section(html, "faults")
     assert "<svg" in section(html, "visits")  # the weeks are there, at zero
+
+
+def test_chart_shortens_long_labels_but_keeps_them_whole_in_the_title():
+    from server.statistics.charts import bar_chart
+
+    cause = "一个非常非常长的故障原因描述文字超过十六个字"
+    svg = str(bar_chart("Faults <by> cause", [cause, "雷击"], [("Orders", [5, 0])]))
+    assert f"<title>{cause}</title>" in svg and "描述文…</text>" in svg
+    assert 'aria-label="Faults &lt;by&gt; cause"' in svg  # escaped
+    assert ">5<" in svg and ">0<" in svg
+    assert 'width="340"' in svg  # the largest value spans the bar area

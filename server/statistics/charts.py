@@ -14,11 +14,23 @@ BAR_H = 16
 GAP = 10
 TOP = 8
 COLOURS = ("#0a6ebd", "#e08a00", "#1e7b34", "#b3261e")
-MAX_LABEL = 16
+LABEL_UNITS = 32  # what fits beside the bars at 12 px: a CJK character counts two
+
+
+def _units(char: str) -> int:
+    return 2 if ord(char) >= 0x2E80 else 1
 
 
 def _short(text: str) -> str:
-    return text if len(text) <= MAX_LABEL else text[: MAX_LABEL - 1] + "…"
+    if sum(_units(c) for c in text) <= LABEL_UNITS:
+        return text
+    kept, used = [], 0
+    for char in text:
+        if used + _units(char) > LABEL_UNITS - 2:
+            break
+        kept.append(char)
+        used += _units(char)
+    return "".join(kept) + "…"
 
 
 def _number(value, unit: str) -> str:

@@ -85,8 +85,7 @@ def validate(db, args, org_scope: tuple[str, list], tz: str, now: datetime) -> t
         "to": end.isoformat(),
         "start_utc": utc_text(datetime.combine(start, time(), zone)),
         "end_utc": utc_text(datetime.combine(end + timedelta(days=1), time(), zone)),
-        "offset_minutes": int(datetime.combine(start, time(), zone).utcoffset().total_seconds())
-        // 60,
+        "tz": tz,
         "org": "",
         "org_path": None,
     }
