@@ -1,6 +1,6 @@
 """Statistics page benchmark (issue 5): the page's p95 at 10,000 staff over 1,000,000 records.
 
-Run: .venv/bin/python bench/statistics.py. Works on a private copy of the cached build of
+Run: .venv/bin/python bench/statistics_page.py. Works on a private copy of the cached build of
 bench/statsworld (10,199 staff, 44,000 customers, 500,000 visits and 500,000 work orders
 over a year, ~1.6 M checklist answers; built once, ~2 min, cached in bench/out/), migrated
 and ANALYZEd. Times the whole statistics page (four charts: SQL, SVG, tables, template)
