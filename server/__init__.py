@@ -60,6 +60,7 @@ def _register_blueprints(app: Flask) -> None:
     from .inspections.views import bp as inspections
     from .pwa.views import bp as pwa
     from .reviews.views import bp as reviews
+    from .scores.views import bp as scores
     from .sites.views import bp as sites
     from .statistics.views import bp as statistics
     from .sync_api.blobs import bp as blobs_api
@@ -83,6 +84,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(sync_health)
     app.register_blueprint(tasks)
     app.register_blueprint(appointments)
+    app.register_blueprint(scores)
     app.extensions["sync_registry"] = build_registry()
 
 

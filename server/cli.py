@@ -123,6 +123,8 @@ def restore(path, yes):
 
 def init_app(app) -> None:
     from .inspections.commands import plans_cli
+    from .scores.commands import scores_cli
 
     for command in (db_cli, seed_demo, demo_logins, backup, restore, plans_cli):
         app.cli.add_command(command)
+    app.cli.add_command(scores_cli)

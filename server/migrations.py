@@ -624,3 +624,81 @@ def m009_statistics(db):
             WHERE passed = 0
         """,
     )
+
+
+@migrations()
+def m008_scores(db):
+    # Performance scores (server/scores): the weights policy per role, versioned (a month is
+    # scored with the version in force on its first day), and the computed monthly cards
+    # (people's cards replicate to their own devices). Indexes for the months' windows
+    # (visits by check-in already have m009's visit_statistics).
+    _run(
+        db,
+        f"""
+        CREATE TABLE score_policy (
+            id TEXT PRIMARY KEY,
+            version INTEGER NOT NULL,
+            role TEXT NOT NULL CHECK (role IN ('account_manager', 'technician')),
+            weights TEXT NOT NULL,
+            effective_from TEXT NOT NULL,
+            note TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL,
+            created_by TEXT,
+            UNIQUE (role, version)
+        );
+
+        CREATE TABLE scorecard (
+            id TEXT PRIMARY KEY,
+            month TEXT NOT NULL,
+            role TEXT NOT NULL CHECK (role IN
+                ('account_manager', 'technician', 'team', 'contractor')),
+            user_id TEXT REFERENCES app_user(id),
+            org_id TEXT NOT NULL REFERENCES org(id),
+            score REAL,
+            indicators TEXT NOT NULL DEFAULT '{{}}',
+            policy_version INTEGER,
+            computed_at TEXT NOT NULL,
+            deleted_at TEXT,
+            {SYNCED}
+        );
+        CREATE UNIQUE INDEX scorecard_subject
+            ON scorecard(month, role, coalesce(user_id, org_id));
+        CREATE INDEX scorecard_user ON scorecard(user_id, month);
+        CREATE INDEX visit_planned ON visit(planned_date);
+        CREATE INDEX follow_up_due ON follow_up(due_date);
+        CREATE INDEX work_order_arrival_due ON work_order(arrival_due_at);
+        CREATE INDEX work_order_restore_due ON work_order(restore_due_at);
+        CREATE INDEX work_order_resolved ON work_order(resolved_at);
+        CREATE INDEX work_order_inspection_due
+            ON work_order(coalesce(substr(plan_period, 12, 10), date(restore_due_at, '+8 hours')))
+            WHERE wo_type = 'inspection'
+        """,
+    )
+    # Version 1 of each role's weights: literal here so this migration means the same
+    # thing forever (server/scores/policy.py DEFAULTS says the same).
+    defaults = {
+        "account_manager": {
+            "visit_plan_completion": 25,
+            "a_class_coverage": 20,
+            "follow_ups_on_time": 15,
+            "satisfaction": 20,
+            "visit_review_pass": 10,
+            "visit_report_timeliness": 10,
+        },
+        "technician": {
+            "sla_arrival": 20,
+            "sla_restore": 20,
+            "inspection_completion": 20,
+            "first_time_fix": 15,
+            "order_review_pass": 15,
+            "order_report_timeliness": 10,
+        },
+    }
+    import json
+
+    for role, weights in defaults.items():
+        db.execute(
+            "INSERT INTO score_policy (id, version, role, weights, effective_from, note,"
+            " created_at) VALUES (?, 1, ?, ?, '2000-01-01', 'defaults', ?)",
+            [f"score-v1-{role}", role, json.dumps(weights), now_utc()],
+        )

@@ -81,6 +81,8 @@ def row_keys(db, table: str, row: dict | None) -> set[str]:
         return _order_keys(db, row["work_order_id"])
     if table in ("checklist_template", "checklist_item"):
         return {CHECKLISTS}
+    if table == "scorecard":  # a person's own card only
+        return {f"u:{row['user_id']}"} if row.get("user_id") else set()
     if table == "task":
         return org_keys(db, row["org_id"]) | {f"u:{row['assignee_id']}"}
     if table == "appointment":

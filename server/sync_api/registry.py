@@ -7,6 +7,7 @@ def build_registry() -> Registry:
     """Register every domain's entities (in pull order: parents first) and mutations."""
     from ..appointments import sync as appointments_sync
     from ..customers import sync as customers_sync
+    from ..scores import sync as scores_sync
     from ..sync_keys import caller_keys
     from ..tasks import sync as tasks_sync
     from ..visits import sync as visits_sync
@@ -19,4 +20,5 @@ def build_registry() -> Registry:
     work_orders_sync.register(registry)
     tasks_sync.register(registry)
     appointments_sync.register(registry)
+    scores_sync.register(registry)
     return registry

@@ -1,0 +1,165 @@
+"""A month's scores for everyone at once, stored in `scorecard` for pages and devices.
+
+Set-based: one grouped query per indicator (indicators.aggregate), then the weighting in
+Python per person. Cards whose result did not change are not rewritten, so a recompute
+sends devices only what moved.
+"""
+
+import json
+
+from sync.changes import log_change
+
+from ..db import rows
+from ..ids import now_utc, uuid7
+from ..records import audit
+from . import formula, indicators, months, policy
+
+
+def _people(db, role: str, org_path: str | None) -> list[dict]:
+    sql = "SELECT u.id, u.org_id FROM app_user u JOIN org o ON o.id = u.org_id WHERE u.role = ?"
+    params = [role]
+    if org_path:
+        sql += " AND o.path >= ? AND o.path < ?"
+        params += [org_path, org_path + "\uffff"]
+    return rows(db, sql + " AND u.active = 1", params)
+
+
+def _orgs(db, kind: str, org_path: str | None) -> list[dict]:
+    sql, params = "SELECT id FROM org WHERE kind = ? AND deleted_at IS NULL", [kind]
+    if org_path:
+        sql += " AND path >= ? AND path < ?"
+        params += [org_path, org_path + "\uffff"]
+    return rows(db, sql, params)
+
+
+def breakdown(found: dict, weights: dict) -> tuple[float | None, dict]:
+    """Score and per-indicator parts from {key: {value, counted, met, records}}."""
+    score, parts = formula.weighted({k: f.get("value") for k, f in found.items()}, weights)
+    for key, part in parts.items():
+        part.update({n: found[key].get(n, 0) for n in ("counted", "met", "records")})
+    return score, parts
+
+
+def _cards(db, role, subjects, passes, month, by="subject", card_role=None) -> list[dict]:
+    """Score each subject ({id, org_id}) with the role's indicators and policy in force."""
+    rule = policy.in_force(db, role, month)
+    measured = {key: found[by] for key, found in passes.items()}
+    cards = []
+    for subject in subjects:
+        found = {k: measured[k].get(subject["id"], {}) for k in measured}
+        score, parts = breakdown(found, rule["weights"])
+        cards.append(
+            dict(
+                role=card_role or role,
+                user_id=subject["id"] if card_role is None else None,
+                org_id=subject.get("org_id", subject["id"]),
+                score=score,
+                indicators=parts,
+                policy_version=rule["version"],
+            )
+        )
+    return cards
+
+
+def _teams(db, person_cards: list[dict], org_path) -> list[dict]:
+    members: dict[str, list] = {}
+    for card in person_cards:
+        members.setdefault(card["org_id"], []).append(card["score"])
+    cards = []
+    for team in _orgs(db, "team", org_path):
+        scores = members.get(team["id"], [])
+        cards.append(
+            dict(
+                role="team",
+                user_id=None,
+                org_id=team["id"],
+                score=formula.mean_score(scores),
+                indicators={"members": len(scores), "scored": sum(s is not None for s in scores)},
+                policy_version=None,
+            )
+        )
+    return cards
+
+
+def compute_month(db, month: str, org_id: str | None = None, now=None, actor_id=None) -> dict:
+    """Compute and store the month's scorecards (of `org_id`'s subtree, else everyone).
+
+    Account managers and technicians: weighted indicators (formula.weighted). Contractors:
+    the technicians' indicators over all of the contractor's orders, with the technician
+    policy. Teams: the mean of their members' scores (formula.mean_score).
+    Returns counts: {cards, changed}.
+    """
+    if months.parse(month) is None:
+        raise ValueError(f"not a month: {month!r}")
+    now = now or now_utc()
+    path = None
+    if org_id:
+        path = db.execute("SELECT path FROM org WHERE id = ?", [org_id]).fetchone()[0]
+    # One grouped pass per indicator serves both people and contractors.
+    passes = {
+        role: {s.key: indicators.aggregate(db, s, month, now) for s in indicators.for_role(role)}
+        for role in policy.ROLES
+    }
+    people = []
+    for role in policy.ROLES:
+        people += _cards(db, role, _people(db, role, path), passes[role], month)
+    contractors = _cards(
+        db,
+        "technician",
+        _orgs(db, "contractor", path),
+        passes["technician"],
+        month,
+        "contractor",
+        "contractor",
+    )
+    cards = people + contractors + _teams(db, people, path)
+    changed = _store(db, month, cards, now)
+    audit(
+        db,
+        actor_id,
+        "compute",
+        "scorecard",
+        month,
+        None,
+        {"cards": len(cards), "changed": changed},
+    )
+    return {"cards": len(cards), "changed": changed}
+
+
+def _key(card: dict) -> tuple:
+    return (card["role"], card["user_id"] or card["org_id"])
+
+
+def _store(db, month: str, cards: list[dict], at: str) -> int:
+    existing = {
+        _key(r): r
+        for r in rows(
+            db,
+            "SELECT id, role, user_id, org_id, score, indicators, policy_version FROM scorecard"
+            " WHERE month = ?",
+            [month],
+        )
+    }
+    changed = 0
+    with db.atomic():
+        for card in cards:
+            card["indicators"] = json.dumps(card["indicators"], sort_keys=True)
+            old = existing.get(_key(card))
+            same = ("org_id", "score", "indicators", "policy_version")
+            if old and all(old[k] == card[k] for k in same):
+                continue
+            changed += 1
+            row_id = old["id"] if old else uuid7()
+            keys = {f"u:{card['user_id']}"} if card["user_id"] else set()
+            # Only people's cards replicate to devices; teams' and contractors' stay here.
+            version = log_change(db, "scorecard", row_id, at, keys) if card["user_id"] else 0
+            values = dict(card, month=month, computed_at=at, updated_at=at, version=version)
+            if old:
+                sets = ", ".join(f"[{k}] = :{k}" for k in values)
+                db.execute(f"UPDATE scorecard SET {sets} WHERE id = :id", {**values, "id": row_id})
+            else:
+                values.update(id=row_id, created_at=at)
+                names = ", ".join(values)
+                marks = ", ".join(f":{k}" for k in values)
+                db.execute(f"INSERT INTO scorecard ({names}) VALUES ({marks})", values)
+    return changed
