@@ -6,6 +6,7 @@ import { clearSession, deleteUserDB, kvGet, loadSession, openUserDB, outbox, sav
 import { SyncClient } from "./sync.js";
 import { checklistScreen } from "./checklist.js";
 import { orderScreen, ordersScreen, reportScreen, siteScreen } from "./orders.js";
+import { scorecardScreen } from "./scorecard.js";
 import { syncScreen } from "./syncpage.js";
 import { esc } from "./ui.js";
 import { visitScreen } from "./visit.js";
@@ -28,6 +29,7 @@ const ROUTES = [
   [/^\/m\/orders\/([\w-]+)\/checklist$/, checklistScreen],
   [/^\/m\/sites\/([\w-]+)$/, siteScreen],
   [/^\/m\/report$/, reportScreen],
+  [/^\/m\/scorecard$/, scorecardScreen],
   [/^\/m\/tasks$/, tasksScreen],
   [/^\/m\/tasks\/([\w-]+)$/, taskScreen],
   [/^\/m\/appointments$/, appointmentsScreen],

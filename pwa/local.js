@@ -265,6 +265,7 @@ const ENTITIES = [
   "work_order_event",
   "work_order_photo",
   "inspection_answer",
+  "scorecard",
   "task",
   "appointment",
 ];

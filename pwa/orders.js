@@ -92,7 +92,8 @@ export const ordersScreen = {
       </ul>
       ${rows.length ? "" : `<p class="muted">${esc(_("No open work orders."))}</p>`}
       <p class="muted">${esc(_("%(n)s finished orders on this device", { n: done }))}</p>
-      <p><a class="button secondary" href="/m/report" data-link>${esc(_("Report an exception"))}</a></p>`;
+      <p><a class="button secondary" href="/m/report" data-link>${esc(_("Report an exception"))}</a></p>
+      <p><a href="/m/scorecard" data-link data-testid="scorecard-link">${esc(_("My scorecard"))}</a></p>`;
   },
   bind(app, root) {
     root.querySelector("[data-action=locate]").addEventListener("click", async () => {

@@ -56,6 +56,7 @@ export const screens = {
           <a href="/m/sync" data-link>${esc(_("Sync"))}</a>
           <a href="/m/tasks" data-link data-testid="tasks-tile">${esc(_("My tasks"))} <b>${[...data.task.values()].filter((t) => t.status === "open" && !t.deleted_at && t.assignee_id === app.session.user.id).length}</b></a>
           <a href="/m/appointments" data-link>${esc(_("Appointments"))}</a>
+          <a href="/m/scorecard" data-link data-testid="scorecard-tile">${esc(_("My scorecard"))}</a>
         </nav>
         <p><a class="button secondary" href="/m/report" data-link>${esc(_("Report an exception"))}</a></p>`;
     },
