@@ -275,3 +275,11 @@ def test_local_time_long_format_shows_the_zone(app):
             assert local_time("2026-03-05T18:30:00Z", "long").startswith("2026年3月6日")
         with force_locale("en"):
             assert "+0800" in local_time("2026-03-05T18:30:00Z", "long")
+
+
+def test_the_device_gets_the_catalogue_as_json_even_with_plural_entries(client):
+    """A plural msgid compiles to tuple keys; the device's JSON must skip them, not fail."""
+    resp = client.get("/m/i18n/zh_CN.json")
+    assert resp.status_code == 200
+    messages = resp.get_json()
+    assert messages["Sign in"] == "登录" and all(isinstance(k, str) for k in messages)

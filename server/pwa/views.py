@@ -102,7 +102,9 @@ def translations(locale):
         return {"error": "unknown language"}, 404
     folder = current_app.config["BABEL_TRANSLATION_DIRECTORIES"].split(";")[0]
     catalogue = Translations.load(folder, [locale])
-    messages = {k: v for k, v in getattr(catalogue, "_catalog", {}).items() if k and v}
+    # Plural entries are keyed (msgid, n) in the compiled catalogue; the device uses none.
+    catalog = getattr(catalogue, "_catalog", {})
+    messages = {k: v for k, v in catalog.items() if isinstance(k, str) and k and v}
     response = current_app.response_class(
         json.dumps(messages, ensure_ascii=False), mimetype="application/json"
     )
