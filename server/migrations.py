@@ -702,3 +702,126 @@ def m008_scores(db):
             " created_at) VALUES (?, 1, ?, ?, '2000-01-01', 'defaults', ?)",
             [f"score-v1-{role}", role, json.dumps(weights), now_utc()],
         )
+
+
+@migrations()
+def m012_retention(db):
+    # Retention (server/billing, server/retention): monthly billing figures per customer
+    # (replaced month by month by imports), the versioned churn policy, warnings (each keeps
+    # the policy version and the figures it used), each customer's latest churn standing (for
+    # segmentation), and retention tasks for account managers (synced to their devices).
+    _run(
+        db,
+        f"""
+        CREATE TABLE billing_month (
+            customer_id TEXT NOT NULL REFERENCES customer(id),
+            month TEXT NOT NULL,
+            arpu REAL NOT NULL,
+            usage_minutes INTEGER NOT NULL,
+            data_mb REAL NOT NULL,
+            handsets INTEGER NOT NULL,
+            contract_end TEXT,
+            products TEXT NOT NULL,
+            import_id TEXT,
+            PRIMARY KEY (customer_id, month)
+        );
+        CREATE INDEX billing_month_month ON billing_month(month);
+
+        CREATE TABLE billing_import (
+            id TEXT PRIMARY KEY,
+            month TEXT NOT NULL,
+            batch_id TEXT,
+            filename TEXT NOT NULL DEFAULT '',
+            rows INTEGER NOT NULL,
+            added INTEGER NOT NULL,
+            changed INTEGER NOT NULL,
+            unchanged INTEGER NOT NULL,
+            removed INTEGER NOT NULL,
+            class_changes INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL,
+            created_by TEXT REFERENCES app_user(id)
+        );
+        CREATE INDEX billing_import_month ON billing_import(month, created_at);
+
+        CREATE TABLE churn_policy (
+            id TEXT PRIMARY KEY,
+            version INTEGER NOT NULL UNIQUE,
+            rules TEXT NOT NULL,
+            note TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL,
+            created_by TEXT REFERENCES app_user(id)
+        );
+
+        CREATE TABLE churn_warning (
+            id TEXT PRIMARY KEY,
+            customer_id TEXT NOT NULL REFERENCES customer(id),
+            month TEXT NOT NULL,
+            policy_version INTEGER NOT NULL,
+            fired TEXT NOT NULL,
+            score REAL NOT NULL,
+            tendency TEXT NOT NULL CHECK (tendency IN ('high', 'medium', 'low')),
+            bundling TEXT NOT NULL CHECK (bundling IN ('single', 'bundled', 'none')),
+            retention_task_id TEXT,
+            created_at TEXT NOT NULL,
+            UNIQUE (customer_id, month)
+        );
+        CREATE INDEX churn_warning_month ON churn_warning(month);
+
+        CREATE TABLE churn_standing (
+            customer_id TEXT PRIMARY KEY REFERENCES customer(id),
+            month TEXT NOT NULL,
+            policy_version INTEGER NOT NULL,
+            score REAL NOT NULL,
+            tendency TEXT NOT NULL CHECK (tendency IN ('high', 'medium', 'low')),
+            bundling TEXT NOT NULL CHECK (bundling IN ('single', 'bundled', 'none')),
+            computed_at TEXT NOT NULL
+        );
+        CREATE INDEX churn_standing_segment ON churn_standing(tendency, bundling);
+
+        CREATE TABLE retention_task (
+            id TEXT PRIMARY KEY,
+            customer_id TEXT NOT NULL REFERENCES customer(id),
+            org_id TEXT NOT NULL REFERENCES org(id),
+            assignee_id TEXT REFERENCES app_user(id),
+            warning_id TEXT NOT NULL REFERENCES churn_warning(id),
+            month TEXT NOT NULL,
+            policy_version INTEGER NOT NULL,
+            reasons TEXT NOT NULL,
+            tendency TEXT NOT NULL CHECK (tendency IN ('high', 'medium', 'low')),
+            bundling TEXT NOT NULL CHECK (bundling IN ('single', 'bundled', 'none')),
+            value_tier TEXT NOT NULL CHECK (value_tier IN ('A', 'B', 'C')),
+            due_date TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'closed')),
+            outcome TEXT CHECK (outcome IN ('retained', 'downgraded', 'lost', 'won_back')),
+            outcome_reason TEXT NOT NULL DEFAULT '',
+            outcome_at TEXT,
+            outcome_device_at TEXT,
+            outcome_by TEXT REFERENCES app_user(id),
+            deleted_at TEXT,
+            {SYNCED}
+        );
+        CREATE UNIQUE INDEX retention_task_open ON retention_task(customer_id)
+            WHERE status = 'open' AND deleted_at IS NULL;
+        CREATE INDEX retention_task_assignee ON retention_task(assignee_id, status);
+        CREATE INDEX retention_task_org ON retention_task(org_id, outcome_at);
+        CREATE INDEX retention_task_customer ON retention_task(customer_id)
+        """,
+    )
+    # Version 1 of the churn policy: literal here so this migration means the same thing
+    # forever (server/retention/policy.py DEFAULTS says the same).
+    import json
+
+    rules = {
+        "arpu_drop_pct": 30,
+        "usage_drop_pct": 30,
+        "contract_window_days": 60,
+        "weights": {"arpu_drop": 1.0, "usage_drop": 1.0, "contract_end": 1.0},
+        "single_product_factor": 1.5,
+        "warn_at": 1.0,
+        "high_at": 1.5,
+    }
+    db.execute(
+        "INSERT INTO churn_policy (id, version, rules, note, created_at)"
+        " VALUES ('churn-v1', 1, ?, 'defaults', ?)",
+        [json.dumps(rules), now_utc()],
+    )
