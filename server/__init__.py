@@ -58,6 +58,7 @@ def _register_blueprints(app: Flask) -> None:
     from .home.views import bp as home
     from .imports.views import bp as imports
     from .inspections.views import bp as inspections
+    from .push.views import bp as push
     from .pwa.views import bp as pwa
     from .reviews.views import bp as reviews
     from .scores.views import bp as scores
@@ -85,6 +86,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(tasks)
     app.register_blueprint(appointments)
     app.register_blueprint(scores)
+    app.register_blueprint(push)
     app.extensions["sync_registry"] = build_registry()
 
 

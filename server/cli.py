@@ -128,3 +128,6 @@ def init_app(app) -> None:
     for command in (db_cli, seed_demo, demo_logins, backup, restore, plans_cli):
         app.cli.add_command(command)
     app.cli.add_command(scores_cli)
+    from .reminders.commands import reminders_cli
+
+    app.cli.add_command(reminders_cli)

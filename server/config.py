@@ -30,6 +30,22 @@ DEFAULTS = {
     "VISIT_LOW_ACCURACY_METERS": 100,
     "VISIT_POLICY_DAYS": {"A": 7, "B": 30, "C": 90},
     "BLOB_CHUNK_MAX": 2 * 1024 * 1024,
+    # Web Push and reminders (docs/push.md)
+    "PUSH_VAPID_KEY_FILE": None,  # instance/vapid_private.pem when not given
+    "PUSH_VAPID_SUBJECT": "mailto:noc@fieldbook.example.com",
+    "PUSH_TTL_SECONDS": 24 * 3600,
+    "PUSH_TIMEOUT_SECONDS": 10,
+    "PUSH_RETRIES": 2,
+    "PUSH_RETRY_BACKOFF_SECONDS": 1.0,
+    "PUSH_RETRY_MAX_DELAY_SECONDS": 10,
+    "PUSH_MAX_RUNS": 6,
+    "PUSH_SEND_WORKERS": 8,
+    "REMINDER_SLA_LEAD_MINUTES": 30,
+    "REMINDER_QUIET_HOURS": ["22:00", "07:00"],
+    "REMINDER_URGENT_GRADES": ["diamond", "gold"],
+    "REMINDER_VISITS_TOMORROW_AT": "18:00",
+    "REMINDER_KEY_DATE_DAYS": 7,
+    "REMINDER_LOOKBACK_HOURS": 24,
 }
 
 

@@ -273,6 +273,7 @@ ERRORS = {
     "invalid_number": _l("Enter a number."),
     "invalid_integer": _l("Enter a whole number."),
     "invalid_date": _l("Enter a date as YYYY-MM-DD."),
+    "invalid_time": _l("Enter a time as HH:MM."),
     "out_of_range": _l("The value is out of range."),
     "invalid_latitude": _l("Latitude must be between -90 and 90."),
     "invalid_longitude": _l("Longitude must be between -180 and 180."),

@@ -825,3 +825,71 @@ def m012_retention(db):
         " VALUES ('churn-v1', 1, ?, 'defaults', ?)",
         [json.dumps(rules), now_utc()],
     )
+
+
+@migrations()
+def m011_push(db):
+    # Web Push reminders (server/push, server/reminders): each device's push subscription,
+    # a user's quiet hours, and the reminder outbox. A reminder's key (user, kind, subject,
+    # occasion) is unique, so a run that computes the same reminder again inserts nothing;
+    # deliveries record which of the user's subscriptions already got it, so a retry goes
+    # only to the ones that failed. Cursors remember how far the change log was read.
+    _run(
+        db,
+        """
+        CREATE TABLE push_subscription (
+            id TEXT PRIMARY KEY,
+            user_id TEXT NOT NULL REFERENCES app_user(id),
+            token_id TEXT,
+            endpoint TEXT NOT NULL UNIQUE,
+            p256dh TEXT NOT NULL,
+            auth TEXT NOT NULL,
+            device_name TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL,
+            last_sent_at TEXT,
+            last_error TEXT
+        );
+        CREATE INDEX push_subscription_user ON push_subscription(user_id);
+
+        CREATE TABLE reminder_preference (
+            user_id TEXT PRIMARY KEY REFERENCES app_user(id),
+            quiet_start TEXT NOT NULL,
+            quiet_end TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+
+        CREATE TABLE reminder (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            user_id TEXT NOT NULL REFERENCES app_user(id),
+            kind TEXT NOT NULL,
+            subject_id TEXT NOT NULL,
+            occasion TEXT NOT NULL,
+            urgent INTEGER NOT NULL DEFAULT 0,
+            params TEXT NOT NULL DEFAULT '{}',
+            url TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN
+                ('pending', 'held', 'sent', 'no_device', 'expired', 'failed')),
+            created_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL,
+            next_attempt_at TEXT NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            sent_at TEXT,
+            last_error TEXT,
+            UNIQUE (user_id, kind, subject_id, occasion)
+        );
+        CREATE INDEX reminder_due ON reminder(next_attempt_at)
+            WHERE status IN ('pending', 'held');
+
+        CREATE TABLE reminder_delivery (
+            reminder_id INTEGER NOT NULL REFERENCES reminder(id),
+            subscription_id TEXT NOT NULL,
+            sent_at TEXT NOT NULL,
+            PRIMARY KEY (reminder_id, subscription_id)
+        );
+
+        CREATE TABLE reminder_cursor (
+            name TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        )
+        """,
+    )

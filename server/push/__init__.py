@@ -1,0 +1,1 @@
+"""Web Push: VAPID keys, each device's subscription, and sending (pywebpush)."""

@@ -1,0 +1,86 @@
+"""A reminder's words, in its user's language and time zone, rendered when it is sent."""
+
+import json
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
+from ..work_orders import sla
+
+
+def _clock(value: str, zone: ZoneInfo) -> str:
+    """A stored UTC time as the user's local HH:MM (with the date when it is not today)."""
+    return sla.parse(value).astimezone(zone).strftime("%m-%d %H:%M")
+
+
+def _day(value: str) -> str:
+    return date.fromisoformat(value).strftime("%m-%d")
+
+
+def _texts(kind: str, p: dict, zone: ZoneInfo) -> tuple[str, str]:
+    if kind == "work_order_assigned":
+        return _("Work order %(code)s is yours", code=p["code"]), p["title"]
+    if kind == "sla_arrival":
+        return (
+            _("Arrive by %(time)s", time=_clock(p["due_at"], zone)),
+            _(
+                "%(code)s %(title)s: the arrival deadline is near.",
+                code=p["code"],
+                title=p["title"],
+            ),
+        )
+    if kind == "sla_restore":
+        return (
+            _("Restore by %(time)s", time=_clock(p["due_at"], zone)),
+            _(
+                "%(code)s %(title)s: the restore deadline is near.",
+                code=p["code"],
+                title=p["title"],
+            ),
+        )
+    if kind == "rework":
+        return _("Returned for rework: %(what)s", what=p["what"]), p["reason"]
+    if kind == "visits_tomorrow":
+        return (
+            _("%(n)s visits planned for %(day)s", n=p["n"], day=_day(p["day"])),
+            "、".join(p["customers"]),
+        )
+    if kind == "customers_overdue":
+        return (
+            _("Customers overdue for a visit: %(n)s", n=p["n"]),
+            "、".join(p["customers"]),
+        )
+    if kind == "key_date":
+        what = _("Birthday") if p["label"] == "birthday" else p["label"]
+        return (
+            _(
+                "Care: %(contact)s, %(what)s on %(day)s",
+                contact=p["contact"],
+                what=what,
+                day=_day(p["day"]),
+            ),
+            p["customer"],
+        )
+    raise ValueError(f"unknown reminder kind {kind!r}")
+
+
+def render(reminder: dict) -> bytes:
+    """The push payload (JSON): title, body, the /m/ screen to open, a tag, the kind."""
+    languages = current_app.config["LANGUAGES"]
+    locale = reminder.get("locale") if reminder.get("locale") in languages else None
+    zone = ZoneInfo(reminder.get("timezone") or current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    with force_locale(locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+        title, body = _texts(reminder["kind"], json.loads(reminder["params"]), zone)
+    payload = {
+        "title": str(title),
+        "body": str(body),
+        "url": reminder["url"],
+        "tag": f"{reminder['kind']}:{reminder['subject_id']}",
+        "kind": reminder["kind"],
+        "id": reminder["id"],
+        "urgent": bool(reminder["urgent"]),
+    }
+    return json.dumps(payload, ensure_ascii=False).encode()
