@@ -54,10 +54,12 @@ def _register_blueprints(app: Flask) -> None:
     from .appointments.views import bp as appointments
     from .auth.api import bp as auth_api
     from .auth.views import bp as auth_views
+    from .care.views import bp as care
     from .customers.views import bp as customers
     from .home.views import bp as home
     from .imports.views import bp as imports
     from .inspections.views import bp as inspections
+    from .points.views import bp as points
     from .push.views import bp as push
     from .pwa.views import bp as pwa
     from .reviews.views import bp as reviews
@@ -86,6 +88,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(tasks)
     app.register_blueprint(appointments)
     app.register_blueprint(scores)
+    app.register_blueprint(care)
+    app.register_blueprint(points)
     app.register_blueprint(push)
     app.extensions["sync_registry"] = build_registry()
 

@@ -131,3 +131,7 @@ def init_app(app) -> None:
     from .reminders.commands import reminders_cli
 
     app.cli.add_command(reminders_cli)
+    from .care.commands import care_cli, points_cli
+
+    app.cli.add_command(care_cli)
+    app.cli.add_command(points_cli)

@@ -24,6 +24,23 @@ LABELS = {
         "standard": _l("Standard"),
     },
     "customer_class": {"A": _l("Class A"), "B": _l("Class B"), "C": _l("Class C")},
+    "care_kind": {
+        "birthday": _l("Birthday"),
+        "key_date": _l("Key date"),
+        "anniversary": _l("Company anniversary"),
+        "holiday": _l("Public holiday"),
+    },
+    "care_how": {
+        "visit": _l("Visit"),
+        "call": _l("Call"),
+        "message": _l("Message"),
+        "gift": _l("Gift"),
+    },
+    "points_kind": {
+        "earn": _l("Earned"),
+        "adjust": _l("Adjusted"),
+        "redeem": _l("Redeemed"),
+    },
     "site_type": {
         "base_station": _l("Base station"),
         "customer_premises": _l("Customer premises"),
@@ -269,6 +286,10 @@ def choices(kind: str) -> list[tuple[str, str]]:
 # Validation error codes returned by model validators, and what the user reads.
 ERRORS = {
     "required": _l("This field is required."),
+    "ends_before_start": _l("The last day must not be before the first day."),
+    "overdraw": _l("Not enough points: the balance is lower than this."),
+    "not_zero": _l("Enter a number of points other than zero."),
+    "levels_order": _l("Each level needs a name and more points than the one before."),
     "duplicate": _l("This value is already used."),
     "invalid_number": _l("Enter a number."),
     "invalid_integer": _l("Enter a whole number."),

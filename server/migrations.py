@@ -893,3 +893,125 @@ def m011_push(db):
         )
         """,
     )
+
+
+@migrations()
+def m013_care_points(db):
+    # Care calendar (server/care): a company's founding day for its anniversary, China's
+    # public holidays (editable by admins, synced to every device) and what an account
+    # manager did about a care item (synced; one row per user and item). Customer points
+    # (server/points): the versioned points policy (earn rate, levels) and the append-only
+    # ledger (triggers refuse UPDATE and DELETE; the balance is the sum of its rows).
+    _run(
+        db,
+        f"""
+        ALTER TABLE customer ADD COLUMN founded_on TEXT;
+
+        CREATE TABLE public_holiday (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            starts_on TEXT NOT NULL,
+            ends_on TEXT NOT NULL,
+            provisional INTEGER NOT NULL DEFAULT 0,
+            deleted_at TEXT,
+            {SYNCED}
+        );
+        CREATE INDEX public_holiday_day ON public_holiday(starts_on);
+
+        CREATE TABLE care_done (
+            id TEXT PRIMARY KEY,
+            user_id TEXT NOT NULL REFERENCES app_user(id),
+            org_id TEXT NOT NULL REFERENCES org(id),
+            item_key TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('birthday', 'key_date', 'anniversary', 'holiday')),
+            customer_id TEXT REFERENCES customer(id),
+            contact_id TEXT REFERENCES contact(id),
+            occurs_on TEXT NOT NULL,
+            how TEXT NOT NULL CHECK (how IN ('visit', 'call', 'message', 'gift')),
+            note TEXT NOT NULL DEFAULT '',
+            done_at TEXT NOT NULL,
+            done_device_at TEXT,
+            deleted_at TEXT,
+            {SYNCED},
+            UNIQUE (user_id, item_key)
+        );
+        CREATE INDEX care_done_org ON care_done(org_id, occurs_on);
+
+        CREATE TABLE points_policy (
+            id TEXT PRIMARY KEY,
+            version INTEGER NOT NULL UNIQUE,
+            rules TEXT NOT NULL,
+            effective_from TEXT NOT NULL,
+            note TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL,
+            created_by TEXT REFERENCES app_user(id)
+        );
+
+        CREATE TABLE points_entry (
+            id TEXT PRIMARY KEY,
+            customer_id TEXT NOT NULL REFERENCES customer(id),
+            kind TEXT NOT NULL CHECK (kind IN ('earn', 'adjust', 'redeem')),
+            points INTEGER NOT NULL,
+            month TEXT,
+            policy_version INTEGER,
+            basis TEXT,
+            reason TEXT NOT NULL DEFAULT '',
+            actor_id TEXT REFERENCES app_user(id),
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX points_entry_customer ON points_entry(customer_id, created_at);
+        CREATE INDEX points_entry_month ON points_entry(month, customer_id) WHERE kind = 'earn'
+        """,
+    )
+    for event in ("UPDATE", "DELETE"):  # one statement each: _run splits on ';'
+        db.execute(
+            f"CREATE TRIGGER points_entry_no_{event.lower()} BEFORE {event} ON points_entry"
+            " BEGIN SELECT RAISE(ABORT, 'points_entry is append-only'); END"
+        )
+    import json
+
+    from sync.changes import log_change
+
+    # Version 1 of the points policy, literal here so this migration means the same forever
+    # (server/points/policy.py DEFAULTS says the same).
+    rules = {
+        "points_per_yuan": 1.0,
+        "levels": [
+            {"name": "普通", "min_points": 0},
+            {"name": "银卡", "min_points": 5000},
+            {"name": "金卡", "min_points": 20000},
+            {"name": "钻石", "min_points": 100000},
+        ],
+    }
+    at = now_utc()
+    db.execute(
+        "INSERT INTO points_policy (id, version, rules, effective_from, note, created_at)"
+        " VALUES ('points-v1', 1, ?, '2000-01', 'defaults', ?)",
+        [json.dumps(rules, ensure_ascii=False), at],
+    )
+    # China's public holidays 2026-2027 (server/care/holidays_cn.json as of this migration),
+    # in the change log so devices that synced before hear of them.
+    holidays = [
+        ("元旦", "2026-01-01", "2026-01-03", 0),
+        ("春节", "2026-02-15", "2026-02-23", 0),
+        ("清明节", "2026-04-04", "2026-04-06", 0),
+        ("劳动节", "2026-05-01", "2026-05-05", 0),
+        ("端午节", "2026-06-19", "2026-06-21", 0),
+        ("中秋节", "2026-09-25", "2026-09-27", 0),
+        ("国庆节", "2026-10-01", "2026-10-07", 0),
+        ("元旦", "2027-01-01", "2027-01-01", 1),
+        ("春节", "2027-02-06", "2027-02-06", 1),
+        ("清明节", "2027-04-05", "2027-04-05", 1),
+        ("劳动节", "2027-05-01", "2027-05-01", 1),
+        ("端午节", "2027-06-09", "2027-06-09", 1),
+        ("中秋节", "2027-09-15", "2027-09-15", 1),
+        ("国庆节", "2027-10-01", "2027-10-07", 1),
+    ]
+    for name, starts, ends, provisional in holidays:
+        row_id = f"holiday-{starts}"
+        version = log_change(db, "public_holiday", row_id, at, ["t:holidays"])
+        db.execute(
+            "INSERT INTO public_holiday (id, name, starts_on, ends_on, provisional, created_at,"
+            " updated_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [row_id, name, starts, ends, provisional, at, at, version],
+        )

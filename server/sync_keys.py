@@ -61,6 +61,7 @@ def _order_keys(db, order_id: str) -> set[str]:
 
 
 CHECKLISTS = "t:checklists"  # templates reach every technician and supervisor
+HOLIDAYS = "t:holidays"  # public holidays reach everyone (care calendar)
 
 
 def row_keys(db, table: str, row: dict | None) -> set[str]:
@@ -90,6 +91,10 @@ def row_keys(db, table: str, row: dict | None) -> set[str]:
         if row.get("account_manager_id"):
             keys.add(f"u:{row['account_manager_id']}")
         return keys
+    if table == "public_holiday":
+        return {HOLIDAYS}
+    if table == "care_done":
+        return org_keys(db, row["org_id"]) | {f"u:{row['user_id']}"}
     if table == "site":
         return (
             org_keys(db, row["org_id"])
@@ -107,7 +112,7 @@ def caller_keys(db, caller) -> list[str] | None:
     """
     if caller.role == "admin":
         return None
-    keys = [f"u:{caller.id}"]
+    keys = [f"u:{caller.id}", HOLIDAYS]
     if caller.role in ("supervisor", "technician"):
         keys.append(CHECKLISTS)
         subtree = db.execute(

@@ -1,5 +1,7 @@
 """Customer model: the A/B/C class rule, create and update with audit."""
 
+from datetime import date
+
 from .. import fields, records, scope
 from ..db import one, rows
 from ..labels import LABELS
@@ -125,7 +127,20 @@ def validate(db, caller: Caller, data: dict) -> tuple[dict, dict]:
     clean["account_manager_id"] = _account_manager(db, caller, data, errors, before)
     clean["org_id"] = fields.org_in_scope(db, caller, data, errors, before.get("org_id"))
     fields.coordinates(data, clean, errors)
+    if "founded_on" in data:  # the company anniversary (care calendar); imports may omit it
+        clean["founded_on"] = _founded_on(data, errors)
     return clean, errors
+
+
+def _founded_on(data: dict, errors: dict) -> str | None:
+    raw = fields.text(data, "founded_on")
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw).isoformat()
+    except ValueError:
+        errors["founded_on"] = "invalid_date"
+        return raw
 
 
 def _account_manager(db, caller: Caller, data: dict, errors: dict, before: dict) -> str | None:

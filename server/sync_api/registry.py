@@ -6,6 +6,7 @@ from sync import Registry
 def build_registry() -> Registry:
     """Register every domain's entities (in pull order: parents first) and mutations."""
     from ..appointments import sync as appointments_sync
+    from ..care import sync as care_sync
     from ..customers import sync as customers_sync
     from ..scores import sync as scores_sync
     from ..sync_keys import caller_keys
@@ -21,4 +22,5 @@ def build_registry() -> Registry:
     tasks_sync.register(registry)
     appointments_sync.register(registry)
     scores_sync.register(registry)
+    care_sync.register(registry)
     return registry

@@ -1,0 +1,1 @@
+"""Customer points (大客户积分): policy, append-only ledger, pages."""

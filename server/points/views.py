@@ -1,0 +1,140 @@
+"""Points pages: a customer's balance, level and ledger (scoped like the customer page),
+redeem (account managers and supervisors) and adjust (supervisors and admins) with a reason,
+and the admins' policy page (earn rate, levels) as new versions."""
+
+from flask import Blueprint, flash, request, url_for
+from flask_babel import gettext as _
+
+from .. import scope
+from ..db import get_db
+from ..ids import now_utc
+from ..web import caller, finish, form_status, render, roles_required, scoped_one_or_404
+from . import ledger, policy
+
+bp = Blueprint("points", __name__, url_prefix="/points")
+READERS = ("account_manager", "supervisor", "admin")
+ADJUSTERS = ("supervisor", "admin")
+HISTORY_ON_CUSTOMER_PAGE = 10
+
+
+@bp.app_template_global()
+def points_section(customer_id: str) -> dict:
+    """What the customer page shows (the page itself is already scoped)."""
+    db = get_db()
+    return {
+        **ledger.summary(db, customer_id),
+        "history": ledger.history(db, customer_id, HISTORY_ON_CUSTOMER_PAGE),
+        "may_redeem": caller().role in READERS,
+        "may_adjust": caller().role in ADJUSTERS,
+    }
+
+
+def _customer_or_404(customer_id: str) -> dict:
+    return scoped_one_or_404(
+        "SELECT id, code, name FROM customer WHERE id = ? AND deleted_at IS NULL",
+        [customer_id],
+        scope.customers(caller()),
+    )
+
+
+def _page(customer: dict, errors: dict | None = None, form: dict | None = None, status=200):
+    db = get_db()
+    return render(
+        "points/customer.html",
+        status=status,
+        customer=customer,
+        points={**points_section(customer["id"]), "history": ledger.history(db, customer["id"])},
+        errors=errors or {},
+        form=form or {},
+    )
+
+
+@bp.get("/customers/<customer_id>")
+@roles_required(*READERS)
+def customer(customer_id):
+    return _page(_customer_or_404(customer_id))
+
+
+def _read(form) -> tuple[int | None, str, dict]:
+    errors = {}
+    raw = (form.get("points") or "").strip()
+    try:
+        points = int(raw)
+    except ValueError:
+        points = None
+        errors["points"] = "required" if not raw else "invalid_integer"
+    reason = (form.get("reason") or "").strip()[:500]
+    if not reason:
+        errors["reason"] = "required"
+    return points, reason, errors
+
+
+def _post(customer_id: str, kind: str):
+    found = _customer_or_404(customer_id)
+    points, reason, errors = _read(request.form)
+    if points is not None and kind == "redeem" and points <= 0:
+        errors["points"] = "out_of_range"
+    if points is not None and kind == "adjust" and points == 0:
+        errors["points"] = "not_zero"
+    if points is not None and abs(points) > 10**9:
+        errors["points"] = "out_of_range"
+    if not errors:
+        try:
+            ledger.add(get_db(), caller().id, customer_id, kind, points, reason)
+        except ledger.Overdraw:
+            errors["points"] = "overdraw"
+    if errors:
+        form = {**request.form.to_dict(), "kind": kind}
+        return _page(found, errors, form, status=form_status(errors))
+    flash(_("Points redeemed.") if kind == "redeem" else _("Points adjusted."))
+    return finish(url_for("customers.detail", customer_id=customer_id) + "#points")
+
+
+@bp.post("/customers/<customer_id>/redeem")
+@roles_required(*READERS)
+def redeem(customer_id):
+    return _post(customer_id, "redeem")
+
+
+@bp.post("/customers/<customer_id>/adjust")
+@roles_required(*ADJUSTERS)
+def adjust(customer_id):
+    return _post(customer_id, "adjust")
+
+
+# ---- policy (admins) ----
+
+
+def _policy_page(form: dict, errors: dict, status: int = 200):
+    db = get_db()
+    return render(
+        "points/policy.html",
+        status=status,
+        current=policy.in_force(db, now_utc()[:7]),
+        versions=policy.history(db),
+        form=form,
+        errors=errors,
+    )
+
+
+@bp.get("/policy")
+@roles_required("admin")
+def policy_page():
+    current = policy.in_force(get_db(), now_utc()[:7])["rules"]
+    form = {
+        "points_per_yuan": current["points_per_yuan"],
+        "levels": "\n".join(f"{lv['name']}, {lv['min_points']}" for lv in current["levels"]),
+        "effective_from": now_utc()[:7],
+    }
+    return _policy_page(form, {})
+
+
+@bp.post("/policy")
+@roles_required("admin")
+def save_policy():
+    clean, errors = policy.validate(request.form, now_utc()[:7])
+    if errors:
+        return _policy_page(request.form.to_dict(), errors, form_status(errors))
+    version = policy.save(get_db(), caller().id, clean)
+    flash(_("Points policy version %(version)s saved.", version=version))
+    return finish(url_for("points.policy_page"))
