@@ -13,6 +13,7 @@ import { visitScreen } from "./visit.js";
 import { screens } from "./views.js";
 import { appointmentsScreen } from "./appointments.js";
 import { taskScreen, tasksScreen } from "./tasks.js";
+import { disablePush, listenForScreens, pushScreen } from "./push.js";
 
 const DEFAULT_CONFIG = { VISIT_FAR_METERS: 500, VISIT_LOW_ACCURACY_METERS: 100, VISIT_POLICY_DAYS: { A: 7, B: 30, C: 90 } };
 const TIMER_MS = 60000;
@@ -33,6 +34,7 @@ const ROUTES = [
   [/^\/m\/tasks$/, tasksScreen],
   [/^\/m\/tasks\/([\w-]+)$/, taskScreen],
   [/^\/m\/appointments$/, appointmentsScreen],
+  [/^\/m\/notifications$/, pushScreen],
 ];
 
 class App {
@@ -52,6 +54,7 @@ class App {
     this.session = await loadSession();
     await loadLocale(this.session ? this.session.locale : "zh_CN");
     this.registerWorker();
+    listenForScreens(this);
     document.addEventListener("click", (e) => this.onClick(e));
     window.addEventListener("popstate", () => this.render());
     if (!this.session) return this.go("/m/login", { replace: true });
@@ -243,6 +246,7 @@ class App {
       const left = (await outbox(this.db)).filter((m) => m.status === "pending").length;
       if (left) return _("%(n)s changes are not yet synced. Sync them before signing out, or they would be lost.", { n: left });
     }
+    await disablePush(this); // no reminders for this user on this device after sign-out
     try {
       await fetch("/api/auth/revoke", { method: "POST", headers: { Authorization: `Bearer ${this.session.access_token}` } });
     } catch (_e) {

@@ -8,6 +8,8 @@ const VERSION = "__VERSION__";
 const CACHE = `fieldbook-${VERSION}`;
 const PRECACHE = __PRECACHE__;
 
+importScripts("/m/assets/push-sw.js"); // push notifications and their taps
+
 self.addEventListener("install", (event) => {
   event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(PRECACHE)));
 });

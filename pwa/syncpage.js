@@ -30,6 +30,7 @@ export const syncScreen = {
       <section class="card"><h2>${esc(_("This device"))}</h2>
         <p data-testid="storage">${esc(_("Storage used: %(used)s MB of %(quota)s MB", { used: mb(estimate.usage), quota: mb(estimate.quota) }))} · ${esc(persisted ? _("kept by the browser") : _("may be cleared by the browser"))}</p>
         <p>${esc(_("App version"))}: <code data-testid="app-version">${esc(app.version)}</code></p>
+        <p><a href="/m/notifications" data-link data-testid="notifications-link">${esc(_("Notifications"))}</a></p>
         <p><button type="button" class="secondary" data-action="language">${esc(locale === "en" ? "中文" : "English")}</button></p>
         <p><button type="button" class="danger" data-action="sign-out">${esc(_("Sign out"))}</button></p>
         <p class="error" role="alert" data-role="sign-out-error">${esc(app.signOutError || "")}</p>
