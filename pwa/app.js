@@ -4,6 +4,7 @@ import { _, formatTime, loadLocale, locale } from "./i18n.js";
 import { view } from "./local.js";
 import { clearSession, deleteUserDB, kvGet, loadSession, openUserDB, outbox, saveSession } from "./store.js";
 import { SyncClient } from "./sync.js";
+import { careScreen } from "./care.js";
 import { checklistScreen } from "./checklist.js";
 import { orderScreen, ordersScreen, reportScreen, siteScreen } from "./orders.js";
 import { scorecardScreen } from "./scorecard.js";
@@ -25,6 +26,7 @@ const ROUTES = [
   [/^\/m\/customers\/([\w-]+)$/, screens.customer],
   [/^\/m\/visits\/([\w-]+)$/, visitScreen],
   [/^\/m\/sync$/, syncScreen],
+  [/^\/m\/care$/, careScreen],
   [/^\/m\/orders$/, ordersScreen],
   [/^\/m\/orders\/([\w-]+)$/, orderScreen],
   [/^\/m\/orders\/([\w-]+)\/checklist$/, checklistScreen],

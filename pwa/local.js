@@ -199,6 +199,24 @@ const MUTATORS = {
     const item = data.checklist_item.get(m.args.item_id);
     if (item) a.passed = evaluate(item, m.args).passed ? 1 : 0;
   },
+  "care.done"(data, m, ctx) {
+    // One mark per user and item key (as on the server); kind and day come from the key.
+    if ([...data.care_done.values()].some((d) => d.user_id === ctx.userId && d.item_key === m.args.key)) return;
+    const [kind, ref, occursOn] = m.args.key.split(":");
+    const contact = kind === "birthday" || kind === "key_date" ? data.contact.get(ref) : null;
+    Object.assign(touch(data.care_done, m.args.id, {}, m), {
+      user_id: ctx.userId,
+      item_key: m.args.key,
+      kind,
+      occurs_on: occursOn,
+      how: m.args.how,
+      note: m.args.note || "",
+      customer_id: kind === "anniversary" ? ref : contact ? contact.customer_id : null,
+      contact_id: contact ? contact.id : null,
+      done_at: m.created_at,
+      done_device_at: m.args.at,
+    });
+  },
   "inspection.open_rectification"(data, m, ctx) {
     const parent = data.work_order.get(m.args.work_order_id) || {};
     const item = data.checklist_item.get(m.args.item_id) || {};
@@ -255,6 +273,8 @@ export function evaluate(item, answer = {}) {
 const ENTITIES = [
   "customer",
   "contact",
+  "public_holiday",
+  "care_done",
   "visit",
   "visit_photo",
   "follow_up",
