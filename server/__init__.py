@@ -62,6 +62,7 @@ def _register_blueprints(app: Flask) -> None:
     from .points.views import bp as points
     from .push.views import bp as push
     from .pwa.views import bp as pwa
+    from .reports.views import bp as reports
     from .reviews.views import bp as reviews
     from .scores.views import bp as scores
     from .sites.views import bp as sites
@@ -91,6 +92,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(care)
     app.register_blueprint(points)
     app.register_blueprint(push)
+    app.register_blueprint(reports)
     app.extensions["sync_registry"] = build_registry()
 
 

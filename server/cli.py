@@ -123,11 +123,13 @@ def restore(path, yes):
 
 def init_app(app) -> None:
     from .inspections.commands import plans_cli
+    from .reports.commands import reports_cli
     from .scores.commands import scores_cli
 
     for command in (db_cli, seed_demo, demo_logins, backup, restore, plans_cli):
         app.cli.add_command(command)
     app.cli.add_command(scores_cli)
+    app.cli.add_command(reports_cli)
     from .reminders.commands import reminders_cli
 
     app.cli.add_command(reminders_cli)

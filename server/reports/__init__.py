@@ -1,0 +1,1 @@
+"""Printed reports (PDF from WeasyPrint): visits, repairs, inspections, monthly scorecards."""

@@ -1,0 +1,79 @@
+"""PDF downloads, each scoped exactly like the page it sits on: another scope's id is a 404.
+
+Visits: the visit page's readers (supervisors, admins, the account manager of the
+customer). Work orders: supervisors and admins, a repair report or, for an inspection, an
+inspection report. Scorecards: supervisors and admins, a person, a team or a contractor.
+"""
+
+from flask import Blueprint, Response, abort, request
+
+from ..db import get_db
+from ..ids import now_utc
+from ..scope import work_orders as work_order_scope
+from ..scores import cards, months
+from ..visits import listing
+from ..web import caller, roles_required, scoped_one_or_404
+from ..work_orders import detail
+from . import filters, pdf, records, scorecards
+
+bp = Blueprint("reports", __name__, url_prefix="/reports")
+VISIT_READERS = ("supervisor", "admin", "account_manager")
+MANAGERS = ("supervisor", "admin")
+
+
+for _name, _filter in filters.FILTERS.items():
+    bp.add_app_template_filter(_filter, _name)
+
+
+def _pdf(body: bytes, name: str) -> Response:
+    response = Response(body, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.get("/visits/<visit_id>.pdf")
+@roles_required(*VISIT_READERS)
+def visit(visit_id):
+    found = scoped_one_or_404(*listing.detail_query(caller(), visit_id))
+    context, blobs = records.visit_report(get_db(), found)
+    return _pdf(pdf.render_pdf("reports/visit.html", blobs, **context), f"visit-{visit_id}")
+
+
+@bp.get("/work-orders/<order_id>.pdf")
+@roles_required(*MANAGERS)
+def work_order(order_id):
+    clause = work_order_scope(caller(), "work_order")
+    found = scoped_one_or_404(detail.DETAIL_SQL, [order_id], clause)
+    template, context, blobs = records.work_order_report(get_db(), found)
+    return _pdf(pdf.render_pdf(template, blobs, **context), f"work-order-{found['code']}")
+
+
+def _month() -> str:
+    """?month=YYYY-MM, else last month: the scores pages' rule."""
+    wanted = request.args.get("month", "")
+    return wanted if months.parse(wanted) else months.previous(months.current(now_utc()))
+
+
+@bp.get("/scores/people/<user_id>.pdf")
+@roles_required(*MANAGERS)
+def person_scorecard(user_id):
+    db, month = get_db(), _month()
+    who = cards.person(db, caller(), user_id)
+    if who is None:
+        abort(404)
+    context = scorecards.person_report(db, caller(), who, month)
+    body = pdf.render_pdf("reports/scorecard.html", **context)
+    return _pdf(body, f"scorecard-{month}-{user_id}")
+
+
+@bp.get("/scores/orgs/<org_id>.pdf")
+@roles_required(*MANAGERS)
+def org_scorecard(org_id):
+    db, month = get_db(), _month()
+    org = cards.organisation(db, caller(), org_id)
+    if org is None:
+        abort(404)
+    context = scorecards.org_report(db, caller(), org, month)
+    body = pdf.render_pdf("reports/scorecard.html", **context)
+    return _pdf(body, f"scorecard-{month}-{org_id}")
