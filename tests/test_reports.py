@@ -3,6 +3,7 @@
 
 import re
 import subprocess
+import zlib
 
 import pytest
 
@@ -181,6 +182,39 @@ def test_long_inspection_splits_its_table_cleanly_across_pages(app, db, world, t
     first_failed = [line for _, line in seen[9]]
     assert any(rectification in line for line in first_failed)  # linked rectification
     assert sum(len(v) for v in seen.values()) == INSPECTION_ITEMS + INSPECTION_ITEMS // 9
+
+
+def pdf_objects(path) -> bytes:
+    """Every object of a PDF with its streams inflated (the catalogue sits in one)."""
+    raw = path.read_bytes()
+    out = [raw]
+    for stream in re.findall(rb"stream\r?\n(.*?)endstream", raw, re.S):
+        try:
+            out.append(zlib.decompress(stream))
+        except zlib.error:
+            continue
+    return b"\n".join(out)
+
+
+def test_reports_are_tagged_with_title_and_language(app, world, tmp_path):
+    printed = download(
+        signed_in(app, "sup_d1"), f"/reports/visits/{world['visit']['id']}.pdf", tmp_path
+    )
+    objects = pdf_objects(printed.path)
+    assert b"/Lang (zh-CN)" in objects
+    assert b"/StructTreeRoot" in objects and b"/Marked true" in objects
+    assert b"/DisplayDocTitle true" in objects
+
+
+def test_a_machine_without_the_cjk_font_refuses_to_print(app, world, monkeypatch):
+    from server.reports import pdf
+
+    def missing():
+        raise pdf.ReportError("Noto Sans CJK SC is not installed")
+
+    monkeypatch.setattr(pdf, "cjk_font", missing)
+    resp = signed_in(app, "sup_d1").get(f"/reports/visits/{world['visit']['id']}.pdf")
+    assert resp.status_code == 503 and b"Noto Sans CJK" in resp.data
 
 
 def _card(db, role, subject_id):

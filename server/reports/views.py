@@ -5,7 +5,7 @@ customer). Work orders: supervisors and admins, a repair report or, for an inspe
 inspection report. Scorecards: supervisors and admins, a person, a team or a contractor.
 """
 
-from flask import Blueprint, Response, abort, request
+from flask import Blueprint, Response, abort, current_app, request
 
 from ..db import get_db
 from ..ids import now_utc
@@ -23,6 +23,13 @@ MANAGERS = ("supervisor", "admin")
 
 for _name, _filter in filters.FILTERS.items():
     bp.add_app_template_filter(_filter, _name)
+
+
+@bp.errorhandler(pdf.ReportError)
+def no_font(exc: pdf.ReportError):
+    """A machine without the CJK font says so rather than print boxes."""
+    current_app.logger.error("report refused: %s", exc)
+    return Response(f"reports unavailable: {exc}", status=503, mimetype="text/plain")
 
 
 def _pdf(body: bytes, name: str) -> Response:
