@@ -54,6 +54,7 @@ def _register_blueprints(app: Flask) -> None:
     from .appointments.views import bp as appointments
     from .auth.api import bp as auth_api
     from .auth.views import bp as auth_views
+    from .billing.views import bp as billing
     from .care.views import bp as care
     from .customers.views import bp as customers
     from .home.views import bp as home
@@ -63,6 +64,7 @@ def _register_blueprints(app: Flask) -> None:
     from .push.views import bp as push
     from .pwa.views import bp as pwa
     from .reports.views import bp as reports
+    from .retention.views import bp as retention
     from .reviews.views import bp as reviews
     from .scores.views import bp as scores
     from .sites.views import bp as sites
@@ -92,6 +94,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(care)
     app.register_blueprint(points)
     app.register_blueprint(push)
+    app.register_blueprint(billing)
+    app.register_blueprint(retention)
     app.register_blueprint(reports)
     app.extensions["sync_registry"] = build_registry()
 

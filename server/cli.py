@@ -130,6 +130,11 @@ def init_app(app) -> None:
         app.cli.add_command(command)
     app.cli.add_command(scores_cli)
     app.cli.add_command(reports_cli)
+    from .billing.commands import billing_cli
+    from .retention.commands import retention_cli
+
+    app.cli.add_command(billing_cli)
+    app.cli.add_command(retention_cli)
     from .reminders.commands import reminders_cli
 
     app.cli.add_command(reminders_cli)

@@ -267,6 +267,29 @@ LABELS = {
         "submitted_late": _l("Submitted after 24 h"),
         "not_submitted_late": _l("Not submitted after 24 h"),
     },
+    "churn_tendency": {
+        "high": _l("High churn tendency"),
+        "medium": _l("Medium churn tendency"),
+        "low": _l("Low churn tendency"),
+        "unrated": _l("Not rated"),
+    },
+    "bundling": {
+        "single": _l("Single product"),
+        "bundled": _l("Bundled"),
+        "none": _l("No billing figures"),
+    },
+    "churn_rule": {
+        "arpu_drop": _l("ARPU down"),
+        "usage_drop": _l("Usage minutes down"),
+        "contract_end": _l("Contract ending"),
+    },
+    "segment_filter": {"tendency": _l("Churn tendency"), "bundling": _l("Bundling")},
+    "retention_outcome": {
+        "retained": _l("Retained"),
+        "downgraded": _l("Downgraded"),
+        "lost": _l("Lost"),
+        "won_back": _l("Won back"),
+    },
 }
 
 
@@ -341,6 +364,9 @@ ERRORS = {
     "weights_all_zero": _l("Give at least one indicator a weight."),
     "invalid_month": _l("Enter a month as YYYY-MM."),
     "policy_in_past": _l("Choose this month or a later one: scored months keep their weights."),
+    "invalid_product_code": _l("Product codes are letters, digits, dots, dashes or underscores."),
+    "high_below_warn": _l("The high level must not be below the warning level."),
+    "already_closed": _l("This task has an outcome already."),
 }
 
 

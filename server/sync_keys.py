@@ -86,6 +86,11 @@ def row_keys(db, table: str, row: dict | None) -> set[str]:
         return {f"u:{row['user_id']}"} if row.get("user_id") else set()
     if table == "task":
         return org_keys(db, row["org_id"]) | {f"u:{row['assignee_id']}"}
+    if table == "retention_task":
+        keys = org_keys(db, row["org_id"])
+        if row.get("assignee_id"):
+            keys.add(f"u:{row['assignee_id']}")
+        return keys
     if table == "appointment":
         keys = org_keys(db, row["org_id"])
         if row.get("account_manager_id"):

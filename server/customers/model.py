@@ -170,18 +170,28 @@ LIST_SQL = """
 """
 
 
-def query(caller: Caller, q: str = "", customer_class: str = "", sla_grade: str = ""):
+def query(
+    caller: Caller,
+    q: str = "",
+    customer_class: str = "",
+    sla_grade: str = "",
+    tendency: str = "",
+    bundling: str = "",
+):
     """(sql, params) for the customers the caller may see, matching a search and filters.
 
-    The search matches name, code and address; filters are exact.
+    The search matches name, code and address; filters are exact. tendency and bundling
+    select a retention segment (server/retention/segments.py).
     """
+    from ..retention.segments import clause
     where, params = scope.customers(caller)
     extra, more = fields.matching(
         q,
         ("customer.name", "customer.code", "customer.address"),
         {"customer.customer_class": customer_class, "customer.sla_grade": sla_grade},
     )
-    return f"{LIST_SQL} AND {where}{extra}", [*params, *more]
+    segment, segment_params = clause(tendency, bundling)
+    return f"{LIST_SQL} AND {where}{extra}{segment}", [*params, *more, *segment_params]
 
 
 def detail_query(caller: Caller, customer_id: str):

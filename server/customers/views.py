@@ -26,7 +26,8 @@ MANAGERS = ("supervisor", "admin")
 
 def _filters() -> dict:
     args = request.args
-    return {key: args.get(key, "").strip() for key in ("q", "customer_class", "sla_grade")}
+    keys = ("q", "customer_class", "sla_grade", "tendency", "bundling")
+    return {key: args.get(key, "").strip() for key in keys}
 
 
 @bp.get("/")

@@ -8,6 +8,7 @@ def build_registry() -> Registry:
     from ..appointments import sync as appointments_sync
     from ..care import sync as care_sync
     from ..customers import sync as customers_sync
+    from ..retention import sync as retention_sync
     from ..scores import sync as scores_sync
     from ..sync_keys import caller_keys
     from ..tasks import sync as tasks_sync
@@ -23,4 +24,5 @@ def build_registry() -> Registry:
     appointments_sync.register(registry)
     scores_sync.register(registry)
     care_sync.register(registry)
+    retention_sync.register(registry)
     return registry

@@ -1,0 +1,1 @@
+"""Monthly billing figures per customer, imported from the operator's CSV files."""

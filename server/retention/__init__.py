@@ -1,0 +1,1 @@
+"""Churn warnings, retention tasks and their outcomes, customer segments."""
