@@ -15,6 +15,7 @@ import { screens } from "./views.js";
 import { appointmentsScreen } from "./appointments.js";
 import { taskScreen, tasksScreen } from "./tasks.js";
 import { disablePush, listenForScreens, pushScreen } from "./push.js";
+import { retentionListScreen, retentionScreen } from "./retention.js";
 
 const DEFAULT_CONFIG = { VISIT_FAR_METERS: 500, VISIT_LOW_ACCURACY_METERS: 100, VISIT_POLICY_DAYS: { A: 7, B: 30, C: 90 } };
 const TIMER_MS = 60000;
@@ -37,6 +38,8 @@ const ROUTES = [
   [/^\/m\/tasks\/([\w-]+)$/, taskScreen],
   [/^\/m\/appointments$/, appointmentsScreen],
   [/^\/m\/notifications$/, pushScreen],
+  [/^\/m\/retention$/, retentionListScreen],
+  [/^\/m\/retention\/([\w-]+)$/, retentionScreen],
 ];
 
 class App {

@@ -105,6 +105,11 @@ const MUTATORS = {
     if (!t || t.kind !== "free_text" || t.done_at || t.status === "cancelled") return;
     Object.assign(touch(data.task, m.args.id, {}, m), { done_at: m.created_at, done_device_at: m.args.at, done_note: m.args.note || "" });
   },
+  "retention.outcome"(data, m) {
+    const t = data.retention_task.get(m.args.id);
+    if (!t || t.status === "closed") return;
+    Object.assign(touch(data.retention_task, m.args.id, {}, m), { status: "closed", outcome: m.args.outcome, outcome_reason: m.args.reason, outcome_device_at: m.args.at });
+  },
   "appointment.record"(data, m, ctx) {
     if (data.appointment.has(m.args.id)) return;
     Object.assign(touch(data.appointment, m.args.id, {}, m), m.args, { status: "open", account_manager_id: ctx.userId, recorded_by: ctx.userId, visit_id: null, work_order_id: null, created_at: m.created_at });
@@ -288,6 +293,7 @@ const ENTITIES = [
   "scorecard",
   "task",
   "appointment",
+  "retention_task",
 ];
 
 const STEP_TARGET = {

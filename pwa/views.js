@@ -5,6 +5,7 @@ import { _ } from "./i18n.js";
 import { uuid7, write } from "./local.js";
 import { openCareCount } from "./care.js";
 import { locate } from "./media.js";
+import { openRetentionCount } from "./retention.js";
 import { LABELS, dayOf, esc, label, lastVisitDay, overdue, pendingNote, today } from "./ui.js";
 
 // ---- screens ----
@@ -58,6 +59,7 @@ export const screens = {
           <a href="/m/tasks" data-link data-testid="tasks-tile">${esc(_("My tasks"))} <b>${[...data.task.values()].filter((t) => t.status === "open" && !t.deleted_at && t.assignee_id === app.session.user.id).length}</b></a>
           <a href="/m/appointments" data-link>${esc(_("Appointments"))}</a>
           <a href="/m/care" data-link data-testid="care-tile">${esc(_("Care this week"))} <b>${openCareCount(app, data)}</b></a>
+          <a href="/m/retention" data-link data-testid="retention-tile">${esc(_("Retention visits"))} <b>${openRetentionCount(app, data)}</b></a>
           <a href="/m/scorecard" data-link data-testid="scorecard-tile">${esc(_("My scorecard"))}</a>
         </nav>
         <p><a class="button secondary" href="/m/report" data-link>${esc(_("Report an exception"))}</a></p>`;
