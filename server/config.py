@@ -40,6 +40,7 @@ DEFAULTS = {
     "PUSH_RETRY_MAX_DELAY_SECONDS": 10,
     "PUSH_MAX_RUNS": 6,
     "PUSH_SEND_WORKERS": 8,
+    "PUSH_PROXY": None,  # e.g. http://proxy:3128 when push services are reached through one
     "REMINDER_SLA_LEAD_MINUTES": 30,
     "REMINDER_QUIET_HOURS": ["22:00", "07:00"],
     "REMINDER_URGENT_GRADES": ["diamond", "gold"],

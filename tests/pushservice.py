@@ -89,7 +89,9 @@ class PushService:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
         self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     def start(self) -> "PushService":
         self.thread.start()
@@ -124,6 +126,10 @@ class PushService:
 
     def _handle(self, token: str, headers, body: bytes) -> int:
         endpoint = self.endpoints.get(token)
+        if endpoint is None and not self.verify:  # the bench's service in its own process
+            with self.lock:
+                self.messages.append({"token": token, "ttl": headers.get("TTL")})
+            return 201
         if endpoint is None or endpoint.mode == "gone":
             return 410 if endpoint else 404
         if endpoint.mode == "hang":
@@ -154,6 +160,8 @@ class PushService:
         service = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive, as real push services do
+
             def do_POST(self):  # noqa: N802 (http.server's name)
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 token = self.path.rsplit("/", 1)[-1]
@@ -172,7 +180,27 @@ class PushService:
                 except OSError:
                     pass  # the sender gave up waiting (the hang test)
 
+            def do_GET(self):  # noqa: N802 (the bench asks how many messages arrived)
+                body = str(len(service.received())).encode()
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
             def log_message(self, *args):
                 pass
 
         return Handler
+
+
+def serve_in_process():
+    """Run a non-verifying service until stdin closes (bench: its CPU off the sender's)."""
+    import sys
+
+    with PushService(verify=False) as service:
+        print(service.base, flush=True)
+        sys.stdin.read()
+
+
+if __name__ == "__main__":
+    serve_in_process()

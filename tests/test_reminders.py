@@ -293,3 +293,19 @@ def test_the_cli_runs_and_reports(push_app, db, tree, service, phones):
     assert len(service.received(phones["tech1"])) == 1
     bad = runner.invoke(args=["reminders", "run", "--now", "yesterday"])
     assert bad.exit_code != 0
+
+
+def test_a_run_overlapping_one_still_sending_does_not_send_its_reminders(
+    push_app, db, tree, service, phones
+):
+    from server.reminders import compute, send
+
+    factories.make_work_order(db, tree["T1"], assignee=tree["tech1"])
+    compute.compute(db, push_app.config, NOW)
+    taken = send._claim(db, NOW, 0)  # the earlier run has taken them and is still sending
+    assert len(taken) == 1
+    overlapping = run(push_app, db, NOW + timedelta(minutes=1))
+    assert overlapping["pushes"] == 0 and got(service, phones, "tech1") == []
+    # Had the earlier run died, its lease ends and a later run sends them, once.
+    assert run(push_app, db, NOW + send.LEASE + timedelta(minutes=1))["pushes"] == 1
+    assert run(push_app, db, NOW + send.LEASE + timedelta(minutes=2))["pushes"] == 0

