@@ -109,29 +109,34 @@ def add(db, actor_id, customer_id: str, kind: str, points: int, reason: str) -> 
     return row
 
 
-EARN_SQL = """
+_INSERT = """
 INSERT INTO points_entry (id, customer_id, kind, points, month, policy_version, basis,
     reason, actor_id, created_at)
-SELECT 'pe-' || lower(hex(randomblob(16))), customer_id, 'earn', target - earned, :month,
-    :version,
+SELECT 'earn:' || :month || ':' || customer_id || ':' || (earned_rows + 1), customer_id,
+    'earn', target - earned, :month, :version,
     json_object('arpu', arpu, 'points_per_yuan', :rate, 'month_points', target,
         'before', earned),
     CASE WHEN earned_rows = 0 THEN '' ELSE 'recomputed' END, :actor, :at
-FROM (
-    SELECT customer_id, max(arpu) AS arpu, sum(target) AS target, sum(earned) AS earned,
-        sum(earned_rows) AS earned_rows
-    FROM (
-        SELECT customer_id, arpu, CAST(round(arpu * :rate, 6) AS INTEGER) AS target,
-            0 AS earned, 0 AS earned_rows
-        FROM billing_month WHERE month = :month
-        UNION ALL
-        SELECT customer_id, NULL, 0, sum(points), count(*)
-        FROM points_entry WHERE kind = 'earn' AND month = :month GROUP BY customer_id
-    )
-    GROUP BY customer_id
-)
-WHERE target != earned
+FROM ({rows}) WHERE target != earned ORDER BY customer_id
 """
+_TARGET = "CAST(round(arpu * :rate, 6) AS INTEGER)"
+# A month earned for the first time: straight from its figures (no join, no sort).
+FIRST_SQL = _INSERT.format(
+    rows=f"SELECT customer_id, arpu, {_TARGET} AS target, 0 AS earned, 0 AS earned_rows"
+    " FROM billing_month WHERE month = :month"
+)
+# A month earned before: the figures against the earn rows, per customer (one grouping of
+# both; a customer no longer in the month has its points taken back).
+AGAIN_SQL = _INSERT.format(
+    rows="SELECT customer_id, max(arpu) AS arpu, sum(target) AS target, sum(earned) AS earned,"
+    " sum(earned_rows) AS earned_rows FROM ("
+    f" SELECT customer_id, arpu, {_TARGET} AS target, 0 AS earned, 0 AS earned_rows"
+    " FROM billing_month WHERE month = :month"
+    " UNION ALL"
+    " SELECT customer_id, NULL, 0, sum(points), count(*) FROM points_entry"
+    " WHERE kind = 'earn' AND month = :month GROUP BY customer_id"
+    ") GROUP BY customer_id"
+)
 
 
 def earn_month(db, month: str, actor_id=None) -> dict:
@@ -151,7 +156,10 @@ def earn_month(db, month: str, actor_id=None) -> dict:
     }
     with db.atomic():
         before = db.execute("SELECT coalesce(max(rowid), 0) FROM points_entry").fetchone()[0]
-        cur = db.execute(EARN_SQL, params)
+        earned_before = db.execute(
+            "SELECT 1 FROM points_entry WHERE kind = 'earn' AND month = ? LIMIT 1", [month]
+        ).fetchone()
+        entries = db.execute(AGAIN_SQL if earned_before else FIRST_SQL, params).rowcount
         corrected = db.execute(
             "SELECT count(*) FROM points_entry WHERE rowid > ? AND reason = 'recomputed'",
             [before],
@@ -162,7 +170,7 @@ def earn_month(db, month: str, actor_id=None) -> dict:
     return {
         "month": month,
         "policy_version": current["version"],
-        "entries": cur.rowcount,
+        "entries": entries,
         "corrected": corrected,
         "customers": customers,
     }
