@@ -3,6 +3,8 @@ the rule run (no duplicate warnings or tasks on a re-run or a re-import, a polic
 leaves earlier warnings as they were), retention tasks on the device with their outcome,
 segments and retention rates in scope."""
 
+import csv
+import io
 import json
 from datetime import date
 
@@ -333,3 +335,32 @@ def test_retention_run_command(app, db, world):
     result = app.test_cli_runner().invoke(args=["retention", "run", "--as-of", "2026-04-10"])
     assert result.exit_code == 0, result.output
     assert "3 new warnings, 3 retention tasks opened" in result.output
+
+
+def test_statistics_take_the_segment_filters(db, auth, world):
+    w = world
+    bill(db, "2026-04", april(w))
+    run.run_rules(db, "2026-04", as_of=AS_OF)
+    for name in ("drop", "drop", "steady", "single"):
+        values = dict(
+            customer_id=w[name]["id"],
+            account_manager_id=w["am1"]["id"],
+            org_id=w["T1"]["id"],
+            status="completed",
+            check_in_at="2026-03-10T02:00:00.000Z",
+        )
+        records.insert(db, "visit", values, None)
+    auth.login("sup_d1")
+
+    def visits(**args):
+        resp = auth.client.get("/statistics/visits.csv", query_string={"month": "2026-03", **args})
+        assert resp.status_code == 200
+        rows = csv.DictReader(io.StringIO(resp.get_data(as_text=True).lstrip("\ufeff")))
+        return sum(int(r["visits"]) for r in rows)
+
+    assert visits() == 4
+    assert visits(tendency="medium") == 2  # the dropping customer, twice
+    assert visits(tendency="low") == 2 and visits(bundling="single") == 1
+    assert visits(tendency="high") == 0
+    page = auth.client.get("/statistics/", query_string={"month": "2026-03", "tendency": "x"})
+    assert 'data-error="tendency"' in page.get_data(as_text=True) or page.status_code == 422

@@ -18,6 +18,8 @@ CHOICES = {
     "customer_class": "customer_class",
     "sla_grade": "sla_grade",
     "wo_type": "wo_type",
+    "tendency": "churn_tendency",  # retention segments (server/retention/segments.py)
+    "bundling": "bundling",
 }
 
 
@@ -107,7 +109,7 @@ def validate(db, args, org_scope: tuple[str, list], tz: str, now: datetime) -> t
 
 def query_args(clean: dict) -> dict:
     """The filters as they appear in a URL (for the CSV links and the form)."""
-    keys = ("org", "customer_class", "sla_grade", "wo_type")
+    keys = ("org", "customer_class", "sla_grade", "wo_type", "tendency", "bundling")
     out = {k: clean[k] for k in keys if clean[k]}
     if clean["month"]:
         out["month"] = clean["month"]

@@ -42,7 +42,18 @@ def visit_where(caller: Caller, f: dict, period: bool = True) -> tuple[str, list
             # period's index range beats a range probe per customer of the class.
             parts.append(f"+v.customer_id IN (SELECT id FROM customer WHERE {key} = ?)")
             params = [*params, f[key]]
-    return " AND ".join(parts), params
+    segment, more = _segment("v", f)
+    return " AND ".join(parts + segment), [*params, *more]
+
+
+def _segment(alias: str, f: dict) -> tuple[list[str], list]:
+    """The retention segment filters (churn tendency, bundling) on the record's customer."""
+    if not (f.get("tendency") or f.get("bundling")):
+        return [], []
+    from ..retention.segments import clause
+
+    sql, params = clause(f.get("tendency", ""), f.get("bundling", ""), "c")
+    return [f"+{alias}.customer_id IN (SELECT c.id FROM customer c WHERE 1{sql})"], params
 
 
 def order_where(caller: Caller, f: dict) -> tuple[str, list]:
@@ -62,7 +73,8 @@ def order_where(caller: Caller, f: dict) -> tuple[str, list]:
     if f["customer_class"]:
         parts.append("+wo.customer_id IN (SELECT id FROM customer WHERE customer_class = ?)")
         params.append(f["customer_class"])
-    return " AND ".join(parts), params
+    segment, more = _segment("wo", f)
+    return " AND ".join(parts + segment), [*params, *more]
 
 
 def weeks(f: dict) -> list[dict]:
