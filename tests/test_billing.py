@@ -106,6 +106,13 @@ def test_import_then_reimport_replaces_month_and_reports_changes(db, tree):
         "SELECT added, changed, removed FROM billing_import ORDER BY created_at"
     ).fetchall()
     assert [tuple(r) for r in history] == [(3, 0, 0), (0, 1, 1)]
+    # Each import earned the month's points (server/points); the re-import replaced them.
+    assert first.points["month"] == again.points["month"] == "2026-03"
+    earned = db.execute(
+        "SELECT customer_id, sum(points) FROM points_entry WHERE kind = 'earn'"
+        " AND month = '2026-03' GROUP BY customer_id HAVING sum(points) != 0"
+    ).fetchall()
+    assert {r[0] for r in earned} == {a["id"], b["id"]}
 
 
 def test_class_follows_handsets_unless_overridden(db, tree):

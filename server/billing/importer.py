@@ -64,7 +64,7 @@ class Outcome:
     import_id: str | None = None
     changed_codes: list[str] = field(default_factory=list)
     removed_codes: list[str] = field(default_factory=list)
-    points: dict | None = None
+    points: dict | None = None  # earn_month's answer after an import
 
     @property
     def ok(self) -> bool:
@@ -319,14 +319,10 @@ def _follow_handsets(db, actor_id, month: str, clean: list[tuple]) -> int:
     return changed
 
 
-def _earn_points(db, month: str) -> dict | None:
-    """Points earned from the month's spend (server/points, the care and points work)."""
-    try:
-        from ..points.ledger import earn_month
-    except ModuleNotFoundError as missing:  # TODO(points): until server/points/ledger.py exists
-        if missing.name not in ("server.points", "server.points.ledger"):
-            raise
-        return None
+def _earn_points(db, month: str) -> dict:
+    """Points earned from the month's spend (server/points/ledger.py, docs/care.md)."""
+    from ..points.ledger import earn_month
+
     return earn_month(db, month)
 
 
