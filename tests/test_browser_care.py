@@ -1,8 +1,8 @@
-"""The care calendar in real Chromium: an account manager syncs, goes offline (server
-stopped), sees a care-calendar item, marks it done and how offline (it survives a reload while
-offline), reconnects; it syncs once and the supervisor's page shows how it was done. Also:
-the device's port of the care-calendar rule (pwa/care.js) agrees with the server's on
-hand-computed cases. (The retention task joins this scenario once it is on the device.)"""
+"""Issue 8's "done when" in real Chromium: an account manager syncs, goes offline (server
+stopped), sees a retention task with its reason and a care-calendar item, completes both
+offline (they survive a reload while offline), reconnects; each syncs once and the
+supervisor's pages show the outcome and how the care item was done. Also: the device's port
+of the care-calendar rule (pwa/care.js) agrees with the server's on hand-computed cases."""
 
 import json
 from datetime import date, timedelta
@@ -10,15 +10,18 @@ from datetime import date, timedelta
 import pytest
 
 from server import records
+from server.billing import importer
 from server.care import calendar
 from server.db import connect
 from server.ids import now_utc
+from server.retention import run
 from server.tasks.rules import iso_day_beijing
 from tests.browser import compile_catalogues, demo_app
 from tests.live import LiveServer
 from tests.test_browser_field import DEMO_PASSWORD, sign_in
 
 pytestmark = pytest.mark.browser
+HEADER = "customer,arpu,usage_minutes,data_mb,handsets,contract_end,products\n"
 
 # Hand-computed: the week of 2026-11-22 (to 11-28) and of 2027-02-25 (leap-day birthday).
 CASES = {
@@ -165,13 +168,22 @@ def test_device_rule_matches_server_rule(chromium, tmp_path):
 
 @pytest.fixture
 def scenario(tmp_path):
-    """Demo data; a contact of an account manager's customer whose birthday is in two days."""
+    """Demo data; a churn warning for an account manager's customer (billing imported, rules
+    run) and a contact of that customer whose birthday is in two days."""
     app = demo_app(tmp_path, compile_catalogues(tmp_path / "translations"))
     db = connect(app.config["DATABASE"])
     customer = db.execute(
         "SELECT c.*, u.username FROM customer c JOIN app_user u ON u.id = c.account_manager_id"
         " WHERE u.role = 'account_manager' ORDER BY u.username, c.code LIMIT 1"
     ).fetchone()
+    line = customer["code"] + ",{arpu},1000,10," + str(customer["handsets"]) + ",,VOICE\n"
+    for month, arpu in (("2026-01", 100), ("2026-02", 100), ("2026-03", 100), ("2026-04", 60)):
+        assert importer.import_month(db, None, month, HEADER + line.format(arpu=arpu)).applied
+    run.run_rules(db, "2026-04")
+    task = db.execute(
+        "SELECT * FROM retention_task WHERE customer_id = ?", [customer["id"]]
+    ).fetchone()
+    assert task is not None
     in_two_days = date.fromisoformat(iso_day_beijing(now_utc())) + timedelta(days=2)
     birthday = in_two_days.replace(year=1980)  # a leap year: 29 February works too
     contact = records.insert(
@@ -186,11 +198,11 @@ def scenario(tmp_path):
         " JOIN org t ON t.id = ? WHERE u.role = 'supervisor'"
         " AND t.path >= o.path AND t.path < o.path || '\uffff' ORDER BY length(o.path) DESC"
         " LIMIT 1",
-        [customer["org_id"]],
+        [task["org_id"]],
     ).fetchone()[0]
     db.conn.close()
     server = LiveServer(app).start()
-    yield app, server, dict(customer), key, supervisor
+    yield app, server, dict(customer), dict(task), key, supervisor
     server.stop()
 
 
@@ -202,8 +214,8 @@ def _wait_synced(page):
     )
 
 
-def test_offline_care_item_reaches_the_supervisor(chromium, scenario):
-    app, server, customer, key, supervisor = scenario
+def test_offline_retention_outcome_and_care_item_reach_the_supervisor(chromium, scenario):
+    app, server, customer, task, key, supervisor = scenario
     context = chromium.new_context()
     page = context.new_page()
     sign_in(page, server, customer["username"])
@@ -223,10 +235,24 @@ def test_offline_care_item_reaches_the_supervisor(chromium, scenario):
     item.locator("button[type=submit]").click()
     page.wait_for_selector(f"[data-care-item='{key}'][data-done=yes] [data-how=gift]")
 
-    # It survives a reload while offline, still waiting to be sent.
+    # The retention task with its reason, and its outcome, offline.
+    page.goto(server.url + "/m/retention")
+    page.locator(f"[data-retention-task='{task['id']}']").wait_for()
+    page.click(f"[data-retention-task='{task['id']}'] a")
+    reason = page.locator("[data-testid=retention-reasons] [data-rule=arpu_drop]")
+    reason.wait_for()
+    assert "60" in reason.inner_text() and "40" in reason.inner_text()  # 60 vs 100: -40 %
+    page.check("[data-form=retention-outcome] input[name=outcome][value=retained]")
+    page.fill("[data-form=retention-outcome] textarea[name=reason]", "续签两年")
+    page.click("[data-form=retention-outcome] button[type=submit]")
+    page.wait_for_selector("[data-outcome-shown=retained]")
+
+    # Both survive a reload while offline, both still waiting to be sent.
     page.reload()
+    page.wait_for_selector("[data-outcome-shown=retained]")
+    page.goto(server.url + "/m/care")
     page.wait_for_selector(f"[data-care-item='{key}'][data-done=yes] [data-how=gift]")
-    assert page.get_attribute("#sync-status", "data-unsynced") == "1"
+    assert page.get_attribute("#sync-status", "data-unsynced") == "2"
 
     server.start()
     page.evaluate("window.dispatchEvent(new Event('online'))")
@@ -234,6 +260,7 @@ def test_offline_care_item_reaches_the_supervisor(chromium, scenario):
     db = connect(app.config["DATABASE"])
     try:
         done = [dict(r) for r in db.execute("SELECT * FROM care_done").fetchall()]
+        stored = records.get(db, "retention_task", task["id"])
         pushed = db.execute(
             "SELECT count(*) FROM change_log WHERE entity = 'care_done'"
         ).fetchone()[0]
@@ -241,6 +268,7 @@ def test_offline_care_item_reaches_the_supervisor(chromium, scenario):
         db.conn.close()
     assert [(d["item_key"], d["how"], d["note"]) for d in done] == [(key, "gift", "送生日蛋糕")]
     assert pushed == 1  # written once
+    assert (stored["outcome"], stored["outcome_reason"]) == ("retained", "续签两年")
     # After the sync the device shows the server's rows the same way.
     page.goto(server.url + "/m/care")
     page.wait_for_selector(f"[data-care-item='{key}'][data-done=yes] [data-how=gift]")
@@ -252,6 +280,9 @@ def test_offline_care_item_reaches_the_supervisor(chromium, scenario):
     web.fill("input[name=password]", DEMO_PASSWORD)
     web.click("main form button[type=submit]")
     web.wait_for_selector("header.top nav")
+    web.goto(server.url + "/retention/?status=closed")
+    shown = web.locator(f"[data-retention-task='{task['id']}']")
+    assert shown.get_attribute("data-outcome") == "retained"
     web.goto(server.url + f"/care/?user={done[0]['user_id']}")
     row = web.locator(f"#care-items [data-care-item='{key}']")
     assert row.get_attribute("data-done") == "yes"

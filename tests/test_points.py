@@ -201,3 +201,23 @@ def test_policy_page_saves_a_new_version(db, auth, field):
     now = policy.in_force(db, THIS_MONTH)
     assert now["version"] == 2 and now["rules"]["points_per_yuan"] == 2.0
     assert now["rules"]["levels"][1] == {"name": "金", "min_points": 300}
+
+
+def test_billing_import_earns_points_and_a_reimport_corrects_them(db, field):
+    """The contract with the billing import: each applied import earns the month's points;
+    re-importing the month with another spend appends one correction, never a duplicate;
+    a dry run earns nothing."""
+    from server.billing import importer
+
+    c1 = field["c1"]
+    header = "customer,arpu,usage_minutes,data_mb,handsets,contract_end,products\n"
+    line = c1["code"] + ",{arpu},1000,10,20,,VOICE\n"
+    dry = importer.import_month(db, None, "2026-05", header + line.format(arpu=88), dry_run=True)
+    assert dry.report.ok and ledger.balance(db, c1["id"]) == 0
+    assert importer.import_month(db, None, "2026-05", header + line.format(arpu=88.8)).applied
+    assert tuple(_earned(db, c1, "2026-05")) == (88, 1)
+    assert importer.import_month(db, None, "2026-05", header + line.format(arpu=88.8)).applied
+    assert tuple(_earned(db, c1, "2026-05")) == (88, 1)
+    assert importer.import_month(db, None, "2026-05", header + line.format(arpu=120)).applied
+    assert tuple(_earned(db, c1, "2026-05")) == (120, 2)
+    assert ledger.balance(db, c1["id"]) == 120
