@@ -35,7 +35,7 @@ class Endpoint:
     token: str
     private_key: object
     auth: bytes
-    mode: str = "ok"  # ok | gone | hang | flaky
+    mode: str = "ok"  # ok | gone (410) | missing (404) | hang
     failures: list = field(default_factory=list)  # statuses to answer first (flaky)
 
     def subscription(self, base: str) -> dict:
@@ -130,8 +130,10 @@ class PushService:
             with self.lock:
                 self.messages.append({"token": token, "ttl": headers.get("TTL")})
             return 201
-        if endpoint is None or endpoint.mode == "gone":
-            return 410 if endpoint else 404
+        if endpoint is None or endpoint.mode == "missing":
+            return 404
+        if endpoint.mode == "gone":
+            return 410
         if endpoint.mode == "hang":
             self.released.wait(30)
             return 201

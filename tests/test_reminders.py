@@ -309,3 +309,15 @@ def test_a_run_overlapping_one_still_sending_does_not_send_its_reminders(
     # Had the earlier run died, its lease ends and a later run sends them, once.
     assert run(push_app, db, NOW + send.LEASE + timedelta(minutes=1))["pushes"] == 1
     assert run(push_app, db, NOW + send.LEASE + timedelta(minutes=2))["pushes"] == 0
+
+
+def test_finished_reminders_are_pruned_after_the_keep_days(push_app, db, tree, service, phones):
+    factories.make_work_order(db, tree["T1"], assignee=tree["tech1"])
+    run(push_app, db)
+    assert db.execute("SELECT count(*) FROM reminder_delivery").fetchone()[0] == 1
+    run(push_app, db, NOW + timedelta(days=29))
+    assert db.execute("SELECT count(*) FROM reminder").fetchone()[0] >= 1
+    assert run(push_app, db, NOW + timedelta(days=31))["pruned"] >= 1
+    left = db.execute("SELECT count(*) FROM reminder WHERE kind = 'work_order_assigned'")
+    assert left.fetchone()[0] == 0
+    assert db.execute("SELECT count(*) FROM reminder_delivery").fetchone()[0] == 0

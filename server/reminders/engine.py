@@ -3,10 +3,11 @@ minute from cron, and again at once: the outbox key and the deliveries mean nobo
 the same reminder twice."""
 
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from ..push import sender, vapid
-from . import compute, send
+from ..work_orders import sla
+from . import compute, outbox, send
 
 
 def run(app, db, now: datetime | None = None) -> dict:
@@ -17,9 +18,13 @@ def run(app, db, now: datetime | None = None) -> dict:
     computed_s = time.perf_counter() - started
     settings = sender.Settings.from_config(app.config, vapid.load_or_create(app))
     sent = send.send_due(db, app.config, settings, now)
+    send_s = time.perf_counter() - started - computed_s
+    keep = timedelta(days=int(app.config["REMINDER_KEEP_DAYS"]))
+    pruned = outbox.prune(db, sla.iso(now), sla.iso(now - keep))
     return {
         **computed,
         **sent,
+        "pruned": pruned,
         "compute_s": computed_s,
-        "send_s": time.perf_counter() - started - computed_s,
+        "send_s": send_s,
     }

@@ -27,3 +27,20 @@ def set_cursor(db, name: str, value) -> None:
         " ON CONFLICT (name) DO UPDATE SET value = excluded.value",
         [name, str(value)],
     )
+
+
+def prune(db, now_iso: str, cutoff_iso: str) -> int:
+    """Once a day, delete finished reminders created before the cutoff (and their
+    deliveries); every rule's occasion has passed by then, so none can be found again."""
+    day = now_iso[:10]
+    if cursor(db, "prune") == day:
+        return 0
+    with db.atomic():
+        old = "SELECT id FROM reminder WHERE created_at < ? AND status NOT IN ('pending', 'held')"
+        db.execute(f"DELETE FROM reminder_delivery WHERE reminder_id IN ({old})", [cutoff_iso])
+        removed = db.execute(
+            "DELETE FROM reminder WHERE created_at < ? AND status NOT IN ('pending', 'held')",
+            [cutoff_iso],
+        ).rowcount
+        set_cursor(db, "prune", day)
+    return removed
