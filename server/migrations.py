@@ -990,7 +990,8 @@ def m013_care_points(db):
         [json.dumps(rules, ensure_ascii=False), at],
     )
     # China's public holidays 2026-2027 (server/care/holidays_cn.json as of this migration),
-    # in the change log so devices that synced before hear of them.
+    # in the change log so devices that synced before hear of them, and in the audit log like
+    # every other write of a synced row.
     holidays = [
         ("元旦", "2026-01-01", "2026-01-03", 0),
         ("春节", "2026-02-15", "2026-02-23", 0),
@@ -1014,4 +1015,9 @@ def m013_care_points(db):
             "INSERT INTO public_holiday (id, name, starts_on, ends_on, provisional, created_at,"
             " updated_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [row_id, name, starts, ends, provisional, at, at, version],
+        )
+        db.execute(
+            "INSERT INTO audit_log (at, user_id, action, entity, entity_id, before, after)"
+            " VALUES (?, NULL, 'create', 'public_holiday', ?, NULL, ?)",
+            [at, row_id, json.dumps({"name": name, "starts_on": starts, "ends_on": ends})],
         )

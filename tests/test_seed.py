@@ -11,7 +11,7 @@ from server.migrations import upgrade
 from server.seed.demo import DEMO_PASSWORD, seed_demo
 from server.seed.names import DISTRICTS
 
-TABLES = ("org", "app_user", "customer", "site", "contact", "work_order")
+TABLES = ("org", "app_user", "customer", "site", "contact", "work_order", "public_holiday")
 VOLATILE = {"created_at", "updated_at", "password_hash"}  # write time, salted hash
 HANGZHOU = (30.15, 30.35, 120.05, 120.30)
 
