@@ -10,6 +10,7 @@ Ends with one JSON line.
 """
 
 import base64
+import gc
 import json
 import multiprocessing
 import os
@@ -96,7 +97,8 @@ def _document(app, db, kind: str, record_id: str):
 
 
 def measure(folder: str, kind: str, record_id: str, runs: int, queue) -> None:
-    """In a fresh process: render `runs` times; median, pages, peak and RSS growth."""
+    """In a fresh process: one warm-up render, then `runs` timed renders (HTML from the
+    database and PDF); median, pages, peak memory and RSS growth."""
     from pdfworld import pages as pdf_pages
 
     from server.db import connect
@@ -104,14 +106,19 @@ def measure(folder: str, kind: str, record_id: str, runs: int, queue) -> None:
 
     app = make_app(folder)
     db = connect(app.config["DATABASE"])
-    times, rss = [], []
+    times, rss, peak_at_10 = [], [], None
     with app.test_request_context():
+        html, blobs = _document(app, db, kind, record_id)
+        pdf.write_pdf(html, blobs)  # warm-up: fonts loaded, templates compiled
         for n in range(runs):
             started = time.perf_counter()
             html, blobs = _document(app, db, kind, record_id)
             body = pdf.write_pdf(html, blobs)
             times.append(time.perf_counter() - started)
+            gc.collect()  # what a render leaves behind, not what awaits the collector
             rss.append(status_mb("VmRSS"))
+            if n == 9:
+                peak_at_10 = status_mb("VmHWM")
     db.conn.close()
     queue.put(
         dict(
@@ -119,6 +126,8 @@ def measure(folder: str, kind: str, record_id: str, runs: int, queue) -> None:
             pages=pdf_pages.count(body),
             peak_mb=status_mb("VmHWM"),
             rss_growth_pct=growth(rss),
+            rss_mb=[round(rss[n], 1) for n in range(9, len(rss), 10)],
+            peak_at_10_mb=peak_at_10,
             size_kb=len(body) / 1024,
         )
     )
@@ -166,6 +175,8 @@ def chromium(folder: str, record_id: str, runs: int, queue) -> None:
             executable_path="/usr/bin/chromium", args=["--no-sandbox"]
         )
         page = browser.new_page()
+        page.set_content(html)
+        page.pdf(format="A4")  # warm-up, as for WeasyPrint
         for _ in range(runs):
             started = time.perf_counter()
             page.set_content(html)
@@ -218,6 +229,9 @@ def main() -> None:
         scorecards_100_s=round(month["s"], 2),
         scorecards_100_count=month["cards"],
         rss_growth_100_pct=round(memory["rss_growth_pct"], 1),
+        peak_growth_100_pct=round(
+            100 * (memory["peak_mb"] - memory["peak_at_10_mb"]) / memory["peak_at_10_mb"], 1
+        ),
     )
     print(json.dumps(summary))
 

@@ -15,7 +15,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 from sync.blobs import BlobStore, valid_sha
 
 SCHEME = "blob:"
-PRINT_EDGE = 1000  # px on the long edge: 8 cm at about 300 dpi, plenty for a photo on paper
+PRINT_EDGE = 800  # px on the long edge: a photo prints 40 mm wide, so still 500 dpi
 JPEG_QUALITY = 80
 
 
