@@ -184,6 +184,7 @@ def query(
     select a retention segment (server/retention/segments.py).
     """
     from ..retention.segments import clause
+
     where, params = scope.customers(caller)
     extra, more = fields.matching(
         q,
