@@ -1,7 +1,7 @@
 // Fieldbook field app: boot, routing, status bar, sign-in/out, app updates.
 
 import { _, formatTime, loadLocale, locale } from "./i18n.js";
-import { view } from "./local.js";
+import { view, write } from "./local.js";
 import { clearSession, deleteUserDB, kvGet, loadSession, openUserDB, outbox, saveSession } from "./store.js";
 import { SyncClient } from "./sync.js";
 import { careScreen } from "./care.js";
@@ -268,6 +268,8 @@ class App {
   async switchLanguage() {
     await this.updateSession({ locale: locale === "en" ? "zh_CN" : "en" });
     await loadLocale(this.session.locale);
+    // The server speaks to the user away from the app too (push reminders): tell it, offline-safe.
+    if (this.db) await write(this, "user.locale", { locale: this.session.locale });
     await this.render();
   }
 

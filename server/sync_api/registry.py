@@ -6,6 +6,7 @@ from sync import Registry
 def build_registry() -> Registry:
     """Register every domain's entities (in pull order: parents first) and mutations."""
     from ..appointments import sync as appointments_sync
+    from ..auth import sync as auth_sync
     from ..care import sync as care_sync
     from ..customers import sync as customers_sync
     from ..retention import sync as retention_sync
@@ -25,4 +26,5 @@ def build_registry() -> Registry:
     scores_sync.register(registry)
     care_sync.register(registry)
     retention_sync.register(registry)
+    auth_sync.register(registry)
     return registry
