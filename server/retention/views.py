@@ -177,3 +177,26 @@ def run_now():
         )
     )
     return finish(url_for("retention.index"))
+
+
+@bp.app_template_global()
+def retention_section(customer_id: str) -> dict:
+    """What the customer page shows of retention (the page itself is already scoped): the
+    latest standing, the last warnings with the rules that fired, and the retention tasks
+    the caller may open."""
+    db = get_db()
+    standing = rows(db, "SELECT * FROM churn_standing WHERE customer_id = ?", [customer_id])
+    warnings = rows(
+        db,
+        "SELECT * FROM churn_warning WHERE customer_id = ? ORDER BY month DESC LIMIT 3",
+        [customer_id],
+    )
+    for w in warnings:
+        w["fired_data"] = json.loads(w["fired"])
+    where, params = model.visible(caller(), "t")
+    tasks = rows(
+        db,
+        f"{LIST_SQL} AND t.customer_id = ? AND {where} ORDER BY t.created_at DESC LIMIT 5",
+        [customer_id, *params],
+    )
+    return {"standing": standing[0] if standing else None, "warnings": warnings, "tasks": tasks}
