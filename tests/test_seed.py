@@ -1,7 +1,9 @@
 """Demo data: deterministic, shaped like the trade (classes, grades, places), fast, idempotent."""
 
+import json
 import time
 from collections import Counter
+from datetime import date, timedelta
 
 import pytest
 
@@ -14,21 +16,41 @@ from server.seed.names import DISTRICTS
 TABLES = ("org", "app_user", "customer", "site", "contact", "work_order", "public_holiday")
 VOLATILE = {"created_at", "updated_at", "password_hash"}  # write time, salted hash
 HANGZHOU = (30.15, 30.35, 120.05, 120.30)
+# Rows the billing import and the churn rules write: their ids come from those code paths
+# (uuid7 of the clock), so they are compared without ids, write times and versions.
+RETENTION_TABLES = (
+    "billing_month",
+    "points_entry",
+    "churn_warning",
+    "churn_standing",
+    "retention_task",
+)
+RETENTION_VOLATILE = VOLATILE | {
+    "id",
+    "import_id",
+    "warning_id",
+    "retention_task_id",
+    "computed_at",
+    "outcome_at",
+    "version",
+    "field_clock",
+}
+TODAY = date(2026, 11, 22)  # the demo birthdays are placed in the week from the seeding day
 
 
-def _fresh(path, seed):
+def _fresh(path, seed, today=TODAY):
     db = connect(str(path))
     upgrade(db)
-    seed_demo(db, seed)
+    seed_demo(db, seed, today=today)
     return db
 
 
-def _dump(db) -> dict[str, list[tuple]]:
+def _dump(db, tables=TABLES, volatile=VOLATILE) -> dict[str, list[tuple]]:
     dump = {}
-    for table in TABLES:
+    for table in tables:
         found = rows(db, f"SELECT * FROM {table}")  # noqa: S608
         dump[table] = sorted(
-            (tuple(sorted((k, v) for k, v in r.items() if k not in VOLATILE)) for r in found),
+            (tuple(sorted((k, v) for k, v in r.items() if k not in volatile)) for r in found),
             key=repr,  # work orders have empty (None) times beside filled ones
         )
     return dump
@@ -150,12 +172,25 @@ def test_sites(seeded):
 def test_writes_leave_audit_and_change_log(seeded):
     audited = seeded.execute("SELECT COUNT(*) FROM audit_log").fetchone()[0]
     changes = seeded.execute("SELECT COUNT(*) FROM change_log").fetchone()[0]
-    total = sum(seeded.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in TABLES)  # noqa: S608
-    # Every row's creation is one write; a work order's steps past dispatch are one more.
+    synced = (*TABLES, "retention_task")
+    total = sum(seeded.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in synced)  # noqa: S608
+    # Every row's creation is one write; a work order's steps past dispatch are one more, so
+    # are a retention task's outcome and a demo birthday moved into the coming week.
     orders = seeded.execute(
         "SELECT COUNT(*) FROM work_order WHERE status != 'dispatched'"
     ).fetchone()[0]
-    assert audited == changes == total + orders
+    closed = seeded.execute(
+        "SELECT COUNT(*) FROM retention_task WHERE status = 'closed'"
+    ).fetchone()[0]
+    birthdays = seeded.execute(
+        "SELECT COUNT(*) FROM audit_log WHERE entity = 'contact' AND action = 'seed'"
+    ).fetchone()[0]
+    assert 0 < birthdays <= 8
+    assert changes == total + orders + closed + birthdays
+    # Each billing import is audited once as a whole (its rows are not synced records).
+    imports = seeded.execute("SELECT COUNT(*) FROM billing_import").fetchone()[0]
+    assert imports == 4
+    assert audited == changes + imports
     assert not rows(seeded, "SELECT id FROM customer WHERE version = 0")
 
 
@@ -207,3 +242,116 @@ def test_work_orders(seeded):
     assert 0 < len(breached) < len(orders) and met
     returned = [o for o in orders if o["status"] == "returned"]
     assert all(o["return_reason"] for o in returned)
+
+
+def test_retention_demo_same_seed_same_figures_warnings_and_tasks(tmp_path):
+    first, second = _fresh(tmp_path / "a.db", 7), _fresh(tmp_path / "b.db", 7)
+    other = _fresh(tmp_path / "c.db", 8)
+    dump = _dump(first, RETENTION_TABLES, RETENTION_VOLATILE)
+    assert dump == _dump(second, RETENTION_TABLES, RETENTION_VOLATILE)
+    assert (
+        dump["billing_month"]
+        != _dump(other, RETENTION_TABLES, RETENTION_VOLATILE)["billing_month"]
+    )
+    assert all(dump[table] for table in RETENTION_TABLES)
+    for db in (first, second, other):
+        db.conn.close()
+
+
+def test_billing_months_imported_with_points_earned(seeded):
+    from server.points.ledger import summary
+
+    imports = rows(seeded, "SELECT * FROM billing_import ORDER BY month")
+    assert [(i["month"], i["rows"], i["added"]) for i in imports] == [
+        (month, 300, 300) for month in ("2026-07", "2026-08", "2026-09", "2026-10")
+    ]
+    assert all(i["filename"] == f"demo-billing-{i['month']}.csv" for i in imports)
+    # The figures keep the customers' handset counts: no class changed by the import.
+    assert all(i["class_changes"] == 0 for i in imports)
+    assert not rows(
+        seeded,
+        "SELECT b.customer_id FROM billing_month b JOIN customer c ON c.id = b.customer_id"
+        " WHERE b.handsets != c.handsets",
+    )
+    # Every month earned every customer's points: floor(ARPU) at 1 point per yuan.
+    earned = rows(
+        seeded,
+        "SELECT b.month, b.arpu, p.points FROM billing_month b JOIN points_entry p"
+        " ON p.customer_id = b.customer_id AND p.month = b.month AND p.kind = 'earn'",
+    )
+    assert len(earned) == 1200
+    assert all(r["points"] == int(r["arpu"]) > 0 for r in earned)
+    bundlings = Counter(
+        "single" if len(json.loads(r["products"])) == 1 else "bundled"
+        for r in rows(seeded, "SELECT products FROM billing_month WHERE month = '2026-10'")
+    )
+    assert bundlings["single"] >= 30 and bundlings["bundled"] >= 30
+    customers = rows(seeded, "SELECT id, customer_class FROM customer")
+    levels = Counter(summary(seeded, c["id"])["level"]["name"] for c in customers)
+    assert len(levels) >= 3  # the demo shows several points levels
+    assert all(summary(seeded, c["id"])["balance"] > 0 for c in customers)
+
+
+def test_every_account_manager_has_open_retention_tasks(seeded):
+    from server.seed.retention import RULES_AS_OF
+
+    managers = rows(seeded, "SELECT id, username FROM app_user WHERE role = 'account_manager'")
+    tasks = rows(seeded, "SELECT * FROM retention_task")
+    for manager in managers:
+        mine = [t for t in tasks if t["assignee_id"] == manager["id"] and t["status"] == "open"]
+        assert len(mine) >= 2, manager["username"]
+        assert {t["bundling"] for t in mine} == {"single", "bundled"}
+    october = [t for t in tasks if t["month"] == "2026-10"]
+    assert all(t["status"] == "open" for t in october)
+    assert {t["due_date"] for t in october} == {
+        (RULES_AS_OF["2026-10"] + timedelta(days=14)).isoformat()
+    }
+    fired = Counter(f["rule"] for t in october for f in json.loads(t["reasons"])["fired"])
+    assert set(fired) == {"arpu_drop", "usage_drop", "contract_end"}
+    assert {t["tendency"] for t in october} == {"high", "medium"}
+    for task in october:  # the reasons hold the figures: a real drop of 30 % or more
+        for f in json.loads(task["reasons"])["fired"]:
+            if f["rule"] == "contract_end":
+                assert 0 <= f["days_left"] <= 60
+            else:
+                assert f["drop_pct"] >= 30
+    # Each customer's customer-side standing says the same as its warning.
+    standings = {
+        r["customer_id"]: r["tendency"] for r in rows(seeded, "SELECT * FROM churn_standing")
+    }
+    assert len(standings) == 300
+    assert Counter(standings.values())["low"] == 300 - len(october)
+    assert all(standings[t["customer_id"]] == t["tendency"] for t in october)
+
+
+def test_retention_outcomes_from_the_september_run(seeded):
+    closed = rows(
+        seeded,
+        "SELECT t.*, u.role FROM retention_task t JOIN app_user u ON u.id = t.outcome_by"
+        " WHERE t.status = 'closed' ORDER BY t.outcome",
+    )
+    assert [t["outcome"] for t in closed] == ["downgraded", "lost", "retained"]
+    assert all(t["month"] == "2026-09" and t["outcome_reason"] for t in closed)
+    assert all(
+        t["role"] == "account_manager" and t["outcome_by"] == t["assignee_id"] for t in closed
+    )
+    for task in closed:  # warned for a contract end; October no longer is at risk
+        assert [f["rule"] for f in json.loads(task["reasons"])["fired"]] == ["contract_end"]
+        standing = rows(
+            seeded,
+            "SELECT tendency FROM churn_standing WHERE customer_id = ?",
+            [task["customer_id"]],
+        )
+        assert standing[0]["tendency"] == "low"
+
+
+def test_demo_birthdays_fall_in_the_week_from_the_seeding_day(tmp_path):
+    from server.care.calendar import week_ahead
+
+    for today in (TODAY, date(2028, 2, 25)):  # the second week holds 29 February
+        db = _fresh(tmp_path / f"{today}.db", 3, today=today)
+        managers = rows(db, "SELECT id FROM app_user WHERE role = 'account_manager'")
+        for manager in managers:
+            items = week_ahead(db, manager["id"], today)
+            assert any(item["kind"] == "birthday" for item in items)
+        db.conn.close()

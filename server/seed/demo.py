@@ -1,14 +1,19 @@
 """The demo data set: 浙江省公司 → 杭州分公司, three districts, six teams, two contractors,
-24 staff, 300 customers with contacts, 200 sites and 150 work orders.
+24 staff, 300 customers with contacts, 200 sites and 150 work orders; four months of billing
+figures with the points they earn, churn warnings and retention tasks (server/seed/retention.py).
 
 The same seed gives the same rows, ids included (a seeded UUIDv7-shaped generator); only the
-write timestamps and the salted password hashes differ between runs. Rows are written through
-the model functions, so the audit log and change log are filled as for any other write.
+write timestamps and the salted password hashes differ between runs, and the ids of what the
+billing import and the churn rules write themselves (imports, warnings, retention tasks).
+The demo birthdays are placed in the week from the seeding day (server/seed/retention.py).
+Rows are written through the model functions, so the audit log and change log are filled as
+for any other write.
 """
 
 import json
 import random
 import uuid
+from datetime import date
 
 from .. import records
 from ..auth.model import create_user
@@ -16,6 +21,7 @@ from ..auth.passwords import hash_password, verify_password
 from ..customers.model import GRADES, create_customer
 from ..db import rows
 from ..orgs.model import create as create_org
+from ..retention.run import local_today
 from .companies import company
 from .names import (
     CONTACT_TITLES,
@@ -25,6 +31,7 @@ from .names import (
     KEY_DATE_LABELS,
     SURNAMES,
 )
+from .retention import seed_retention
 from .sites import seed_sites
 from .work_orders import seed_work_orders
 
@@ -86,8 +93,12 @@ class Build:
         return f"{year}-{self.rng.randint(1, 12):02d}-{self.rng.randint(1, 28):02d}"
 
 
-def seed_demo(db, seed: int) -> dict[str, int]:
-    """Fill an empty database with the demo branch in one transaction; return row counts."""
+def seed_demo(db, seed: int, today: date | None = None) -> dict[str, int]:
+    """Fill an empty database with the demo branch in one transaction; return row counts.
+
+    `today` (default: the Beijing day now) only places the demo birthdays in the care
+    calendar's week ahead (server/seed/retention.py); everything else is fixed by the seed.
+    """
     build = Build(db, seed)
     password_hash = hash_password(DEMO_PASSWORD)  # once: argon2 is slow on purpose
     with db.atomic():
@@ -96,9 +107,13 @@ def seed_demo(db, seed: int) -> dict[str, int]:
         customers = _customers(build, orgs, ams)
         seed_sites(build, orgs, customers)
         seed_work_orders(build)
+        seed_retention(build, today or local_today())
     return {
         table: db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]  # noqa: S608
-        for table in ("org", "app_user", "customer", "contact", "site", "work_order")
+        for table in (
+            *("org", "app_user", "customer", "contact", "site", "work_order"),
+            *("billing_month", "points_entry", "churn_warning", "retention_task"),
+        )
     }
 
 
