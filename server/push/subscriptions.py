@@ -107,11 +107,20 @@ def remove_endpoint(db, user_id: str, endpoint: str) -> bool:
 
 
 def for_users(db, user_ids: list[str]) -> dict[str, list[dict]]:
-    """Every subscription of these users, grouped by user."""
+    """Every subscription of these users that may still be sent to, grouped by user.
+
+    A device whose token was revoked (a lost phone signed out from the web, or a user
+    disabled) gets nothing more, even if its browser never unsubscribed."""
     grouped: dict[str, list[dict]] = {}
     for start in range(0, len(user_ids), 500):
         chunk = user_ids[start : start + 500]
         marks = ",".join("?" * len(chunk))
-        for sub in rows(db, f"SELECT * FROM push_subscription WHERE user_id IN ({marks})", chunk):
+        sql = (
+            "SELECT s.* FROM push_subscription s JOIN app_user u ON u.id = s.user_id"
+            " LEFT JOIN api_token t ON t.id = s.token_id"
+            f" WHERE s.user_id IN ({marks}) AND u.active = 1"
+            " AND (s.token_id IS NULL OR t.revoked_at IS NULL)"
+        )
+        for sub in rows(db, sql, chunk):
             grouped.setdefault(sub["user_id"], []).append(sub)
     return grouped

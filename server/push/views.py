@@ -20,6 +20,12 @@ def _device_view(sub: dict) -> dict:
     return {k: sub.get(k) for k in keys}
 
 
+def _json_object() -> dict:
+    """The request's JSON object; anything else (a list, a string, bad JSON) as empty."""
+    body = request.get_json(silent=True)
+    return body if isinstance(body, dict) else {}
+
+
 @bp.get("/api/push/key")
 @token_required
 def public_key():
@@ -40,7 +46,7 @@ def device_list():
 @token_required
 def subscribe():
     """Store this device's PushSubscription (JSON as the browser gives it) for the caller."""
-    clean, errors = subscriptions.validate(request.get_json(silent=True) or {})
+    clean, errors = subscriptions.validate(_json_object())
     if errors:
         return jsonify(error="invalid_subscription", fields=errors), 400
     sub = subscriptions.save(get_db(), g.api_user["id"], g.api_user.get("token_id"), clean)
@@ -52,7 +58,7 @@ def subscribe():
 @token_required
 def unsubscribe():
     """Forget this device's subscription (at sign-out, or notifications turned off)."""
-    endpoint = str((request.get_json(silent=True) or {}).get("endpoint") or "")
+    endpoint = str(_json_object().get("endpoint") or "")
     if not subscriptions.remove_endpoint(get_db(), g.api_user["id"], endpoint):
         return jsonify(error="not_found", message="no such subscription of yours"), 404
     return jsonify(removed=True)

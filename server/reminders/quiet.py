@@ -12,7 +12,7 @@ def parse_hhmm(value: str) -> time | None:
     try:
         hours, minutes = str(value).strip().split(":")
         return time(int(hours), int(minutes))
-    except ValueError:
+    except (ValueError, OverflowError):  # 99999999999999999999:00 overflows a C long
         return None
 
 

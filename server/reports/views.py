@@ -57,9 +57,18 @@ def work_order(order_id):
 
 
 def _month() -> str:
-    """?month=YYYY-MM, else last month: the scores pages' rule."""
+    """?month=YYYY-MM, else last month; a month that is not one is a 400, never another
+    month's card printed under the name the reader asked for."""
     wanted = request.args.get("month", "")
-    return wanted if months.parse(wanted) else months.previous(months.current(now_utc()))
+    if not wanted:
+        return months.previous(months.current(now_utc()))
+    if months.parse(wanted) is None:
+        abort(
+            Response(
+                "month: expected YYYY-MM, a real month such as 2026-10", 400, mimetype="text/plain"
+            )
+        )
+    return wanted
 
 
 @bp.get("/scores/people/<user_id>.pdf")

@@ -31,15 +31,18 @@ def parse(text: str | None) -> Month | None:
     match = MONTH.match(text or "")
     if not match:
         return None
-    first = date(int(match[1]), int(match[2]), 1)
-    following = (first + timedelta(days=32)).replace(day=1)
-    return Month(
-        text=text,
-        first=first.isoformat(),
-        last=(following - timedelta(days=1)).isoformat(),
-        start=_utc_text(first),
-        end=_utc_text(following),
-    )
+    try:  # years 0000, 0001 and 9999 have no month before or after them in datetime
+        first = date(int(match[1]), int(match[2]), 1)
+        following = (first + timedelta(days=32)).replace(day=1)
+        return Month(
+            text=text,
+            first=first.isoformat(),
+            last=(following - timedelta(days=1)).isoformat(),
+            start=_utc_text(first),
+            end=_utc_text(following),
+        )
+    except (ValueError, OverflowError):
+        return None
 
 
 def _utc_text(day: date) -> str:

@@ -1,0 +1,144 @@
+"""Review of reports, push subscriptions and reminders as a hostile or careless user would
+use them: out-of-range months, overflowing times, JSON that is not an object, and a phone
+signed out (or lost and revoked) that must get no more reminders."""
+
+from datetime import UTC, datetime
+
+import pytest
+
+from server.reminders import engine
+from tests import factories
+from tests.conftest import Auth
+from tests.device import Device
+from tests.pushservice import PushService
+
+NOW = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai: no quiet hours
+
+
+def signed_in(app, username):
+    client = app.test_client()
+    assert Auth(client).login(username).status_code in (302, 303)
+    return client
+
+
+@pytest.fixture
+def push_app(app, tmp_path):
+    app.config.update(
+        PUSH_VAPID_KEY_FILE=str(tmp_path / "vapid.pem"),
+        PUSH_TIMEOUT_SECONDS=1,
+        PUSH_RETRY_BACKOFF_SECONDS=0,
+    )
+    return app
+
+
+# Reports ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("month", ["0000-01", "0001-01", "9999-12", "2026-13", "2026-1", "abc"])
+def test_a_scorecard_pdf_for_a_month_that_is_not_one_is_a_400_with_the_reason(app, tree, month):
+    """0000-01 and 9999-12 crashed the month parser (500); 2026-13 printed last month's card
+    under the reader's request. Both are now a 400 that says what a month looks like."""
+    client = signed_in(app, "sup_d1")
+    for path in (
+        f"/reports/scores/people/{tree['am1']['id']}.pdf?month={month}",
+        f"/reports/scores/orgs/{tree['T1']['id']}.pdf?month={month}",
+    ):
+        resp = client.get(path)
+        assert resp.status_code == 400, (path, resp.status_code)
+        assert b"YYYY-MM" in resp.get_data()
+    # The scores pages share the parser: an out-of-range month is no longer a 500.
+    page = client.get(f"/scores/people/{tree['am1']['id']}?month={month}")
+    assert page.status_code < 500
+
+
+def test_a_scorecard_pdf_without_a_month_is_last_months_and_scope_still_applies(app, tree):
+    client = signed_in(app, "sup_d1")
+    resp = client.get(f"/reports/scores/people/{tree['am1']['id']}.pdf")
+    assert resp.status_code == 200 and resp.mimetype == "application/pdf"
+    assert client.get(f"/reports/scores/people/{tree['am2']['id']}.pdf").status_code == 404
+    assert client.get(f"/reports/scores/orgs/{tree['K']['id']}.pdf").status_code == 404
+    assert (
+        signed_in(app, "am1").get(f"/reports/scores/orgs/{tree['T1']['id']}.pdf").status_code
+        == 403
+    )
+
+
+@pytest.mark.parametrize("month", ["0000-01", "9999-12"])
+def test_the_monthly_batch_refuses_an_out_of_range_month_as_a_usage_error(app, month):
+    result = app.test_cli_runner().invoke(args=["reports", "monthly", "--month", month])
+    assert result.exit_code == 2, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "YYYY-MM" in result.output
+
+
+# Quiet hours -------------------------------------------------------------------------
+
+
+def test_an_overflowing_quiet_hour_is_a_form_error_that_keeps_what_was_typed(
+    push_app, client, auth, db, tree
+):
+    auth.login("am1")
+    resp = auth.post(
+        "/account/notifications/quiet-hours",
+        data={"quiet_start": "99999999999999999999999:00", "quiet_end": "06:45"},
+    )
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 400
+    assert 'data-error="quiet_start"' in html and 'data-error="quiet_end"' not in html
+    assert 'value="06:45"' in html  # the valid half the user typed is still there
+    assert db.execute("SELECT count(*) FROM reminder_preference").fetchone()[0] == 0
+
+
+# Subscriptions API ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("body", ["x", [1, 2], 7, ["endpoint"]])
+def test_json_that_is_not_an_object_is_a_400_or_404_not_a_500(push_app, client, tree, body):
+    phone = Device(client, "tech1", factories.PASSWORD)
+    made = client.post("/api/push/subscriptions", json=body, headers=phone.headers)
+    assert made.status_code == 400 and made.get_json()["error"] == "invalid_subscription"
+    gone = client.post("/api/push/unsubscribe", json=body, headers=phone.headers)
+    assert gone.status_code == 404 and gone.get_json()["error"] == "not_found"
+
+
+def _subscribe_phone(client, service, username, name):
+    phone = Device(client, username, factories.PASSWORD, name=name)
+    endpoint = service.new_endpoint()
+    body = endpoint.subscription(service.base) | {"device_name": name}
+    made = client.post("/api/push/subscriptions", json=body, headers=phone.headers)
+    assert made.status_code == 201
+    return phone, endpoint
+
+
+def test_a_phone_whose_token_is_revoked_gets_no_more_reminders(push_app, client, db, tree):
+    """A lost phone signed out from the web (or signed out offline, so its browser never
+    unsubscribed) kept its subscription: reminders with customer and order names still
+    reached it. Now only phones with a live token (or the web page's own) are sent to."""
+    with PushService() as service:
+        lost, lost_endpoint = _subscribe_phone(client, service, "tech1", "lost phone")
+        _kept, kept_endpoint = _subscribe_phone(client, service, "tech1", "new phone")
+        assert client.post("/api/auth/revoke", headers=lost.headers).status_code == 200
+        factories.make_work_order(db, tree["T1"], assignee=tree["tech1"], title="基站退服 西湖9号")
+        with push_app.app_context():
+            counts = engine.run(push_app, db, NOW)
+        assert counts["pushes"] == 1 and counts["reminders_sent"] == 1
+        assert len(service.received(kept_endpoint.token)) == 1
+        assert service.received(lost_endpoint.token) == []
+
+
+def test_a_disabled_users_queued_reminder_reaches_none_of_their_phones(push_app, client, db, tree):
+    with PushService() as service:
+        _phone, endpoint = _subscribe_phone(client, service, "tech1", "phone")
+        factories.make_work_order(db, tree["T1"], assignee=tree["tech1"])
+        night = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)  # 23:00 in Shanghai: quiet hours
+        db.execute("UPDATE work_order SET sla_grade = 'bronze'")  # not urgent: held
+        with push_app.app_context():
+            held = engine.run(push_app, db, night)
+        assert held["held"] == 1, held
+        # Disabled overnight, token revoked with it, then the morning run.
+        db.execute("UPDATE app_user SET active = 0 WHERE id = ?", [tree["tech1"]["id"]])
+        with push_app.app_context():
+            morning = engine.run(push_app, db, datetime(2026, 3, 3, 0, 0, tzinfo=UTC))  # 08:00
+        assert morning["held"] == 0 and morning["expired"] == 0, morning
+        assert morning["no_device"] == 1 and morning["pushes"] == 0, morning
+        assert service.received(endpoint.token) == []
