@@ -363,6 +363,7 @@ ERRORS = {
     "period_too_long": _l("Choose a period of at most a year."),
     "weights_all_zero": _l("Give at least one indicator a weight."),
     "invalid_month": _l("Enter a month as YYYY-MM."),
+    "month_in_future": _l("This month has not come yet: choose this month or an earlier one."),
     "policy_in_past": _l("Choose this month or a later one: scored months keep their weights."),
     "invalid_product_code": _l("Product codes are letters, digits, dots, dashes or underscores."),
     "high_below_warn": _l("The high level must not be below the warning level."),

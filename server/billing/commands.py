@@ -20,8 +20,10 @@ billing_cli = AppGroup("billing", help="Billing figures per customer.")
 @click.option("--no-rules", is_flag=True, help="Do not run the churn rules afterwards.")
 def import_command(path, month, dry_run, no_rules):
     """Import (or check) one month's billing CSV for every customer; all or nothing."""
-    if not importer.valid_month(month):
+    if importer.month_error(month) == "invalid_month":
         raise click.BadParameter("expected YYYY-MM", param_hint="--month")
+    if importer.month_error(month):
+        raise click.BadParameter("a month after this one has no billing yet", param_hint="--month")
     with open(path, "rb") as fh:
         raw = fh.read()
     try:

@@ -49,6 +49,19 @@ def valid_month(text: str) -> bool:
     return bool(MONTH.match(text or ""))
 
 
+def month_error(text: str) -> str | None:
+    """Why a month cannot be imported: not YYYY-MM, or after this (Beijing) month — a typo
+    such as 2062-03 would otherwise become the newest month, set every customer's handsets
+    and run the churn rules on it. None when it can."""
+    if not valid_month(text):
+        return "invalid_month"
+    from ..tasks.rules import iso_day_beijing
+
+    if text > iso_day_beijing(now_utc())[:7]:
+        return "month_in_future"
+    return None
+
+
 @dataclass
 class Outcome:
     """What an import did (or, on a dry run, would do)."""
@@ -149,8 +162,8 @@ def check(db, caller, month: str, text: str, customers=None) -> tuple[Report, li
         report.header_errors += [(n, "missing_column") for n in REQUIRED if n not in header]
     if not found:
         report.header_errors.append(("", "empty_file"))
-    if not valid_month(month):
-        report.header_errors.append(("month", "invalid_month"))
+    if month_error(month):
+        report.header_errors.append(("month", month_error(month)))
     codes, in_scope = customers or _customers(db, caller)
     seen: set[str] = set()
     products_seen: dict[str, str] = {}
@@ -327,12 +340,15 @@ def _earn_points(db, month: str) -> dict:
 
 
 def history(db, caller, limit: int = 50) -> list[dict]:
-    """The latest imports (every import is listed; who made it is shown)."""
+    """The latest imports the caller may see, with who made them: a supervisor's are those
+    of the users in their subtree and the command line's (every customer); admins see all."""
+    where, params = scope.users(caller, "u")
     return rows(
         db,
-        "SELECT i.*, u.display_name AS created_by_name FROM billing_import i"
-        " LEFT JOIN app_user u ON u.id = i.created_by ORDER BY i.created_at DESC LIMIT ?",
-        [limit],
+        "SELECT i.*, u.display_name AS created_by_name FROM billing_import i"  # noqa: S608
+        f" LEFT JOIN app_user u ON u.id = i.created_by WHERE (i.created_by IS NULL OR {where})"
+        " ORDER BY i.created_at DESC LIMIT ?",
+        [*params, limit],
     )
 
 

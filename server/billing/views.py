@@ -39,8 +39,8 @@ def upload():
     db = get_db()
     month = (request.form.get("month") or "").strip()
     errors = {}
-    if not importer.valid_month(month):
-        errors["month"] = "invalid_month"
+    if importer.month_error(month):
+        errors["month"] = importer.month_error(month)
     upload_file = request.files.get("file")
     text, error = _read_upload(upload_file)
     if error:

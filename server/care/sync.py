@@ -5,9 +5,17 @@ import re
 from sync import PermanentError
 from sync.registry import EntitySpec
 
+from ..db import one
 from . import model
 
 ID = re.compile(r"^[0-9a-fA-F-]{32,36}$")
+MAX_AT = 40  # a device time is an ISO-8601 string; anything longer is not one
+
+
+def device_at(args) -> str | None:
+    """The device's time from the args, or None when missing or not a short string."""
+    at = args.get("at")
+    return at if isinstance(at, str) and len(at) <= MAX_AT else None
 
 
 def all_holidays(caller) -> tuple[str, list]:
@@ -20,7 +28,10 @@ def done(ctx, args):
     row_id = args.get("id")
     if not isinstance(row_id, str) or not ID.match(row_id):
         raise PermanentError("bad_args", "id must be a UUID")
-    at = args.get("at") if isinstance(args.get("at"), str) else None
+    at = device_at(args)
+    taken = one(ctx.db, "SELECT user_id, item_key FROM care_done WHERE id = ?", [row_id.lower()])
+    if taken and (taken["user_id"], taken["item_key"]) != (ctx.user_id, args.get("key")):
+        raise PermanentError("id_taken", "another care mark has this id")
     try:
         row, created = model.mark_done(
             ctx.db,

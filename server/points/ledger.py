@@ -69,17 +69,23 @@ def summary(db, customer_id: str) -> dict:
     }
 
 
-def add(db, actor_id, customer_id: str, kind: str, points: int, reason: str) -> dict:
+class EntryTaken(ValueError):
+    """The entry id is already used by a different entry."""
+
+
+def add(db, actor_id, customer_id: str, kind: str, points: int, reason: str, row_id=None) -> dict:
     """Append an adjust (±points) or redeem (points > 0, stored negative) row.
 
     The balance check and the insert share one write transaction, so two redemptions at
-    once cannot both spend the same points.
+    once cannot both spend the same points. `row_id` (the form's entry id) makes a repeated
+    submit of the same form (a double click, a resent request) append nothing: the row
+    already stored is returned with "already" set.
     """
     if kind not in ("adjust", "redeem"):
         raise ValueError(kind)
     delta = -points if kind == "redeem" else points
     row = {
-        "id": uuid7(),
+        "id": row_id or uuid7(),
         "customer_id": customer_id,
         "kind": kind,
         "points": delta,
@@ -89,6 +95,14 @@ def add(db, actor_id, customer_id: str, kind: str, points: int, reason: str) -> 
     }
     db.execute("BEGIN IMMEDIATE")
     try:
+        stored = db.execute(
+            "SELECT customer_id, kind, points FROM points_entry WHERE id = ?", [row["id"]]
+        ).fetchone()
+        if stored is not None:
+            if tuple(stored) != (customer_id, kind, delta):
+                raise EntryTaken(row["id"])
+            db.execute("ROLLBACK")
+            return {**row, "already": True}
         if kind == "redeem" and balance(db, customer_id) < points:
             raise Overdraw(customer_id)
         db.execute(

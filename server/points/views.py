@@ -2,12 +2,14 @@
 redeem (account managers and supervisors) and adjust (supervisors and admins) with a reason,
 and the admins' policy page (earn rate, levels) as new versions."""
 
-from flask import Blueprint, flash, request, url_for
+import re
+
+from flask import Blueprint, abort, flash, request, url_for
 from flask_babel import gettext as _
 
 from .. import scope
 from ..db import get_db
-from ..ids import now_utc
+from ..ids import now_utc, uuid7
 from ..web import caller, finish, form_status, render, roles_required, scoped_one_or_404
 from . import ledger, policy
 
@@ -15,6 +17,13 @@ bp = Blueprint("points", __name__, url_prefix="/points")
 READERS = ("account_manager", "supervisor", "admin")
 ADJUSTERS = ("supervisor", "admin")
 HISTORY_ON_CUSTOMER_PAGE = 10
+ENTRY_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
+@bp.app_template_global()
+def points_entry_id() -> str:
+    """A fresh id for a redeem / adjust form: submitting the same form twice appends once."""
+    return uuid7()
 
 
 @bp.app_template_global()
@@ -78,14 +87,20 @@ def _post(customer_id: str, kind: str):
         errors["points"] = "not_zero"
     if points is not None and abs(points) > 10**9:
         errors["points"] = "out_of_range"
+    entry_id = (request.form.get("entry_id") or "").strip().lower()
+    entry_id = entry_id if ENTRY_ID.match(entry_id) else None
     if not errors:
         try:
-            ledger.add(get_db(), caller().id, customer_id, kind, points, reason)
+            row = ledger.add(get_db(), caller().id, customer_id, kind, points, reason, entry_id)
         except ledger.Overdraw:
             errors["points"] = "overdraw"
+        except ledger.EntryTaken:
+            abort(409, description="This form was submitted already with other figures.")
     if errors:
         form = {**request.form.to_dict(), "kind": kind}
         return _page(found, errors, form, status=form_status(errors))
+    if row.get("already"):  # the same form again (a double click): nothing more to say
+        return finish(url_for("customers.detail", customer_id=customer_id) + "#points")
     flash(_("Points redeemed.") if kind == "redeem" else _("Points adjusted."))
     return finish(url_for("customers.detail", customer_id=customer_id) + "#points")
 

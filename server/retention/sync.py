@@ -29,7 +29,7 @@ def outcome(ctx, args):
         if task["outcome"] == args["outcome"]:
             return {"id": task_id, "already": True}
         raise PermanentError("already_closed", f"closed already as {task['outcome']}")
-    at = args.get("at") if isinstance(args.get("at"), str) else None
+    at = args.get("at") if isinstance(args.get("at"), str) and len(args["at"]) <= 40 else None
     row = model.record_outcome(
         ctx.db, ctx.user_id, task_id, args["outcome"], args["reason"], device_at=at
     )

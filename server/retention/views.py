@@ -89,6 +89,9 @@ def outcome(task_id):
     task = _task_or_404(task_id)
     form = {"outcome": request.form.get("outcome", ""), "reason": request.form.get("reason", "")}
     errors = model.validate_outcome(form["outcome"], form["reason"])
+    if task["status"] == "closed" and task["outcome"] == form["outcome"] and not errors:
+        # the same outcome again (a double click, a resent form): recorded already
+        return finish(url_for("retention.detail", task_id=task_id))
     if task["status"] == "closed":
         errors["outcome"] = "already_closed"
     if errors:

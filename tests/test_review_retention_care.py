@@ -1,0 +1,245 @@
+"""Review of billing, retention, care and points as a hostile and a careless user would use
+them: another scope's ids, wrong roles, bad and huge input, double submits, sync args for
+other people's rows. Each test here failed before the fix it names."""
+
+import re
+from io import BytesIO
+
+from server.points import ledger
+from server.retention import run
+from tests import factories as f
+from tests.device import Device, new_id
+from tests.test_retention import AS_OF, april, bill, world  # noqa: F401  (fixture)
+
+HEADER = "customer,arpu,usage_minutes,data_mb,handsets,contract_end,products\n"
+
+
+def _upload(auth, month, text="", name="bill.csv"):
+    return auth.post("/billing/", data={"month": month, "file": (BytesIO(text.encode()), name)})
+
+
+# ---- probes: no 500 on bad input anywhere ----
+
+
+def test_bad_input_never_500(db, auth, world):  # noqa: F811
+    w = world
+    bill(db, "2026-04", april(w))
+    run.run_rules(db, "2026-04", as_of=AS_OF)
+    task_id = db.execute(
+        "SELECT id FROM retention_task WHERE customer_id = ?", [w["drop"]["id"]]
+    ).fetchone()[0]
+    auth.login("admin")
+    c = w["drop"]["id"]
+    gets = [
+        "/retention/?status=x&outcome=y&tendency=z&page=-1",
+        "/retention/?page=abc",
+        "/retention/outcomes?by=nonsense",
+        "/retention/outcomes?by=value_tier",
+        "/retention/outcomes?by=bundling",
+        "/retention/segments?bundling=zzz",
+        "/customers/?tendency=zzz&bundling=yyy",
+        "/customers/?tendency=unrated&bundling=none",
+        "/customers/export.csv?tendency=high&bundling=none",
+        "/care/?user=nope",
+        "/billing/batch/nope",
+        "/retention/tasks/nope",
+        f"/points/customers/{c}",
+        "/points/customers/nope",
+    ]
+    for path in gets:
+        status = auth.client.get(path).status_code
+        assert status < 500, path
+    posts = [
+        (f"/retention/tasks/{task_id}/outcome", {"outcome": "x" * 10000, "reason": "y" * 10**5}),
+        ("/retention/policy", {"arpu_drop_pct": "nan", "warn_at": "inf", "high_at": "1e999"}),
+        ("/retention/policy", {"arpu_drop_pct": "9" * 5000}),
+        ("/points/policy", {"points_per_yuan": "nan", "levels": "a", "effective_from": "x"}),
+        ("/points/policy", {"points_per_yuan": "1", "levels": "a, " + "9" * 5000}),
+        (
+            "/points/policy",
+            {"points_per_yuan": "1", "levels": ",\n,", "effective_from": "2026-13"},
+        ),
+        (f"/points/customers/{c}/adjust", {"points": "9" * 5000, "reason": "x"}),
+        (f"/points/customers/{c}/adjust", {"points": "1.5", "reason": "x"}),
+        (f"/points/customers/{c}/redeem", {"points": "-5", "reason": "x"}),
+        ("/care/done", {"key": "birthday:x:2026-13-01", "how": "call"}),
+        ("/care/done", {"key": "holiday:nope:2026-10-01", "how": "call"}),
+        ("/care/holidays", {"name": "", "starts_on": "2026-02-30", "ends_on": "x"}),
+        ("/care/holidays/nope", {"name": "x", "starts_on": "2026-01-01", "ends_on": "2026-01-01"}),
+        ("/care/holidays/nope/delete", {}),
+        ("/billing/", {"month": "2026-13"}),
+        ("/billing/batch/nope/apply", {}),
+    ]
+    for path, data in posts:
+        status = auth.post(path, data=data).status_code
+        assert status < 500, (path, status)
+
+
+ENTRY = re.compile(r'id="points-(redeem|adjust)".*?name="entry_id" value="([^"]+)"', re.S)
+
+
+def test_redeem_and_adjust_double_submit_write_once(db, auth, tree):
+    """Fixed: a double click on Redeem spent the points twice (no form id)."""
+    customer = f.make_customer(db, tree["T1"], tree["am1"])
+    ledger.add(db, tree["admin"]["id"], customer["id"], "adjust", 1000, "opening")
+    auth.login("sup_d1")
+    page = auth.client.get(f"/customers/{customer['id']}").get_data(as_text=True)
+    ids = dict(ENTRY.findall(page))
+    assert set(ids) == {"redeem", "adjust"} and ids["redeem"] != ids["adjust"]
+    for kind, points in (("redeem", "300"), ("adjust", "-50")):
+        form = {"points": points, "reason": "礼品", "entry_id": ids[kind]}
+        first = auth.post(f"/points/customers/{customer['id']}/{kind}", data=form)
+        second = auth.post(f"/points/customers/{customer['id']}/{kind}", data=form)
+        assert first.status_code in (204, 303) and second.status_code in (204, 303)
+    assert ledger.balance(db, customer["id"]) == 650
+    assert db.execute("SELECT count(*) FROM points_entry").fetchone()[0] == 3
+    # the same id with other figures (a forged or reused form) is refused, nothing written
+    form = {"points": "10", "reason": "x", "entry_id": ids["redeem"]}
+    assert auth.post(f"/points/customers/{customer['id']}/redeem", data=form).status_code == 409
+    assert ledger.balance(db, customer["id"]) == 650
+    # a fresh page brings fresh ids
+    again = dict(
+        ENTRY.findall(
+            auth.client.get(f"/points/customers/{customer['id']}").get_data(as_text=True)
+        )
+    )
+    assert again["redeem"] != ids["redeem"]
+
+
+def test_billing_month_in_the_future_is_refused(app, db, auth, tree, tmp_path):
+    """Fixed: a typo like 2099-01 was imported, became the newest month (handsets, rules)."""
+    from server.billing import importer
+
+    customer = f.make_customer(db, tree["T1"], tree["am1"])
+    text = HEADER + f"{customer['code']},100,300,1024,60,,VOICE\n"
+    auth.login("sup_d1")
+    resp = _upload(auth, "2099-01", text)
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 422 and 'data-error="month"' in page
+    assert 'value="2099-01"' in page  # what the user typed is kept
+    outcome = importer.import_month(db, None, "2099-01", text)
+    assert not outcome.applied and ("month", "month_in_future") in outcome.report.header_errors
+    path = tmp_path / "bill.csv"
+    path.write_text(text, encoding="utf-8")
+    result = app.test_cli_runner().invoke(
+        args=["billing", "import", str(path), "--month", "2099-01"]
+    )
+    assert result.exit_code != 0
+    assert db.execute("SELECT count(*) FROM billing_month").fetchone()[0] == 0
+    # this month and earlier ones are fine
+    assert _upload(auth, "2026-03", text).status_code == 302
+
+
+def test_care_done_with_another_users_id_is_refused_and_device_time_bounded(
+    db,
+    client,
+    world,  # noqa: F811
+):
+    """Fixed: care.done reusing the id of another user's mark was an internal_error (a
+    server exception on every retry); a 100 KB `at` was stored as the device time."""
+    w = world
+    mine = f.make_contact(db, w["drop"], name="王总", birthday="1975-11-28")
+    theirs = f.make_contact(db, w["other"], name="李总", birthday="1975-11-28")
+    am1 = Device(client, "am1", f.PASSWORD)
+    am2 = Device(client, "am2", f.PASSWORD)
+    am2.pull()
+    am1.pull()
+    taken = new_id()
+    status, body = am2.push(
+        [
+            am2.mutation(
+                "care.done",
+                {
+                    "id": taken,
+                    "key": f"birthday:{theirs['id']}:2026-11-28",
+                    "how": "call",
+                    "at": "x" * 100_000,
+                },
+            )
+        ]
+    )
+    assert body["results"][0]["status"] == "applied"
+    assert db.execute("SELECT done_device_at FROM care_done").fetchone()[0] is None
+    status, body = am1.push(
+        [
+            am1.mutation(
+                "care.done",
+                {"id": taken, "key": f"birthday:{mine['id']}:2026-11-28", "how": "gift"},
+            )
+        ]
+    )
+    result = body["results"][0]
+    assert result["status"] == "rejected" and result["result"]["code"] == "id_taken"
+    row = dict(db.execute("SELECT user_id, how FROM care_done WHERE id = ?", [taken]).fetchone())
+    assert row == {"user_id": w["am2"]["id"], "how": "call"}
+
+
+def test_retention_outcome_device_time_bounded(db, client, world):  # noqa: F811
+    bill(db, "2026-04", april(world))
+    run.run_rules(db, "2026-04", as_of=AS_OF)
+    task_id = db.execute(
+        "SELECT id FROM retention_task WHERE customer_id = ?", [world["drop"]["id"]]
+    ).fetchone()[0]
+    am1 = Device(client, "am1", f.PASSWORD)
+    am1.pull()
+    args = {"id": task_id, "outcome": "retained", "reason": "续约", "at": "9" * 50_000}
+    status, body = am1.push([am1.mutation("retention.outcome", args)])
+    assert body["results"][0]["status"] == "applied"
+    stored = db.execute(
+        "SELECT outcome, outcome_device_at FROM retention_task WHERE id = ?", [task_id]
+    ).fetchone()
+    assert tuple(stored) == ("retained", None)
+
+
+def test_outcome_double_submit_is_not_an_error(db, auth, world):  # noqa: F811
+    """Fixed: the second request of a double click answered 422 'has an outcome already'."""
+    bill(db, "2026-04", april(world))
+    run.run_rules(db, "2026-04", as_of=AS_OF)
+    task_id = db.execute(
+        "SELECT id FROM retention_task WHERE customer_id = ?", [world["drop"]["id"]]
+    ).fetchone()[0]
+    auth.login("am1")
+    url = f"/retention/tasks/{task_id}/outcome"
+    form = {"outcome": "retained", "reason": "续约两年"}
+    assert auth.post(url, data=form).status_code in (204, 303)
+    assert auth.post(url, data=form).status_code in (204, 303)
+    audits = db.execute(
+        "SELECT count(*) FROM audit_log WHERE entity = 'retention_task' AND action = 'outcome'"
+    ).fetchone()[0]
+    assert audits == 1
+    # another outcome afterwards is still refused with the reason, the typed text kept
+    resp = auth.post(url, data={"outcome": "lost", "reason": "转网了"})
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 422 and 'data-error="outcome"' in page and "转网了" in page
+    # another account manager's task, a supervisor of another district: 404
+    other = db.execute(
+        "SELECT id FROM retention_task WHERE customer_id = ?", [world["other"]["id"]]
+    ).fetchone()[0]
+    assert auth.client.get(f"/retention/tasks/{other}").status_code == 404
+    auth.logout()
+    auth.login("sup_k")
+    assert auth.client.get(f"/retention/tasks/{task_id}").status_code == 404
+    auth.logout()
+    auth.login("tech1")
+    assert auth.client.get(f"/retention/tasks/{task_id}").status_code == 403
+
+
+def test_billing_import_list_is_scoped(db, auth, tree):
+    """Fixed: every supervisor saw every import (file names, row counts, who) of the
+    province; now their subtree's and the command line's."""
+    mine = f.make_customer(db, tree["T1"], tree["am1"])
+    theirs = f.make_customer(db, tree["T2"], tree["am2"])
+    sup_d2 = f.make_user(db, tree["D2"], "supervisor", username="sup_d2")
+    for user, customer, name in ((tree["sup_d1"], mine, "d1.csv"), (sup_d2, theirs, "d2.csv")):
+        auth.login(user["username"])
+        text = HEADER + f"{customer['code']},100,300,1024,60,,VOICE\n"
+        batch_url = _upload(auth, "2026-03", text, name).headers["Location"]
+        assert auth.post(batch_url + "/apply").status_code == 302
+        auth.logout()
+    auth.login("sup_d1")
+    page = auth.client.get("/billing/").get_data(as_text=True)
+    assert "d1.csv" in page and "d2.csv" not in page
+    auth.logout()
+    auth.login("admin")
+    page = auth.client.get("/billing/").get_data(as_text=True)
+    assert "d1.csv" in page and "d2.csv" in page
