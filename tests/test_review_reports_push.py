@@ -2,11 +2,15 @@
 use them: out-of-range months, overflowing times, JSON that is not an object, and a phone
 signed out (or lost and revoked) that must get no more reminders."""
 
+import io
 from datetime import UTC, datetime
 
 import pytest
+from PIL import Image
 
+from bench import pdfworld
 from server.reminders import engine
+from server.reports import fetcher
 from tests import factories
 from tests.conftest import Auth
 from tests.device import Device
@@ -142,3 +146,49 @@ def test_a_disabled_users_queued_reminder_reaches_none_of_their_phones(push_app,
         assert morning["held"] == 0 and morning["expired"] == 0, morning
         assert morning["no_device"] == 1 and morning["pushes"] == 0, morning
         assert service.received(endpoint.token) == []
+
+
+# The blob fetcher --------------------------------------------------------------------
+
+
+def _huge_png(side: int) -> bytes:
+    """A tiny file that decodes to side x side pixels (one bit each, so cheap to make)."""
+    out = io.BytesIO()
+    Image.new("1", (side, side), 1).save(out, "PNG")
+    return out.getvalue()
+
+
+def test_a_photo_that_decodes_to_too_many_pixels_is_refused_not_decoded():
+    """A 250 KB PNG of 9000 x 9000 px took about 350 MB of memory to shrink for print."""
+    data = _huge_png(8000)
+    assert len(data) < 100_000
+    with pytest.raises(fetcher.RefusedURL):
+        fetcher.downscale(data)
+    body, mime = fetcher.downscale(_huge_png(1200))  # an ordinary one still prints
+    assert mime.startswith("image/") and body
+
+
+def test_a_visit_with_a_pixel_bomb_photo_still_prints_without_it(app, db, tree, tmp_path):
+    customer = factories.make_customer(db, tree["T1"], tree["am1"], name="滨江测试客户")
+    visit = pdfworld.visit(db, app.config["BLOB_DIR"], customer, tree["am1"], photos=1)
+    bomb = pdfworld.store_blob(
+        db, app.config["BLOB_DIR"], _huge_png(8000), "image/png", tree["am1"]["id"]
+    )
+    db.execute("UPDATE visit_photo SET sha256 = ? WHERE visit_id = ?", [bomb, visit["id"]])
+    refused = []
+    real = fetcher.downscale
+
+    def watching(data, edge=fetcher.PRINT_EDGE):
+        try:
+            return real(data, edge)
+        except fetcher.RefusedURL as exc:
+            refused.append(str(exc))
+            raise
+
+    fetcher.downscale = watching
+    try:
+        resp = signed_in(app, "sup_d1").get(f"/reports/visits/{visit['id']}.pdf")
+    finally:
+        fetcher.downscale = real
+    assert resp.status_code == 200 and resp.mimetype == "application/pdf"
+    assert refused and "8000" in refused[0]

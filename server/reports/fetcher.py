@@ -17,6 +17,9 @@ from sync.blobs import BlobStore, valid_sha
 SCHEME = "blob:"
 PRINT_EDGE = 800  # px on the long edge: a photo prints 40 mm wide, so still 500 dpi
 JPEG_QUALITY = 80
+# Pixels decoded at most (after a JPEG's draft scale): a 250 KB PNG of 9000 x 9000 px
+# would otherwise take about 350 MB to shrink. 24 MP is a 6000 x 4000 photo.
+MAX_PIXELS = 24_000_000
 
 
 class RefusedURL(ValueError):
@@ -34,6 +37,8 @@ def downscale(data: bytes, edge: int = PRINT_EDGE) -> tuple[bytes, str]:
     JPEG decodes straight at a reduced scale (draft), which is most of the saving."""
     with Image.open(io.BytesIO(data)) as image:
         image.draft("RGB", (edge, edge))
+        if image.width * image.height > MAX_PIXELS:
+            raise RefusedURL(f"image of {image.width} x {image.height} px is too large to print")
         upright = ImageOps.exif_transpose(image)
         upright.thumbnail((edge, edge))
         out = io.BytesIO()
