@@ -243,3 +243,56 @@ def test_billing_import_list_is_scoped(db, auth, tree):
     auth.login("admin")
     page = auth.client.get("/billing/").get_data(as_text=True)
     assert "d1.csv" in page and "d2.csv" in page
+
+
+def test_care_done_twice_at_once_is_one_mark_not_a_500(db, auth, world, monkeypatch):  # noqa: F811
+    """Fixed: two requests of a double click passing the 'done already?' check together; the
+    second insert hit UNIQUE (user_id, item_key) and answered 500."""
+    from server import records
+    from server.care import model
+
+    contact = f.make_contact(db, world["drop"], name="王总", birthday="1975-11-28")
+    key = f"birthday:{contact['id']}:2026-11-28"
+    insert = records.insert
+
+    def racing_insert(conn, table, values, actor_id):
+        # the other request's insert lands between this one's check and its insert
+        insert(conn, table, {**values, "how": "call"}, actor_id)
+        return insert(conn, table, values, actor_id)
+
+    monkeypatch.setattr(model.records, "insert", racing_insert)
+    auth.login("am1")
+    resp = auth.post("/care/done", data={"key": key, "how": "gift", "note": "鲜花"})
+    assert resp.status_code in (204, 302, 303)
+    assert [tuple(r) for r in db.execute("SELECT how FROM care_done")] == [("call",)]
+
+
+def test_outcome_closed_meanwhile_is_not_overwritten(db, auth, world, monkeypatch):  # noqa: F811
+    """Fixed: a web outcome whose task the device closed between the page's check and the
+    write replaced the device's outcome (last writer won, the first outcome lost)."""
+    from server.retention import model, views
+
+    bill(db, "2026-04", april(world))
+    run.run_rules(db, "2026-04", as_of=AS_OF)
+    task_id = db.execute(
+        "SELECT id FROM retention_task WHERE customer_id = ?", [world["drop"]["id"]]
+    ).fetchone()[0]
+    read = views._task_or_404
+
+    def read_then_device_closes(task_id):
+        task = read(task_id)  # seen open
+        if task["status"] == "open":
+            model.record_outcome(db, world["am1"]["id"], task_id, "retained", "续约 (手机)")
+        return task
+
+    monkeypatch.setattr(views, "_task_or_404", read_then_device_closes)
+    auth.login("am1")
+    url = f"/retention/tasks/{task_id}/outcome"
+    resp = auth.post(url, data={"outcome": "lost", "reason": "转网了"})
+    monkeypatch.setattr(views, "_task_or_404", read)
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 409 and 'data-error="outcome"' in page and "转网了" in page
+    stored = db.execute(
+        "SELECT outcome, outcome_reason FROM retention_task WHERE id = ?", [task_id]
+    ).fetchone()
+    assert tuple(stored) == ("retained", "续约 (手机)")

@@ -1,6 +1,7 @@
 """Care items marked done (care_done), holidays (public_holiday): checks and writes."""
 
 import json
+import sqlite3
 from datetime import date
 
 from .. import records, scope
@@ -85,7 +86,16 @@ def mark_done(
     }
     if row_id:
         values["id"] = row_id
-    return records.insert(db, "care_done", values, caller.id), True
+    try:
+        return records.insert(db, "care_done", values, caller.id), True
+    except sqlite3.IntegrityError:
+        # the same mark stored meanwhile (a double click's two requests at once)
+        existing = one(
+            db, "SELECT * FROM care_done WHERE user_id = ? AND item_key = ?", [caller.id, key]
+        )
+        if existing is None:
+            raise
+        return existing, False
 
 
 def recent_done(db, caller: Caller, since: str, user_id: str | None = None) -> list[dict]:

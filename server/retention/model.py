@@ -34,23 +34,48 @@ def validate_outcome(outcome, reason) -> dict:
     return errors
 
 
+class AlreadyClosed(ValueError):
+    """The task got its outcome meanwhile (another device, the web page): the first stands."""
+
+    def __init__(self, outcome: str):
+        super().__init__(outcome)
+        self.outcome = outcome
+
+
 def record_outcome(db, actor_id, task_id: str, outcome: str, reason: str, device_at=None):
-    """Close the task with its outcome. Returns the stored row."""
-    return records.update(
-        db,
-        "retention_task",
-        task_id,
-        {
-            "status": "closed",
-            "outcome": outcome,
-            "outcome_reason": reason.strip(),
-            "outcome_at": now_utc(),
-            "outcome_device_at": device_at,
-            "outcome_by": actor_id,
-        },
-        actor_id,
-        action="outcome",
-    )
+    """Close the task with its outcome. Returns the stored row.
+
+    Raises AlreadyClosed when the task is closed by the time of the write (the caller's
+    check was made before another request closed it)."""
+    own = not db.conn.in_transaction  # the sync push runs mutations in its transaction
+    if own:
+        db.execute("BEGIN IMMEDIATE")  # the check and the write under one write lock
+    try:
+        now = one(db, "SELECT status, outcome FROM retention_task WHERE id = ?", [task_id])
+        if now is not None and now["status"] == "closed":
+            raise AlreadyClosed(now["outcome"])
+        row = records.update(
+            db,
+            "retention_task",
+            task_id,
+            {
+                "status": "closed",
+                "outcome": outcome,
+                "outcome_reason": reason.strip(),
+                "outcome_at": now_utc(),
+                "outcome_device_at": device_at,
+                "outcome_by": actor_id,
+            },
+            actor_id,
+            action="outcome",
+        )
+    except BaseException:
+        if own and db.conn.in_transaction:
+            db.execute("ROLLBACK")
+        raise
+    if own:
+        db.execute("COMMIT")
+    return row
 
 
 def get_visible(db, caller: Caller, task_id: str) -> dict | None:

@@ -30,9 +30,14 @@ def outcome(ctx, args):
             return {"id": task_id, "already": True}
         raise PermanentError("already_closed", f"closed already as {task['outcome']}")
     at = args.get("at") if isinstance(args.get("at"), str) and len(args["at"]) <= 40 else None
-    row = model.record_outcome(
-        ctx.db, ctx.user_id, task_id, args["outcome"], args["reason"], device_at=at
-    )
+    try:
+        row = model.record_outcome(
+            ctx.db, ctx.user_id, task_id, args["outcome"], args["reason"], device_at=at
+        )
+    except model.AlreadyClosed as closed:  # closed meanwhile by the web page
+        if closed.outcome == args["outcome"]:
+            return {"id": task_id, "already": True}
+        raise PermanentError("already_closed", f"closed already as {closed.outcome}") from None
     return {"id": task_id, "version": row["version"]}
 
 

@@ -103,7 +103,19 @@ def outcome(task_id):
             form=form,
             status=form_status(errors),
         )
-    model.record_outcome(get_db(), caller().id, task_id, form["outcome"], form["reason"])
+    try:
+        model.record_outcome(get_db(), caller().id, task_id, form["outcome"], form["reason"])
+    except model.AlreadyClosed as closed:  # closed meanwhile (a device, another request)
+        if closed.outcome == form["outcome"]:
+            return finish(url_for("retention.detail", task_id=task_id))
+        return render(
+            "retention/detail.html",
+            task=_task_or_404(task_id),
+            warnings=_warnings(task),
+            errors={"outcome": "already_closed"},
+            form=form,
+            status=409,
+        )
     flash(_("Outcome recorded."))
     return finish(url_for("retention.detail", task_id=task_id))
 
