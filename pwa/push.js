@@ -26,21 +26,26 @@ export async function enablePush(app) {
   if (!supported()) return _("This browser cannot show notifications.");
   const permission = await Notification.requestPermission();
   if (permission !== "granted") return _("Notifications are blocked. Allow them in the browser's site settings.");
+  let subscription = null;
   try {
     const keyResponse = await app.sync.request("/api/push/key", { method: "GET" });
     if (!keyResponse.ok) return _("Could not turn notifications on. Try again when online.");
     const { public_key: publicKey } = await keyResponse.json();
     const worker = await registration();
     if (!worker) return _("Could not turn notifications on. Try again when online.");
-    const subscription =
+    subscription =
       (await worker.pushManager.getSubscription()) ||
       (await worker.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: keyBytes(publicKey) }));
     const body = { ...subscription.toJSON(), device_name: navigator.userAgent.slice(0, 80) };
     const saved = await app.sync.request("/api/push/subscriptions", { body });
-    return saved.ok ? null : _("Could not turn notifications on. Try again when online.");
+    if (saved.ok) return null;
   } catch (_e) {
-    return _("Could not turn notifications on. Try again when online.");
+    /* below: not registered with the server */
   }
+  // The server does not know this browser: unsubscribe it too, or the screen would say
+  // "on" while no reminder can ever come, and offer only "Turn notifications off".
+  if (subscription) await subscription.unsubscribe().catch(() => false);
+  return _("Could not turn notifications on. Try again when online.");
 }
 
 // Stop notifications to this device: tell the server (best effort) and unsubscribe the browser.

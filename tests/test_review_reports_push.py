@@ -3,6 +3,7 @@ use them: out-of-range months, overflowing times, JSON that is not an object, an
 signed out (or lost and revoked) that must get no more reminders."""
 
 import io
+import json
 from datetime import UTC, datetime
 
 import pytest
@@ -192,3 +193,54 @@ def test_a_visit_with_a_pixel_bomb_photo_still_prints_without_it(app, db, tree, 
         fetcher.downscale = real
     assert resp.status_code == 200 and resp.mimetype == "application/pdf"
     assert refused and "8000" in refused[0]
+
+
+# The device's Notifications screen ----------------------------------------------------
+
+
+@pytest.mark.browser
+def test_a_subscription_the_server_refuses_is_not_left_on_in_the_browser(chromium, tmp_path):
+    """The server refused the subscription, yet the browser stayed subscribed: the screen said
+    "on" (offering only "off") while no reminder could ever come. Now the browser
+    unsubscribes again and the screen says off, with the error."""
+    from server.db import connect
+    from server.seed.demo import DEMO_PASSWORD
+    from tests.browser import compile_catalogues, demo_app, serving
+    from tests.test_browser_push import STUB
+
+    app = demo_app(tmp_path, compile_catalogues(tmp_path / "translations"))
+    app.config["PUSH_VAPID_KEY_FILE"] = str(tmp_path / "vapid.pem")
+    db = connect(app.config["DATABASE"])
+    tech = db.execute(
+        "SELECT username FROM app_user WHERE role = 'technician' AND active = 1"
+        " ORDER BY username LIMIT 1"
+    ).fetchone()
+    refused = {  # what a broken browser or push service might hand over: bad keys
+        "endpoint": "http://127.0.0.1:9/push/x",
+        "keys": {"p256dh": "AAAA", "auth": "AAAA"},
+    }
+    with serving(app) as server:
+        context = chromium.new_context()
+        try:
+            context.grant_permissions(["notifications"], origin=server.url)
+            context.add_init_script(STUB % json.dumps(refused))
+            page = context.new_page()
+            page.goto(server.url + "/m/")
+            page.fill("input[name=username]", tech["username"])
+            page.fill("input[name=password]", DEMO_PASSWORD)
+            page.click("[data-form=login] button[type=submit]")
+            page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=20000)
+            page.wait_for_function("window.fieldbook.lastSync !== null", timeout=20000)
+            page.click("#sync-status")
+            page.click("[data-testid=notifications-link]")
+            page.click("[data-action=push-enable]")
+            page.wait_for_function(
+                "document.querySelector('[data-role=push-error]')?.textContent.trim() !== ''"
+            )
+            assert page.evaluate("window.__unsubscribed") == 1
+            assert page.locator("[data-push-state=off]").count() == 1
+            assert page.locator("[data-action=push-enable]").count() == 1
+            assert db.execute("SELECT count(*) FROM push_subscription").fetchone()[0] == 0
+        finally:
+            context.close()
+    db.conn.close()
