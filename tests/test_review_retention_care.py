@@ -296,3 +296,47 @@ def test_outcome_closed_meanwhile_is_not_overwritten(db, auth, world, monkeypatc
         "SELECT outcome, outcome_reason FROM retention_task WHERE id = ?", [task_id]
     ).fetchone()
     assert tuple(stored) == ("retained", "续约 (手机)")
+
+
+def test_holiday_added_twice_is_one_holiday(db, auth, tree):
+    """Fixed: a double click on Add made the holiday twice (two care items for everyone)."""
+    auth.login("admin")
+    form = {"name": "公司周年", "starts_on": "2026-12-08", "ends_on": "2026-12-08"}
+    assert auth.post("/care/holidays", data=form).status_code in (204, 303)
+    resp = auth.post("/care/holidays", data=form)
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 422 and 'data-error="name"' in page and "公司周年" in page
+    count = db.execute(
+        "SELECT count(*) FROM public_holiday WHERE name = '公司周年' AND deleted_at IS NULL"
+    ).fetchone()[0]
+    assert count == 1
+    # another year's day of the same name is a holiday of its own
+    form2 = {**form, "starts_on": "2027-12-08", "ends_on": "2027-12-08"}
+    assert auth.post("/care/holidays", data=form2).status_code in (204, 303)
+
+
+def test_points_and_care_forms_are_scoped(db, auth, tree):
+    mine = f.make_customer(db, tree["T1"], tree["am1"])
+    contact = f.make_contact(db, mine, name="王总", birthday="1975-11-28")
+    form = {"points": "1", "reason": "x"}
+    for user, path, status in (
+        ("am2", f"/points/customers/{mine['id']}/redeem", 404),
+        ("sup_k", f"/points/customers/{mine['id']}/adjust", 404),
+        ("am1", f"/points/customers/{mine['id']}/adjust", 403),
+        ("tech1", f"/points/customers/{mine['id']}/redeem", 403),
+        ("am1", "/points/policy", 403),
+        ("sup_d1", "/care/holidays", 403),
+        ("sup_d1", "/retention/run", 403),
+    ):
+        auth.login(user)
+        assert auth.post(path, data=form).status_code == status, (user, path)
+        auth.logout()
+    auth.login("am2")
+    key = f"birthday:{contact['id']}:2026-11-28"
+    assert auth.post("/care/done", data={"key": key, "how": "call"}).status_code == 404
+    assert auth.client.get(f"/care/?user={tree['am1']['id']}").status_code < 500
+    auth.logout()
+    auth.login("sup_k")
+    assert auth.client.get(f"/care/?user={tree['am1']['id']}").status_code == 404
+    assert db.execute("SELECT count(*) FROM points_entry").fetchone()[0] == 0
+    assert db.execute("SELECT count(*) FROM care_done").fetchone()[0] == 0

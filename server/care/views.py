@@ -102,6 +102,12 @@ def _holidays_page(form: dict, errors: dict, status: int = 200):
 @roles_required("admin")
 def add_holiday():
     clean, errors = model.validate_holiday(request.form)
+    if not errors and one(
+        get_db(),
+        "SELECT id FROM public_holiday WHERE name = ? AND starts_on = ? AND deleted_at IS NULL",
+        [clean["name"], clean["starts_on"]],
+    ):
+        errors["name"] = "duplicate"  # a double click, or added already: one item, not two
     if errors:
         return _holidays_page(request.form.to_dict(), errors, form_status(errors))
     model.save_holiday(get_db(), caller().id, clean)
