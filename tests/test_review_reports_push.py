@@ -244,3 +244,18 @@ def test_a_subscription_the_server_refuses_is_not_left_on_in_the_browser(chromiu
         finally:
             context.close()
     db.conn.close()
+
+
+def test_a_reminder_with_a_very_long_title_still_fits_a_push_message(push_app, client, db, tree):
+    """A push service takes at most 4096 bytes (3993 of plaintext once encrypted): a work
+    order titled with a pasted fault description made the reminder undeliverable."""
+    title = "基站退服" * 500  # 2,000 characters, 6,000 bytes in UTF-8
+    with PushService() as service:
+        _phone, endpoint = _subscribe_phone(client, service, "tech1", "phone")
+        factories.make_work_order(db, tree["T1"], assignee=tree["tech1"], title=title)
+        with push_app.app_context():
+            assert engine.run(push_app, db, NOW)["pushes"] == 1
+        [message] = service.received(endpoint.token)
+        payload = message["payload"]
+        assert len(json.dumps(payload, ensure_ascii=False).encode()) <= 3993
+        assert payload["body"].startswith("基站退服基站退服") and payload["body"].endswith("…")

@@ -99,10 +99,22 @@ class Renderer:
         return _payload(reminder, title, body)
 
 
+# Push services need take no more than 4096 bytes a message (RFC 8030 7.2; FCM and Mozilla
+# refuse more with 413), 3993 of them plaintext once encrypted (RFC 8188): a long work-order
+# title or return reason must not make the reminder undeliverable. In UTF-8 a Chinese
+# character is 3 bytes, so these caps keep the JSON under 2.5 KB.
+TITLE_CHARS, BODY_CHARS = 120, 500
+
+
+def _cut(text, limit: int) -> str:
+    text = str(text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def _payload(reminder: dict, title, body) -> bytes:
     payload = {
-        "title": str(title),
-        "body": str(body),
+        "title": _cut(title, TITLE_CHARS),
+        "body": _cut(body, BODY_CHARS),
         "url": reminder["url"],
         "tag": f"{reminder['kind']}:{reminder['subject_id']}",
         "kind": reminder["kind"],
