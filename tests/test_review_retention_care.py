@@ -340,3 +340,48 @@ def test_points_and_care_forms_are_scoped(db, auth, tree):
     assert auth.client.get(f"/care/?user={tree['am1']['id']}").status_code == 404
     assert db.execute("SELECT count(*) FROM points_entry").fetchone()[0] == 0
     assert db.execute("SELECT count(*) FROM care_done").fetchone()[0] == 0
+
+
+def test_rates_by_every_group_and_grid_counts_match_the_list(db, auth, world):  # noqa: F811
+    """Checked, nothing to fix: every grouping of the retention rate renders with closed
+    tasks; each grid number is the number of customers its link lists."""
+    bill(db, "2026-04", april(world))
+    run.run_rules(db, "2026-04", as_of=AS_OF)
+    auth.login("am1")
+    for task_id, outcome in db.execute(
+        "SELECT t.id, CASE WHEN c.name = '下滑客户' THEN 'lost' ELSE 'retained' END"
+        " FROM retention_task t JOIN customer c ON c.id = t.customer_id"
+        " WHERE t.assignee_id = ?",
+        [world["am1"]["id"]],
+    ).fetchall():
+        form = {"outcome": outcome, "reason": "r"}
+        assert auth.post(f"/retention/tasks/{task_id}/outcome", data=form).status_code == 303
+    auth.logout()
+    auth.login("sup_d1")
+    for group in ("team", "value_tier", "tendency", "bundling"):
+        page = auth.client.get(f"/retention/outcomes?by={group}").get_data(as_text=True)
+        assert "data-rate=" in page, group
+    for bundling in ("", "single", "bundled", "none"):
+        grid = auth.client.get(f"/retention/segments?bundling={bundling}").get_data(as_text=True)
+        for cell, count in re.findall(r'data-cell="([^"]+)" data-count="(\d+)"', grid):
+            tier, tendency = cell.split(":")
+            listing = auth.client.get(
+                f"/customers/export.csv?customer_class={tier}&tendency={tendency}"
+                f"&bundling={bundling}"
+            ).get_data(as_text=True)
+            rows = [line for line in listing.strip().splitlines()[1:] if line]
+            assert len(rows) == int(count), (bundling, cell)
+
+
+def test_load_holidays_of_the_wrong_shape_says_why(app, db, tmp_path):
+    """Fixed: a JSON file of another shape (a list, entries that are not objects, no
+    holidays list) ended the command with a Python traceback instead of a reason."""
+    runner = app.test_cli_runner()
+    before = db.execute("SELECT count(*) FROM public_holiday").fetchone()[0]
+    for content in ("[1, 2]", '{"holidays": ["x"]}', '{"holidays": 5}', "{}"):
+        path = tmp_path / "h.json"
+        path.write_text(content, encoding="utf-8")
+        result = runner.invoke(args=["care", "load-holidays", str(path)])
+        assert result.exit_code == 1 and isinstance(result.exception, SystemExit), content
+        assert "Error:" in result.output, content
+    assert db.execute("SELECT count(*) FROM public_holiday").fetchone()[0] == before

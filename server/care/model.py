@@ -173,9 +173,14 @@ def load_holidays(db, actor_id, path: str) -> dict:
     Returns counts; a bad entry raises ValueError naming it, and nothing is written.
     """
     with open(path, encoding="utf-8") as fh:
-        entries = json.load(fh).get("holidays", [])
+        found = json.load(fh)
+    entries = found.get("holidays") if isinstance(found, dict) else None
+    if not isinstance(entries, list):
+        raise ValueError('expected {"holidays": [{"name", "starts_on", "ends_on"}, ...]}')
     cleaned = []
     for n, entry in enumerate(entries, start=1):
+        if not isinstance(entry, dict):
+            raise ValueError(f"entry {n}: expected an object with name, starts_on, ends_on")
         clean, errors = validate_holiday(entry)
         if errors:
             raise ValueError(f"entry {n}: {', '.join(f'{k} {v}' for k, v in errors.items())}")
