@@ -4,7 +4,9 @@ signed out (or lost and revoked) that must get no more reminders."""
 
 import io
 import json
+import threading
 from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from PIL import Image
@@ -259,3 +261,51 @@ def test_a_reminder_with_a_very_long_title_still_fits_a_push_message(push_app, c
         payload = message["payload"]
         assert len(json.dumps(payload, ensure_ascii=False).encode()) <= 3993
         assert payload["body"].startswith("基站退服基站退服") and payload["body"].endswith("…")
+
+
+class _Internal(BaseHTTPRequestHandler):
+    """A stand-in for a server inside the operator's network, not a push service."""
+
+    def do_POST(self):  # noqa: N802
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        body = b"INTERNAL-SECRET db_password=hunter2"
+        self.send_response(403)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_what_an_endpoints_server_answers_is_not_shown_back_to_the_device(
+    push_app, client, db, tree
+):
+    """A device may register any http(s) URL as its endpoint, so the reminder run posts to
+    it; the answer's body was kept in last_error and listed back to that device, so a
+    hostile user could read what a server inside the network answers. Only the status is
+    kept now."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Internal)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    try:
+        phone = Device(client, "tech1", factories.PASSWORD)
+        keys = PushService()  # not started: only its key material is used
+        keys.server.server_close()
+        body = keys.new_endpoint().subscription(f"http://127.0.0.1:{server.server_port}")
+        assert (
+            client.post("/api/push/subscriptions", json=body, headers=phone.headers).status_code
+            == 201
+        )
+        factories.make_work_order(db, tree["T1"], assignee=tree["tech1"])
+        with push_app.app_context():
+            assert engine.run(push_app, db, NOW)["failed"] == 1
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+    [device] = client.get("/api/push/subscriptions", headers=phone.headers).get_json()[
+        "subscriptions"
+    ]
+    assert device["last_error"] == "403 HTTP 403"
+    assert "SECRET" not in json.dumps(device)

@@ -83,7 +83,10 @@ def send_one(settings: Settings, subscription: dict, payload: bytes, session) ->
             if status in (404, 410):
                 return Outcome("gone", status)
             if status is None or not (status == 429 or status >= 500):
-                return Outcome("failed", status, str(exc)[:200])
+                # Only the status: the response body is whatever the endpoint's server said,
+                # and the user who registered the endpoint reads last_error on their devices.
+                error = f"HTTP {status}" if status is not None else str(exc)[:200]
+                return Outcome("failed", status, error)
             if attempt == settings.retries:
                 return Outcome("retry", status, f"HTTP {status}")
             time.sleep(_retry_delay(settings, response, attempt))
