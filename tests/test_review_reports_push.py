@@ -309,3 +309,27 @@ def test_what_an_endpoints_server_answers_is_not_shown_back_to_the_device(
     ]
     assert device["last_error"] == "403 HTTP 403"
     assert "SECRET" not in json.dumps(device)
+
+
+def test_a_user_keeps_at_most_ten_devices_the_newest(push_app, client, db, tree):
+    """Every registered endpoint is posted to on every reminder: a device could register
+    thousands. The eleventh subscription pushes out the oldest."""
+    from server.push import subscriptions
+
+    keys = PushService()  # not started: only its key material is used
+    keys.server.server_close()
+    phone = Device(client, "tech1", factories.PASSWORD)
+    made = []
+    for n in range(subscriptions.MAX_PER_USER + 2):
+        body = keys.new_endpoint().subscription(keys.base) | {"device_name": f"phone {n}"}
+        resp = client.post("/api/push/subscriptions", json=body, headers=phone.headers)
+        assert resp.status_code == 201
+        made.append(resp.get_json()["subscription"]["id"])
+    other = Device(client, "am1", factories.PASSWORD)
+    body = keys.new_endpoint().subscription(keys.base)
+    assert (
+        client.post("/api/push/subscriptions", json=body, headers=other.headers).status_code == 201
+    )
+    listed = client.get("/api/push/subscriptions", headers=phone.headers).get_json()
+    assert {s["id"] for s in listed["subscriptions"]} == set(made[2:])
+    assert db.execute("SELECT count(*) FROM push_subscription").fetchone()[0] == 11

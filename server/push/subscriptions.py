@@ -8,6 +8,10 @@ from ..db import one, rows
 from ..ids import now_utc, uuid7
 
 MAX_ENDPOINT = 2048
+# Devices a user keeps at most: a new one pushes out the oldest. A reinstalled app makes a
+# new endpoint each time, and a hostile device could otherwise register thousands of URLs
+# for every reminder run to post to.
+MAX_PER_USER = 10
 
 
 def _b64url_bytes(value: str) -> bytes | None:
@@ -70,6 +74,11 @@ def save(db, user_id: str, token_id: str | None, sub: dict) -> dict:
                     now_utc(),
                 ],
             )
+        db.execute(
+            "DELETE FROM push_subscription WHERE user_id = ? AND id NOT IN (SELECT id FROM"
+            " push_subscription WHERE user_id = ? ORDER BY created_at DESC, id DESC LIMIT ?)",
+            [user_id, user_id, MAX_PER_USER],
+        )
     return get(db, user_id, sub_id)
 
 
