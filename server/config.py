@@ -40,6 +40,15 @@ DEFAULTS = {
     "PUSH_RETRY_MAX_DELAY_SECONDS": 10,
     "PUSH_MAX_RUNS": 6,
     "PUSH_SEND_WORKERS": 8,
+    # Hosts a device's push endpoint may be on (a name or any subdomain, https only): the push
+    # services of the browsers field staff use. Anything else is refused at subscription.
+    "PUSH_ENDPOINT_HOSTS": [
+        "fcm.googleapis.com",
+        "android.googleapis.com",
+        "push.services.mozilla.com",
+        "notify.windows.com",
+        "push.apple.com",
+    ],
     "PUSH_PROXY": None,  # e.g. http://proxy:3128 when push services are reached through one
     "REMINDER_SLA_LEAD_MINUTES": 30,
     "REMINDER_QUIET_HOURS": ["22:00", "07:00"],

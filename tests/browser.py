@@ -69,6 +69,7 @@ def demo_app(directory: Path, translations_dir: Path):
             "BLOB_DIR": str(directory / "blobs"),
             "SECRET_KEY": "browser-test-secret",
             "SESSION_COOKIE_SECURE": False,  # plain http on loopback
+            "PUSH_ENDPOINT_HOSTS": ["127.0.0.1"],  # the push service stand-in
             "BABEL_TRANSLATION_DIRECTORIES": str(translations_dir),
         }
     )

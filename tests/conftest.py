@@ -20,6 +20,7 @@ def app(tmp_path):
             "SECRET_KEY": "test-secret",
             "SESSION_COOKIE_SECURE": False,
             "LOGIN_RATE_LIMIT": "1000 per minute",
+            "PUSH_ENDPOINT_HOSTS": ["127.0.0.1"],  # the push service stand-in
         }
     )
     upgrade(connect(app.config["DATABASE"]))

@@ -245,3 +245,34 @@ def test_a_service_still_failing_is_tried_on_a_later_run_only_for_that_device(
     assert len(service.received(steady.token)) == 1 and len(service.received(flaky.token)) == 1
     payload = service.received(flaky.token)[0]["payload"]
     assert json.loads(json.dumps(payload))["kind"] == "work_order_assigned"
+
+
+@pytest.mark.parametrize(
+    "endpoint, accepted",
+    [
+        ("https://fcm.googleapis.com/fcm/send/abc", True),
+        ("https://updates.push.services.mozilla.com/wpush/v2/abc", True),
+        ("https://db5p.notify.windows.com/w/?token=abc", True),
+        ("http://fcm.googleapis.com/fcm/send/abc", False),  # https only
+        ("https://fcm.googleapis.com.evil.example/x", False),
+        ("https://10.0.0.5/internal", False),  # an address inside the network
+        ("http://127.0.0.1:8080/admin", False),  # loopback is not listed by default
+        ("https://evilfcm.googleapis.com.example/x", False),
+    ],
+)
+def test_only_known_push_services_are_accepted_by_default(
+    push_app, client, tree, endpoint, accepted
+):
+    from server.config import DEFAULTS
+
+    push_app.config["PUSH_ENDPOINT_HOSTS"] = DEFAULTS["PUSH_ENDPOINT_HOSTS"]
+    service = PushService()  # not started: only its key material is used
+    body = service.new_endpoint().subscription(service.base) | {"endpoint": endpoint}
+    service.server.server_close()
+    phone = Device(client, "tech1", factories.PASSWORD)
+    resp = client.post("/api/push/subscriptions", json=body, headers=phone.headers)
+    if accepted:
+        assert resp.status_code == 201
+    else:
+        assert resp.status_code == 400
+        assert resp.get_json()["fields"] == {"endpoint": "unknown_push_service"}

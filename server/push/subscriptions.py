@@ -21,11 +21,27 @@ def _b64url_bytes(value: str) -> bytes | None:
         return None
 
 
-def validate(body: dict) -> tuple[dict, dict]:
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def endpoint_allowed(endpoint: str, hosts) -> bool:
+    """Whether the reminder run may post to this endpoint: its host is one of the push
+    services' hosts (PUSH_ENDPOINT_HOSTS: a name or any subdomain of it), over https; plain
+    http only to a loopback host listed on purpose (the tests' stand-in). Otherwise a device
+    could make the server post to any address inside its network."""
+    url = urlparse(endpoint)
+    host = (url.hostname or "").lower()
+    if not host or not any(host == h or host.endswith("." + h) for h in hosts):
+        return False
+    return url.scheme == "https" or (url.scheme == "http" and host in LOOPBACK)
+
+
+def validate(body: dict, hosts=None) -> tuple[dict, dict]:
     """Check a PushSubscription's JSON (endpoint, keys.p256dh, keys.auth) from a browser.
 
-    The endpoint must be an absolute http(s) URL; p256dh a 65-byte uncompressed P-256 point
-    and auth a 16-byte secret, both base64url (RFC 8291).
+    The endpoint must be an absolute https URL of a known push service (endpoint_allowed,
+    when hosts are given); p256dh a 65-byte uncompressed P-256 point and auth a 16-byte
+    secret, both base64url (RFC 8291).
     """
     errors: dict = {}
     endpoint = str(body.get("endpoint") or "").strip()
@@ -34,6 +50,8 @@ def validate(body: dict) -> tuple[dict, dict]:
     url = urlparse(endpoint)
     if url.scheme not in ("https", "http") or not url.netloc or len(endpoint) > MAX_ENDPOINT:
         errors["endpoint"] = "invalid"
+    elif hosts is not None and not endpoint_allowed(endpoint, hosts):
+        errors["endpoint"] = "unknown_push_service"
     point = _b64url_bytes(p256dh)
     if point is None or len(point) != 65 or point[0] != 4:
         errors["p256dh"] = "invalid"

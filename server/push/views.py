@@ -46,7 +46,9 @@ def device_list():
 @token_required
 def subscribe():
     """Store this device's PushSubscription (JSON as the browser gives it) for the caller."""
-    clean, errors = subscriptions.validate(_json_object())
+    clean, errors = subscriptions.validate(
+        _json_object(), current_app.config["PUSH_ENDPOINT_HOSTS"]
+    )
     if errors:
         return jsonify(error="invalid_subscription", fields=errors), 400
     sub = subscriptions.save(get_db(), g.api_user["id"], g.api_user.get("token_id"), clean)
