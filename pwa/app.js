@@ -19,6 +19,11 @@ import { retentionListScreen, retentionScreen } from "./retention.js";
 
 const DEFAULT_CONFIG = { VISIT_FAR_METERS: 500, VISIT_LOW_ACCURACY_METERS: 100, VISIT_POLICY_DAYS: { A: 7, B: 30, C: 90 } };
 const TIMER_MS = 60000;
+const INPUTS = "[data-form] textarea, [data-form] select, [data-form] input:not([type=file]):not([type=radio]):not([type=checkbox])";
+const inputKey = (el) => {
+  const form = el.closest("[data-form]");
+  return `${form.dataset.form}|${form.dataset.key || ""}|${el.name}`;
+};
 
 const ROUTES = [
   [/^\/m\/?$/, null], // home: by role
@@ -123,8 +128,11 @@ class App {
     } else {
       const [m, screen] = match;
       const focused = keepFocus && document.activeElement ? document.activeElement.name : null;
+      const html = await screen.html(this, data, params, m[1]);
+      // Read what was typed only now: a render that began before the user typed (a sync
+      // finishing) must not wipe what they entered while it was reading the data.
       const unsaved = this.formOpen ? this.unsavedInputs(root) : null;
-      root.innerHTML = await screen.html(this, data, params, m[1]);
+      root.innerHTML = html;
       if (unsaved) this.restoreInputs(root, unsaved);
       document.title = `${screen.title()} · 外勤通`;
       if (screen.bind) screen.bind(this, root, data, params, m[1]);
@@ -141,18 +149,19 @@ class App {
 
   // What the user typed into an open form and has not saved: kept across re-renders
   // (a photo added or a sync finishing must not wipe a half-written report).
+  // Keyed by form (its data-form and data-key: a list can hold one small form per row) and name.
   unsavedInputs(root) {
     const values = new Map();
-    for (const el of root.querySelectorAll("[data-form] textarea, [data-form] input:not([type=file]):not([type=radio]):not([type=checkbox])")) {
-      if (el.name) values.set(el.name, el.value);
+    for (const el of root.querySelectorAll(INPUTS)) {
+      if (el.name) values.set(inputKey(el), el.value);
     }
     return values;
   }
 
   restoreInputs(root, values) {
-    for (const [name, value] of values) {
-      const el = root.querySelector(`[data-form] [name="${CSS.escape(name)}"]`);
-      if (el) el.value = value;
+    for (const el of root.querySelectorAll(INPUTS)) {
+      const key = inputKey(el);
+      if (el.name && values.has(key)) el.value = values.get(key);
     }
   }
 

@@ -148,8 +148,11 @@ export const careScreen = {
   },
   bind(app, root) {
     for (const form of root.querySelectorAll("[data-form=care-done]")) {
+      // A choice being made is kept across re-renders (a sync finishing meanwhile).
+      form.addEventListener("input", () => app.setFormOpen(true));
       form.addEventListener("submit", async (e) => {
         e.preventDefault();
+        app.setFormOpen(false);
         const f = new FormData(form);
         await write(app, "care.done", {
           id: uuid7(),

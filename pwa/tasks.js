@@ -122,8 +122,10 @@ export const taskScreen = {
   bind(app, root, data, params, id) {
     const form = root.querySelector("[data-form=task-done]");
     if (!form) return;
+    form.addEventListener("input", () => app.setFormOpen(true));
     form.addEventListener("submit", async (e) => {
       e.preventDefault();
+      app.setFormOpen(false);
       const note = new FormData(form).get("note") || "";
       await write(app, "task.complete", { id, at: new Date().toISOString(), note });
       app.toast(_("Saved on this device."));

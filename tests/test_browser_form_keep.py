@@ -1,0 +1,69 @@
+"""What the user types is kept when a re-render (a sync finishing) was already under way."""
+
+import pytest
+
+from server.db import connect
+from server.seed.demo import DEMO_PASSWORD
+from tests.browser import compile_catalogues, demo_app
+from tests.live import LiveServer
+
+pytestmark = pytest.mark.browser
+
+TYPE_DURING_RENDER = """async () => {
+  const app = window.fieldbook;
+  const rendering = app.render();  // started before the user types, as after a sync
+  const form = document.querySelector('[data-form=appointment]');
+  const select = form.querySelector('select[name=customer_id]');
+  select.value = select.options[1].value;
+  select.dispatchEvent(new Event('input', { bubbles: true }));
+  form.querySelector('textarea[name=need]').value = '下周演示';
+  await rendering;
+  const now = document.querySelector('[data-form=appointment]');
+  return [select.options[1].value, now.querySelector('select[name=customer_id]').value,
+          now.querySelector('textarea[name=need]').value, now === form];
+}"""
+
+CARE_CHOICE = """async () => {
+  const forms = [...document.querySelectorAll('[data-form=care-done]')];
+  forms[1].querySelector('select[name=how]').value = 'gift';
+  forms[1].querySelector('select[name=how]').dispatchEvent(new Event('input', { bubbles: true }));
+  await window.fieldbook.render();
+  const again = [...document.querySelectorAll('[data-form=care-done]')];
+  return again.map((f) => f.querySelector('select[name=how]').value);
+}"""
+
+
+def test_typing_during_a_render_is_kept(chromium, tmp_path):
+    app = demo_app(tmp_path, compile_catalogues(tmp_path / "translations"))
+    db = connect(app.config["DATABASE"])
+    username = db.execute(
+        "SELECT username FROM app_user WHERE role = 'account_manager' AND active = 1"
+        " ORDER BY username LIMIT 1"
+    ).fetchone()[0]
+    db.conn.close()
+    server = LiveServer(app).start()
+    context = chromium.new_context()
+    try:
+        page = context.new_page()
+        page.goto(server.url + "/m/")
+        page.fill("input[name=username]", username)
+        page.fill("input[name=password]", DEMO_PASSWORD)
+        page.click("[data-form=login] button[type=submit]")
+        page.wait_for_function("window.fieldbook.lastSync !== null")
+        server.stop()
+
+        page.goto(server.url + "/m/appointments")
+        page.wait_for_selector("[data-form=appointment] textarea[name=need]")
+        chosen, kept, need, same_node = page.evaluate(TYPE_DURING_RENDER)
+        assert not same_node  # the form was really replaced by the render
+        assert (kept, need) == (chosen, "下周演示")
+
+        # A list of small forms: the choice stays on its own row, not on the first one.
+        page.goto(server.url + "/m/care")
+        page.wait_for_selector("[data-form=care-done]")
+        assert page.locator("[data-form=care-done]").count() >= 2  # demo: birthdays this week
+        hows = page.evaluate(CARE_CHOICE)
+        assert hows[1] == "gift" and hows[0] != "gift"
+    finally:
+        context.close()
+        server.stop()
