@@ -1,9 +1,14 @@
 """The SQLite connection: one sqlite_utils.Database per request, tuned for durability."""
 
 import sqlite3
+from contextlib import contextmanager
 
 import sqlite_utils
 from flask import current_app, g
+
+from sync.transactions import write_lock
+
+__all__ = ["Database", "connect", "get_db", "one", "rows", "write_lock"]
 
 PRAGMAS = (
     "PRAGMA journal_mode=WAL",
@@ -13,7 +18,21 @@ PRAGMAS = (
 )
 
 
-def connect(path: str) -> sqlite_utils.Database:
+class Database(sqlite_utils.Database):
+    """sqlite_utils.Database whose transactions take the write lock up front.
+
+    `atomic()` (which sqlite-utils' own insert/update/delete also use) is `write_lock`: the
+    outermost block is BEGIN IMMEDIATE, so a write waits for the busy timeout instead of
+    failing at once when another connection writes (see sync/transactions.py).
+    """
+
+    @contextmanager
+    def atomic(self):
+        with write_lock(self):
+            yield self
+
+
+def connect(path: str) -> Database:
     """Open the database file with WAL, foreign keys, a busy timeout and synchronous=FULL."""
     conn = sqlite3.connect(path, timeout=5.0, check_same_thread=False)
     conn.row_factory = sqlite3.Row
@@ -22,7 +41,7 @@ def connect(path: str) -> sqlite_utils.Database:
     conn.isolation_level = None
     for pragma in PRAGMAS:
         conn.execute(pragma)
-    return sqlite_utils.Database(conn)
+    return Database(conn)
 
 
 def get_db() -> sqlite_utils.Database:

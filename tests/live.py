@@ -20,6 +20,25 @@ CHROMIUM_ARGS = [
 ]
 
 
+def _buffered(app):
+    """The app with each response read whole and closed before it is sent.
+
+    Werkzeug's development server skips the response's close() when the browser drops the
+    connection mid-body (it reads the socket again in a `finally`), leaving the file of a
+    static response open; with warnings as errors that fails a random browser test.
+    """
+
+    def wsgi(environ, start_response):
+        body = app(environ, start_response)
+        try:
+            return [b"".join(body)]
+        finally:
+            if hasattr(body, "close"):
+                body.close()
+
+    return wsgi
+
+
 class LiveServer:
     """Serve a Flask app on 127.0.0.1 in a thread; stop() and start() again on the same port."""
 
@@ -34,7 +53,7 @@ class LiveServer:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> "LiveServer":
-        self._server = make_server("127.0.0.1", self.port, self.app, threaded=True)
+        self._server = make_server("127.0.0.1", self.port, _buffered(self.app), threaded=True)
         self.port = self._server.server_port
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()
