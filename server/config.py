@@ -7,6 +7,7 @@ from pathlib import Path
 
 DEFAULTS = {
     "DATABASE": None,  # set to instance/fieldbook.db when not given
+    "DATABASE_BUSY_TIMEOUT_MS": 5000,  # a write waits this long for the lock, then 503/stopped
     "BLOB_DIR": None,  # set to instance/blobs when not given
     "SESSION_COOKIE_SECURE": True,
     "SESSION_COOKIE_HTTPONLY": True,
@@ -25,6 +26,13 @@ DEFAULTS = {
     "ACCESS_TOKEN_HOURS": 24,
     "REFRESH_TOKEN_DAYS": 45,
     "IMPORT_MAX_BYTES": 5 * 1024 * 1024,
+    # Request bodies (413 beyond; docs/operations.md): any request, then per endpoint.
+    "MAX_CONTENT_LENGTH": 6 * 1024 * 1024,  # the CSV imports' 5 MB and the form around it
+    "AUTH_MAX_BYTES": 16 * 1024,  # sign-in, refresh, push subscriptions
+    "PUSH_MAX_BYTES": 8 * 1024 * 1024,  # one sync push (at most 2,000 mutations)
+    "PULL_MAX_BYTES": 64 * 1024,
+    "BLOB_REQUEST_MAX_BYTES": 2 * 1024 * 1024 + 64 * 1024,  # one chunk (BLOB_CHUNK_MAX) and slack
+    "HEALTH_MIN_FREE_BYTES": 64 * 1024 * 1024,  # /healthz is 503 below this much free disk
     "DEMO_SEED": 20261122,
     "VISIT_FAR_METERS": 500,
     "VISIT_LOW_ACCURACY_METERS": 100,

@@ -13,9 +13,9 @@ __all__ = ["Database", "connect", "get_db", "one", "rows", "write_lock"]
 PRAGMAS = (
     "PRAGMA journal_mode=WAL",
     "PRAGMA foreign_keys=ON",
-    "PRAGMA busy_timeout=5000",
     "PRAGMA synchronous=FULL",
 )
+BUSY_TIMEOUT_MS = 5000  # how long a write waits for the lock (DATABASE_BUSY_TIMEOUT_MS)
 
 
 class Database(sqlite_utils.Database):
@@ -32,22 +32,24 @@ class Database(sqlite_utils.Database):
             yield self
 
 
-def connect(path: str) -> Database:
+def connect(path: str, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> Database:
     """Open the database file with WAL, foreign keys, a busy timeout and synchronous=FULL."""
-    conn = sqlite3.connect(path, timeout=5.0, check_same_thread=False)
+    conn = sqlite3.connect(path, timeout=busy_timeout_ms / 1000, check_same_thread=False)
     conn.row_factory = sqlite3.Row
     # Autocommit unless a transaction is opened explicitly (db.atomic() or BEGIN IMMEDIATE):
     # no implicit transaction is ever left holding the write lock.
     conn.isolation_level = None
     for pragma in PRAGMAS:
         conn.execute(pragma)
+    conn.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
     return Database(conn)
 
 
 def get_db() -> sqlite_utils.Database:
     """Return the request-scoped database, opening it on first use."""
     if "db" not in g:
-        g.db = connect(current_app.config["DATABASE"])
+        config = current_app.config
+        g.db = connect(config["DATABASE"], config["DATABASE_BUSY_TIMEOUT_MS"])
     return g.db
 
 

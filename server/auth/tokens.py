@@ -7,7 +7,10 @@ its user, stops both at once.
 
 import hashlib
 import secrets
+import sqlite3
 from datetime import UTC, datetime, timedelta
+
+from sync.transactions import unavailable
 
 from ..db import one, rows
 from ..ids import now_utc, uuid7
@@ -60,27 +63,36 @@ def _pair(token_id, access, refresh, access_exp, refresh_exp) -> dict:
 
 
 def refresh(db, refresh_token: str, *, access_hours=24, refresh_days=45) -> dict | None:
-    """Rotate a token pair by its refresh token; None if unknown, expired, revoked, disabled."""
-    row = one(
-        db,
-        "SELECT t.*, u.active FROM api_token t JOIN app_user u ON u.id = t.user_id"
-        " WHERE t.refresh_hash = ?",
-        [_hash(refresh_token)],
-    )
-    if not row or row["revoked_at"] or not row["active"] or row["refresh_expires_at"] < now_utc():
-        return None
-    access, new_refresh = secrets.token_urlsafe(32), secrets.token_urlsafe(40)
-    access_exp, refresh_exp = _expiries(access_hours, refresh_days)
-    db["api_token"].update(
-        row["id"],
-        dict(
-            access_hash=_hash(access),
-            refresh_hash=_hash(new_refresh),
-            access_expires_at=access_exp,
-            refresh_expires_at=refresh_exp,
-            last_used_at=now_utc(),
-        ),
-    )
+    """Rotate a token pair by its refresh token; None if unknown, expired, revoked, disabled.
+
+    The check and the rotation run under one write lock, so two refreshes racing with the
+    same token rotate it once: the second sees the new hash and gets None."""
+    with db.atomic():
+        row = one(
+            db,
+            "SELECT t.*, u.active FROM api_token t JOIN app_user u ON u.id = t.user_id"
+            " WHERE t.refresh_hash = ?",
+            [_hash(refresh_token)],
+        )
+        if (
+            not row
+            or row["revoked_at"]
+            or not row["active"]
+            or row["refresh_expires_at"] < now_utc()
+        ):
+            return None
+        access, new_refresh = secrets.token_urlsafe(32), secrets.token_urlsafe(40)
+        access_exp, refresh_exp = _expiries(access_hours, refresh_days)
+        db["api_token"].update(
+            row["id"],
+            dict(
+                access_hash=_hash(access),
+                refresh_hash=_hash(new_refresh),
+                access_expires_at=access_exp,
+                refresh_expires_at=refresh_exp,
+                last_used_at=now_utc(),
+            ),
+        )
     return _pair(row["id"], access, new_refresh, access_exp, refresh_exp)
 
 
@@ -99,7 +111,13 @@ def user_for_access(db, access_token: str) -> dict | None:
     now = now_utc()
     # Writing on every request would serialise reads; a minute's precision is enough.
     if (row["token_last_used"] or "") < now[:16]:
-        db.execute("UPDATE api_token SET last_used_at = ? WHERE id = ?", [now, row["token_id"]])
+        try:
+            db.execute(
+                "UPDATE api_token SET last_used_at = ? WHERE id = ?", [now, row["token_id"]]
+            )
+        except sqlite3.OperationalError as exc:  # a busy or full database: next minute then
+            if unavailable(exc) is None:
+                raise
     return row
 
 

@@ -1,12 +1,13 @@
 """Home page (what the caller may open) and /healthz."""
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, current_app, jsonify
 from flask_login import login_required
 
 from .. import APP_VERSION
 from ..db import get_db
 from ..migrations import schema_version
 from ..web import render
+from . import health
 
 bp = Blueprint("home", __name__)
 
@@ -19,11 +20,17 @@ def index():
 
 @bp.get("/healthz")
 def healthz():
-    """Database reachable, schema version, app version. 503 when the database is not."""
+    """Database readable and writable, schema version, app version; 503 when it is not.
+
+    Writable means: the write lock can be taken, the disks of the database and the photos
+    have HEALTH_MIN_FREE_BYTES free, and no write failed for want of space just now."""
     try:
         db = get_db()
-        db.execute("SELECT 1").fetchone()
         version = schema_version(db)
+        problem = health.write_problem(db, current_app.config)
     except Exception as exc:  # noqa: BLE001 - any database failure means unhealthy
         return jsonify(status="error", database=str(exc), app_version=APP_VERSION), 503
+    if problem:
+        body = dict(status="error", database=problem, schema_version=version)
+        return jsonify(**body, app_version=APP_VERSION), 503
     return jsonify(status="ok", database="ok", schema_version=version, app_version=APP_VERSION)

@@ -12,7 +12,7 @@ Rows are never updated or deleted (triggers in m013_care_points refuse both).
 
 import json
 
-from ..db import rows
+from ..db import rows, write_lock
 from ..ids import now_utc, uuid7
 from . import policy
 
@@ -93,15 +93,13 @@ def add(db, actor_id, customer_id: str, kind: str, points: int, reason: str, row
         "actor_id": actor_id,
         "created_at": now_utc(),
     }
-    db.execute("BEGIN IMMEDIATE")
-    try:
+    with write_lock(db):
         stored = db.execute(
             "SELECT customer_id, kind, points FROM points_entry WHERE id = ?", [row["id"]]
         ).fetchone()
         if stored is not None:
             if tuple(stored) != (customer_id, kind, delta):
                 raise EntryTaken(row["id"])
-            db.execute("ROLLBACK")
             return {**row, "already": True}
         if kind == "redeem" and balance(db, customer_id) < points:
             raise Overdraw(customer_id)
@@ -116,10 +114,6 @@ def add(db, actor_id, customer_id: str, kind: str, points: int, reason: str, row
             " VALUES (?, ?, ?, 'points_entry', ?, NULL, ?)",
             [row["created_at"], actor_id, kind, row["id"], json.dumps(row, ensure_ascii=False)],
         )
-    except BaseException:
-        db.execute("ROLLBACK")
-        raise
-    db.execute("COMMIT")
     return row
 
 

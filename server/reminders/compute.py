@@ -8,7 +8,7 @@ held throughout, so no change commits unseen behind the cursor.
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from ..db import one, rows
+from ..db import one, rows, write_lock
 from ..work_orders import sla
 from . import outbox, rules
 
@@ -52,8 +52,7 @@ def compute(db, config, now: datetime) -> dict:
     expires = sla.iso(now + timedelta(seconds=int(config["PUSH_TTL_SECONDS"])))
     grades = tuple(config["REMINDER_URGENT_GRADES"])
     found: list[dict] = []
-    db.execute("BEGIN IMMEDIATE")
-    try:
+    with write_lock(db):
         ids, top = _change_ids(db, now, timedelta(hours=config["REMINDER_LOOKBACK_HOURS"]))
         found += rules.changed_orders(db, sorted(ids.get("work_order", ())), expires, grades)
         found += rules.changed_visits(db, sorted(ids.get("visit", ())), expires)
@@ -62,10 +61,6 @@ def compute(db, config, now: datetime) -> dict:
         found += rules.sla_warnings(db, now, lead, grades)
         found += _daily(db, config, now, expires)
         added = outbox.add(db, found, now_iso)
-        db.execute("COMMIT")
-    except BaseException:
-        db.execute("ROLLBACK")
-        raise
     return {"found": len(found), "added": added}
 
 

@@ -9,7 +9,7 @@ with back-off.
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from ..db import rows
+from ..db import rows, write_lock
 from ..push import sender, subscriptions
 from ..work_orders import sla
 from . import messages, quiet
@@ -23,8 +23,7 @@ def _claim(db, now: datetime, after_id: int) -> list[dict]:
     run started while this one still sends (cron every minute) does not take them too. A
     run that dies mid-send leaves them to be tried again when the lease ends."""
     lease = sla.iso(now + LEASE)
-    db.execute("BEGIN IMMEDIATE")
-    try:
+    with write_lock(db):
         batch = rows(
             db,
             "SELECT r.*, u.locale, u.timezone, p.quiet_start, p.quiet_end FROM reminder r"
@@ -38,10 +37,6 @@ def _claim(db, now: datetime, after_id: int) -> list[dict]:
             "UPDATE reminder SET next_attempt_at = ? WHERE id = ?",
             [(lease, r["id"]) for r in batch],
         )
-        db.execute("COMMIT")
-    except BaseException:
-        db.execute("ROLLBACK")
-        raise
     return batch
 
 

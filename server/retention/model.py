@@ -1,7 +1,7 @@
 """Retention tasks: who sees them, and their outcome (retained, downgraded, lost, won back)."""
 
 from .. import records, scope
-from ..db import one
+from ..db import one, write_lock
 from ..ids import now_utc
 from ..scope import Caller
 
@@ -47,10 +47,7 @@ def record_outcome(db, actor_id, task_id: str, outcome: str, reason: str, device
 
     Raises AlreadyClosed when the task is closed by the time of the write (the caller's
     check was made before another request closed it)."""
-    own = not db.conn.in_transaction  # the sync push runs mutations in its transaction
-    if own:
-        db.execute("BEGIN IMMEDIATE")  # the check and the write under one write lock
-    try:
+    with write_lock(db):  # the check and the write under one write lock (a savepoint in a push)
         now = one(db, "SELECT status, outcome FROM retention_task WHERE id = ?", [task_id])
         if now is not None and now["status"] == "closed":
             raise AlreadyClosed(now["outcome"])
@@ -69,12 +66,6 @@ def record_outcome(db, actor_id, task_id: str, outcome: str, reason: str, device
             actor_id,
             action="outcome",
         )
-    except BaseException:
-        if own and db.conn.in_transaction:
-            db.execute("ROLLBACK")
-        raise
-    if own:
-        db.execute("COMMIT")
     return row
 
 
