@@ -82,6 +82,31 @@ def sites(caller: Caller, alias: str = "site") -> tuple[str, list]:
     return _subtree(f"{alias}.org_id", caller)
 
 
+def contractors(caller: Caller, alias: str = "org") -> tuple[str, list]:
+    """Contractor organisations the caller may name or filter by.
+
+    Admin: all. Supervisor: contractors in their subtree, and those contracted by an
+    organisation above them (a city's contractor serves its districts). Field users: the
+    contractors of the sites they see (a contractor's technician: their own).
+    """
+    kind = f"{alias}.kind = 'contractor' AND {alias}.deleted_at IS NULL"
+    if caller.role == "admin":
+        return kind, []
+    if caller.role == "supervisor":
+        below, params = _subtree(f"{alias}.id", caller)
+        above = (
+            f"{alias}.parent_id IN (SELECT up.id FROM org up"
+            " WHERE substr(?, 1, length(up.path)) = up.path)"
+        )
+        return f"{kind} AND ({below} OR {above})", [*params, caller.org_path]
+    where, params = sites(caller, "s_k")
+    return (
+        f"{kind} AND ({alias}.id = ? OR {alias}.id IN"
+        f" (SELECT s_k.contractor_id FROM site s_k WHERE {where}))",
+        [caller.org_id, *params],
+    )
+
+
 def may_manage(caller: Caller) -> bool:
     """Supervisors and admins edit records in their scope; field users only read here."""
     return caller.role in ("supervisor", "admin")

@@ -157,3 +157,24 @@ def test_in_scope_sites_are_visible(tree, db, auth, client):
     for username, site in (("am1", at_customer), ("sup_k", maintained), ("tech_k", maintained)):
         auth.login(username)
         assert client.get(f"/sites/{site['id']}").status_code == 200, username
+
+
+def test_contractor_options_and_choice_follow_scope(tree, db, auth, client):
+    """Another city's contractor is neither listed nor accepted (answered like a missing id);
+    the city's own contractor serves its districts' supervisors."""
+    other_city = f.make_org(db, "city", tree["P"], name="宁波分公司")
+    elsewhere = f.make_org(db, "contractor", other_city, name="甬城代维")
+    sup_d1 = caller(db, tree["sup_d1"]["id"])
+    _, errors = model.validate(db, sup_d1, _form(tree, contractor_id=elsewhere["id"]))
+    assert errors == {"contractor_id": "unknown_org"}
+    _, missing = model.validate(db, sup_d1, _form(tree, contractor_id="no-such-org"))
+    assert missing == errors
+    auth.login("sup_d1")
+    for path in ("/sites/", "/sites/new"):
+        html = client.get(path).get_data(as_text=True)
+        assert "华信代维" in html, path  # K, contracted by the city above D1
+        assert "甬城代维" not in html, path
+    auth.logout()
+    auth.login("tech_k")
+    html = client.get("/sites/").get_data(as_text=True)
+    assert "华信代维" in html and "甬城代维" not in html

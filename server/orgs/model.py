@@ -1,6 +1,6 @@
 """Organisation tree model. Paths are materialised ("/root/child/") so a subtree is a range."""
 
-from .. import records
+from .. import records, scope
 from ..db import one, rows
 from ..ids import uuid7
 
@@ -74,9 +74,10 @@ def tree(db, where: str = "1", params=()) -> list[dict]:
     return rows(db, f"SELECT * FROM org WHERE {where} ORDER BY path", params)
 
 
-def contractors(db) -> list[dict]:
-    """All contractor organisations."""
-    return rows(db, "SELECT * FROM org WHERE kind = 'contractor' ORDER BY name")
+def contractors(db, caller) -> list[dict]:
+    """The contractor organisations the caller may see (scope.contractors), by name."""
+    where, params = scope.contractors(caller)
+    return rows(db, f"SELECT * FROM org WHERE {where} ORDER BY name", params)
 
 
 def by_code(db, code: str) -> dict | None:

@@ -37,7 +37,7 @@ def validate(db, caller: Caller, data: dict) -> tuple[dict, dict]:
     fields.coordinates(data, clean, errors)
     before = fields.stored(db, "site", data)
     clean["org_id"] = fields.org_in_scope(db, caller, data, errors, before.get("org_id"))
-    clean["contractor_id"] = _contractor(db, data, errors)
+    clean["contractor_id"] = _contractor(db, caller, data, errors, before.get("contractor_id"))
     clean["customer_id"] = fields.reference(
         db,
         data,
@@ -54,15 +54,20 @@ def validate(db, caller: Caller, data: dict) -> tuple[dict, dict]:
     return clean, errors
 
 
-def _contractor(db, data: dict, errors: dict) -> str | None:
+def _contractor(db, caller: Caller, data: dict, errors: dict, current=None) -> str | None:
+    """The contractor named: one the caller may see (scope.contractors), or the site's
+    current one (an edit or import that keeps it is not refused). Another branch's
+    contractor is answered like a missing id; one of the caller's own organisations that is
+    no contractor is `not_contractor`."""
     org_id = fields.text(data, "contractor_id") or None
-    if org_id is None:
-        return None
-    org = one(db, "SELECT kind FROM org WHERE id = ? AND deleted_at IS NULL", [org_id])
-    if org is None:
-        errors["contractor_id"] = "unknown_org"
-    elif org["kind"] != "contractor":
-        errors["contractor_id"] = "not_contractor"
+    if org_id is None or org_id == current:
+        return org_id
+    where, params = scope.contractors(caller)
+    if one(db, f"SELECT id FROM org WHERE id = ? AND {where}", [org_id, *params]):
+        return org_id
+    where, params = scope.orgs(caller)
+    own = one(db, f"SELECT kind FROM org WHERE id = ? AND {where}", [org_id, *params])
+    errors["contractor_id"] = "not_contractor" if own else "unknown_org"
     return org_id
 
 

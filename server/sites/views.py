@@ -39,7 +39,7 @@ def index():
         "sites/_table.html",
         listing=listing,
         filters=filters,
-        contractors=contractors(get_db()),
+        contractors=contractors(get_db(), caller()),
         may_manage=scope.may_manage(caller()),
     )
 
@@ -72,7 +72,7 @@ def _form_page(form: dict, errors: dict, site=None):
         form=form,
         errors=errors,
         orgs=tree(db, *scope.orgs(who)),
-        contractors=contractors(db),
+        contractors=contractors(db, who),
         customers=customers.options(db, who),
     )
 
