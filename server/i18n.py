@@ -80,6 +80,9 @@ def init_app(app) -> None:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     babel.domain_instance = Catalogues()
     app.add_template_filter(local_time, "local_time")
+    from .privacy import phones
+
+    app.add_template_filter(phones.mask, "masked_phone")
     app.add_template_filter(label, "label")
     app.add_template_filter(error_message, "error_message")
     app.jinja_env.globals["choices"] = choices

@@ -8,6 +8,7 @@ from ..db import get_db
 from ..imports.export import export as csv_export
 from ..imports.specs import CUSTOMER
 from ..orgs.model import tree
+from ..privacy import phones
 from ..scope import may_manage, orgs
 from ..web import (
     caller,
@@ -64,6 +65,7 @@ def detail(customer_id):
         customer=customer,
         contacts=contacts.for_customer(get_db(), customer_id),
         may_manage=may_manage(caller()),
+        revealed={},
         form={},
         errors={},
     )
@@ -134,6 +136,7 @@ def _contacts_part(customer: dict, form: dict, errors: dict, contact=None):
         contacts=contacts.for_customer(get_db(), customer["id"]),
         contact=contact,
         may_manage=True,
+        revealed={},
         form=form,
         errors=errors,
     )
@@ -180,3 +183,28 @@ def contact_remove(customer_id, contact_id):
     contacts.remove(get_db(), caller().id, contact["id"])
     flash(_("Contact removed."))
     return _saved(customer)
+
+
+@bp.post("/<customer_id>/contacts/<contact_id>/phone")
+@login_required
+def contact_phone(customer_id, contact_id):
+    """Show a contact's whole phone number to a reader who gives a reason (audited)."""
+    customer, contact = _contact_or_404(customer_id, contact_id)
+    reason, errors = phones.validate_reason(request.form)
+    revealed = None
+    if not errors:
+        revealed = phones.reveal(
+            get_db(), caller().id, "contact", contact_id, contact["phone"], reason
+        )
+    return render(
+        "_phone_page.html",
+        "_phone.html",
+        status=form_status(errors),
+        phone_id=contact_id,
+        phone=contact["phone"],
+        revealed=revealed,
+        reveal_url=request.path,
+        reason_typed=reason,
+        reason_error=errors.get("reason"),
+        back=url_for("customers.detail", customer_id=customer["id"]),
+    )
