@@ -322,3 +322,11 @@ def test_sync_health_survives_rows_stored_before_the_checks(client, auth, db, fi
     assert 'data-flag="clock"' in resp.get_data(as_text=True)
     db.execute("UPDATE sync_client SET clock_offset_ms = 9223372036854775807")
     assert client.get("/sync-health/").status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/api/sync/push", "/api/sync/pull"])
+@pytest.mark.parametrize("data", ["[" * 100_000 + "]" * 100_000, "[1, 2]", "null", '"x"', "{"])
+def test_a_body_that_is_not_an_object_is_400(client, field, path, data):
+    dev = Device(client, "am1", factories.PASSWORD)
+    resp = client.post(path, data=data, content_type="application/json", headers=dev.headers)
+    assert resp.status_code == 400 and resp.get_json()["error"] == "bad_request"

@@ -26,7 +26,10 @@ def _registry():
 
 
 def _json_body():
-    body = request.get_json(silent=True)
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:  # nested deeper than the parser goes: not a body we can read
+        body = None
     if body is None:
         raise ProtocolError("bad_request", "expected a JSON body")
     return body
