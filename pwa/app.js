@@ -182,6 +182,7 @@ class App {
       idle: _("Up to date with the server"),
       syncing: _("Syncing…"),
       offline: _("Offline: changes are kept on this device"),
+      waiting: _("Server busy: trying again shortly. Changes are kept on this device"),
       error: `${_("Sync problem")}: ${this.sync.error || ""}`,
       signin: _("Sign in again to sync (your changes are kept)"),
     }[this.sync.state];

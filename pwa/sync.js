@@ -1,6 +1,12 @@
 // The sync client: uploads photos, pushes the outbox in order, pulls changes by cursor.
 // Runs on open, on `online`, when the app becomes visible, after each write and on a
 // timer. The protocol is in docs/sync-protocol.md.
+//
+// A busy server (`stopped`, 429, 5xx, an answer cut off) is not an error: nothing is lost
+// and pushes are idempotent, so the client waits and sends the same batch again, backing
+// off (the server's retry time, else 2 s, doubling up to 5 min); other triggers wait too.
+// No connection at all ("offline"): every trigger still tries at once, and a timer tries
+// again after 15 s, doubling up to 5 min; the `online` event ends any back-off.
 
 import { del, get, getAll, kvGet, kvSet, outbox, put, transact } from "./store.js";
 import { pendingBlobs } from "./local.js";
@@ -8,20 +14,48 @@ import { pendingBlobs } from "./local.js";
 const PUSH_BATCH = 200;
 const CHUNK = 256 * 1024;
 const SENT_RETENTION_DAYS = 30;
+const RETRY_FIRST_MS = 2000;
+const RETRY_OFFLINE_FIRST_MS = 15000;
+const RETRY_MAX_MS = 5 * 60 * 1000;
 
 class Offline extends Error {}
 class SignInAgain extends Error {}
+// The server cannot take this now; `seconds` is its own hint (retry_after, Retry-After).
+class Waiting extends Error {
+  constructor(reason, seconds = null) {
+    super(reason);
+    this.seconds = seconds;
+  }
+}
+
+function retryAfter(response) {
+  const seconds = Number(response.headers.get("Retry-After"));
+  return Number.isFinite(seconds) && seconds > 0 ? seconds : null;
+}
 
 export class SyncClient {
   constructor(app) {
     this.app = app;
     this.running = null;
     this.again = false;
-    this.state = "idle"; // idle | syncing | offline | error | signin
+    this.state = "idle"; // idle | syncing | offline | waiting | error | signin
     this.error = null;
+    this.failures = 0; // consecutive waits: the back-off doubles with each
+    this.retryAt = null; // while waiting: when the next attempt runs (ms)
+    this.retryTimer = null;
+    // Registered before the app's own `online` listener, which then syncs at once.
+    window.addEventListener("online", () => this.stopWaiting());
   }
 
-  schedule() {
+  stopWaiting() {
+    clearTimeout(this.retryTimer);
+    this.failures = 0;
+    this.retryAt = null;
+  }
+
+  schedule({ now = false } = {}) {
+    // While backing off, only the timer (or the user's "Sync now") starts a run.
+    if (this.retryAt && !now && Date.now() < this.retryAt) return Promise.resolve();
     // Coalesce triggers: one run at a time, one more queued if asked while running.
     if (this.running) {
       this.again = true;
@@ -48,8 +82,10 @@ export class SyncClient {
       await kvSet(this.app.db, "last_sync_at", new Date().toISOString());
       this.state = "idle";
       this.error = null;
+      this.stopWaiting();
     } catch (error) {
-      if (error instanceof Offline) this.state = "offline";
+      if (error instanceof Offline) this.retryOffline();
+      else if (error instanceof Waiting) this.waitAndRetry(error);
       else if (error instanceof SignInAgain) this.state = "signin";
       else {
         this.state = "error";
@@ -58,6 +94,43 @@ export class SyncClient {
       }
     }
     this.app.changed(false);
+  }
+
+  // Back off: the server's hint or the doubling delay, whichever is longer, with jitter
+  // so that many devices do not come back at the same moment.
+  waitAndRetry(error) {
+    const backoff = Math.min(RETRY_MAX_MS, RETRY_FIRST_MS * 2 ** this.failures);
+    const hinted = error.seconds ? error.seconds * 1000 : 0;
+    const delay = Math.min(RETRY_MAX_MS, Math.max(hinted, backoff)) * (0.9 + Math.random() * 0.2);
+    this.failures += 1;
+    this.state = "waiting";
+    this.error = error.message;
+    this.retryAt = Date.now() + delay;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => this.schedule({ now: true }), delay);
+  }
+
+  // No connection: try again later by the timer (any other trigger still tries at once).
+  retryOffline() {
+    const delay = Math.min(RETRY_MAX_MS, RETRY_OFFLINE_FIRST_MS * 2 ** this.failures);
+    this.failures += 1;
+    this.state = "offline";
+    this.retryAt = null;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => this.schedule(), delay);
+  }
+
+  // The JSON of an answer; a busy server or a cut-off answer means: wait, send again.
+  async answerOf(response, what) {
+    if (response.status >= 500 || response.status === 429) {
+      throw new Waiting(`${what}: server busy (${response.status})`, retryAfter(response));
+    }
+    try {
+      return await response.json();
+    } catch (_error) {
+      if (response.ok) throw new Waiting(`${what}: the answer was cut off`);
+      throw new Error(`${what} failed (${response.status})`);
+    }
   }
 
   // ---- HTTP with the device token; refresh once on 401 ----
@@ -77,7 +150,7 @@ export class SyncClient {
       }
     } catch (error) {
       if (error instanceof SignInAgain) throw error;
-      throw new Offline(String(error));
+      throw new Offline(String(error)); // no answer at all: offline or the connection dropped
     }
     if (response.status === 401) throw new SignInAgain();
     return response;
@@ -111,6 +184,7 @@ export class SyncClient {
   async uploadBlobs() {
     for (const blob of await pendingBlobs(this.app)) {
       const head = await this.request(`/api/blobs/${blob.sha256}`, { method: "HEAD" });
+      if (head.status >= 500 || head.status === 429) await this.answerOf(head, "upload");
       let offset = Number(head.headers.get("Upload-Offset") || 0);
       if (head.headers.get("Blob-State") === "complete") offset = blob.size;
       const bytes = new Uint8Array(await blob.data.arrayBuffer());
@@ -129,7 +203,7 @@ export class SyncClient {
             "Chunk-SHA256": chunkSha,
           },
         });
-        const answer = await response.json();
+        const answer = await this.answerOf(response, "upload");
         if (response.ok || response.status === 409 || response.status === 422) {
           offset = Number(response.headers.get("Upload-Offset") ?? answer.offset ?? 0);
           if (!response.ok && answer.error === "hash_mismatch") throw new Error(`photo ${blob.sha256.slice(0, 8)}: ${answer.message}`);
@@ -174,16 +248,21 @@ export class SyncClient {
           device: await this.deviceReport(),
         },
       });
-      const answer = await response.json();
+      const answer = await this.answerOf(response, "push");
       if (answer.server_time) await this.noteServerTime(answer.server_time, sentAt, Date.now());
       if (response.status === 409 && answer.reset) return this.reset(answer.server_epoch);
+      // Only a client id the server never saw may omit the epoch: keep the first one given.
+      if (response.ok && answer.server_epoch && !(await kvGet(this.app.db, "epoch"))) {
+        await kvSet(this.app.db, "epoch", answer.server_epoch);
+      }
       if (response.status === 409 && answer.error === "gap") {
         await this.requeueFrom(answer.expected_id);
         continue;
       }
       if (!response.ok) throw new Error(answer.message || answer.error || `push failed (${response.status})`);
       await this.recordResults(answer.results);
-      if (answer.stopped) throw new Error(`server busy (${answer.stopped.code}); will retry`);
+      // The rest of the batch was not applied (busy or full): send it again after a while.
+      if (answer.stopped) throw new Waiting(`push: ${answer.stopped.code}`, answer.stopped.retry_after);
     }
   }
 
@@ -228,7 +307,7 @@ export class SyncClient {
           cursor: await kvGet(this.app.db, "cursor"),
         },
       });
-      const answer = await response.json();
+      const answer = await this.answerOf(response, "pull");
       if (response.status === 409 && answer.reset) {
         await this.reset(answer.server_epoch);
         return;

@@ -37,7 +37,7 @@ export const syncScreen = {
       </section>`;
   },
   bind(app, root) {
-    root.querySelector("[data-action=sync-now]").addEventListener("click", () => app.sync.schedule());
+    root.querySelector("[data-action=sync-now]").addEventListener("click", () => app.sync.schedule({ now: true }));
     root.querySelector("[data-action=language]").addEventListener("click", () => app.switchLanguage());
     root.querySelector("[data-action=sign-out]").addEventListener("click", async () => {
       // Kept on the app, not the element: a sync finishing meanwhile re-renders the screen.

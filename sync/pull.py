@@ -9,9 +9,17 @@ feed that follows delivers it. A row that left the caller's scope, or was delete
 arrives as a delete.
 """
 
+import logging
+import re
+import sqlite3
+
+from . import envelope
 from .changes import current_epoch
 from .errors import ProtocolError
 from .registry import EntitySpec, Registry
+from .transactions import DatabaseUnavailable, unavailable, write_lock
+
+log = logging.getLogger("fieldbook.sync")
 
 DEFAULT_LIMIT = 500
 MAX_LIMIT = 5000
@@ -21,17 +29,31 @@ def _columns(db, table: str) -> list[str]:
     return [r[1] for r in db.execute(f"PRAGMA table_info([{table}])").fetchall()]
 
 
+# Seqs and entity indexes: ASCII digits within SQLite's integers; a snapshot's last id is
+# an id as the server sent it (no ':' needed, ≤ 64 visible characters).
+FEED_CURSOR = re.compile(r"c:([0-9]{1,19})")
+SNAPSHOT_CURSOR = re.compile(r"s:([0-9]{1,19}):([0-9]{1,4}):([\x21-\x7e]{0,64})")
+
+
 def _parse_cursor(cursor) -> tuple:
-    if cursor in (None, ""):
+    if cursor is None or cursor == "":
         return ("s", None, 0, "")
-    try:
-        kind, rest = cursor.split(":", 1)
-        if kind == "c":
-            return ("c", int(rest))
-        seq, index, last_id = rest.split(":", 2)
-        return ("s", int(seq), int(index), last_id)
-    except (ValueError, AttributeError) as exc:
-        raise ProtocolError("bad_cursor", "cursor not recognised; pull again without one") from exc
+    feed = FEED_CURSOR.fullmatch(cursor) if isinstance(cursor, str) else None
+    snap = SNAPSHOT_CURSOR.fullmatch(cursor) if isinstance(cursor, str) else None
+    if feed and int(feed[1]) <= envelope.INT64_MAX:
+        return ("c", int(feed[1]))
+    if snap and int(snap[1]) <= envelope.INT64_MAX:
+        return ("s", int(snap[1]), int(snap[2]), snap[3])
+    raise ProtocolError("bad_cursor", "cursor not recognised; pull again without one")
+
+
+def _limit(body: dict) -> int:
+    limit = body.get("limit")
+    if limit is None:
+        return DEFAULT_LIMIT
+    if type(limit) is not int:
+        raise ProtocolError("bad_limit", f"limit must be an integer (1..{MAX_LIMIT})")
+    return max(1, min(limit, MAX_LIMIT))
 
 
 def _row_out(spec: EntitySpec, row, names: list[str]) -> dict:
@@ -125,44 +147,69 @@ def _feed_rows(db, spec: EntitySpec, caller, ids: list[str]) -> list[dict]:
 
 
 def process_pull(db, registry: Registry, *, user_id, caller, body, now: str) -> tuple[int, dict]:
-    """Answer a pull; return (HTTP status, response body). See docs/sync-protocol.md."""
-    if not isinstance(body, dict) or not isinstance(body.get("client_id"), str):
-        raise ProtocolError("bad_request", "client_id is required")
-    epoch = current_epoch(db)
-    if body.get("server_epoch") not in (None, "", epoch):
-        return 409, {"error": "epoch_mismatch", "reset": True, "server_epoch": epoch}
+    """Answer a pull; return (HTTP status, response body). See docs/sync-protocol.md.
+
+    Read-only but for the client's bookkeeping (registration, last pull time), which is
+    best effort: a busy database does not fail a pull. A read that meets a busy database
+    answers 503 with `retry_after`.
+    """
+    client_id = envelope.client_id(body)
+    sent_epoch = envelope.epoch(body)
     state = _parse_cursor(body.get("cursor"))
-    limit = body.get("limit") if isinstance(body.get("limit"), int) else DEFAULT_LIMIT
-    limit = max(1, min(limit, MAX_LIMIT))
+    limit = _limit(body)
+    try:
+        page = _read(db, registry, user_id, caller, client_id, sent_epoch, state, limit)
+    except sqlite3.OperationalError as exc:
+        retry = unavailable(exc)
+        if retry is None:
+            raise
+        return 503, {
+            "error": retry.code,
+            "message": retry.message,
+            "retry_after": retry.retry_after,
+        }
+    if page.get("error"):
+        return 409, page
+    _touch_client(db, client_id, user_id, now)
+    return 200, {**page, "server_time": now}
+
+
+def _read(db, registry, user_id, caller, client_id, sent_epoch, state, limit) -> dict:
     db.execute("BEGIN")  # one snapshot for the log, the rows and last_mutation_id
     try:
+        epoch = current_epoch(db)
         client = db.execute(
-            "SELECT user_id, last_mutation_id FROM sync_client WHERE client_id = ?",
-            [body["client_id"]],
+            "SELECT user_id, last_mutation_id FROM sync_client WHERE client_id = ?", [client_id]
         ).fetchone()
         if client is not None and client["user_id"] != user_id:
             raise ProtocolError("client_of_another_user", "sign-in must start a new client", 403)
+        # Only a client the server has never seen may omit the epoch (a restore made it).
+        if sent_epoch != epoch and (sent_epoch is not None or client is not None):
+            return {"error": "epoch_mismatch", "reset": True, "server_epoch": epoch}
         if state[0] == "s":
             changes, cursor, has_more = _snapshot(db, registry, caller, state, limit)
         else:
             changes, cursor, has_more = _feed(db, registry, caller, state[1], limit)
     finally:
-        db.execute("COMMIT")
-    _touch_client(db, body["client_id"], user_id, now)
-    return 200, {
+        if db.conn.in_transaction:
+            db.execute("COMMIT")
+    return {
         "server_epoch": epoch,
         "cursor": cursor,
         "has_more": has_more,
         "last_mutation_id": client["last_mutation_id"] if client else 0,
         "changes": changes,
-        "server_time": now,
     }
 
 
 def _touch_client(db, client_id: str, user_id: str, now: str) -> None:
-    db.execute(
-        "INSERT INTO sync_client (client_id, user_id, created_at, last_pull_at)"
-        " VALUES (?, ?, ?, ?)"
-        " ON CONFLICT(client_id) DO UPDATE SET last_pull_at = excluded.last_pull_at",
-        [client_id, user_id, now, now],
-    )
+    try:
+        with write_lock(db):
+            db.execute(
+                "INSERT INTO sync_client (client_id, user_id, created_at, last_pull_at)"
+                " VALUES (?, ?, ?, ?)"
+                " ON CONFLICT(client_id) DO UPDATE SET last_pull_at = excluded.last_pull_at",
+                [client_id, user_id, now, now],
+            )
+    except DatabaseUnavailable as exc:  # the page is good; only the bookkeeping waits
+        log.warning("pull of %s not recorded: %s", client_id, exc.code)

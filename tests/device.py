@@ -61,7 +61,10 @@ class Device:
             "mutations": mutations,
         }
         resp = self.client.post("/api/sync/push", json=body, headers=self.headers)
-        return resp.status_code, resp.get_json()
+        data = resp.get_json()
+        if resp.status_code == 200 and data.get("server_epoch"):
+            self.epoch = data["server_epoch"]  # §5: send it with every later push and pull
+        return resp.status_code, data
 
     def pull(self, limit=500, max_pages=None):
         """Pull to the end (or max_pages), applying puts and deletes; return the last body."""

@@ -24,6 +24,7 @@ def report(device: Device, mutations=(), **fields) -> dict:
     muts = [device.mutation(name, args) for name, args in mutations]
     body = {
         "client_id": device.client_id,
+        "server_epoch": device.epoch,
         "schema_version": 1,
         "app_version": "2026.06.1",
         "mutations": muts,
@@ -31,6 +32,7 @@ def report(device: Device, mutations=(), **fields) -> dict:
     }
     resp = device.client.post("/api/sync/push", json=body, headers=device.headers)
     assert resp.status_code == 200, resp.get_json()
+    device.epoch = resp.get_json()["server_epoch"]
     return resp.get_json()
 
 

@@ -126,8 +126,14 @@ def test_concurrent_duplicate_pushes_apply_once(app, field):
     server = LiveServer(app).start()
     dev = Device(app.test_client(), "am1", factories.PASSWORD)
     batch = [check_in(dev, field["cust1"]) for _ in range(20)]
+    dev.pull()  # the epoch: once the first copy registers the client, it must be sent
     body = json.dumps(
-        {"client_id": dev.client_id, "schema_version": 1, "mutations": batch}
+        {
+            "client_id": dev.client_id,
+            "server_epoch": dev.epoch,
+            "schema_version": 1,
+            "mutations": batch,
+        }
     ).encode()
     answers = []
 

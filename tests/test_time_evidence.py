@@ -42,6 +42,7 @@ class ClockDevice(Device):
             body["device"] = {"clock_offset_ms": self.reported_offset_ms, "unsynced_count": 1}
         resp = self.client.post("/api/sync/push", json=body, headers=self.headers)
         assert resp.status_code == 200, resp.get_json()
+        self.epoch = resp.get_json()["server_epoch"]
         return resp.get_json()["results"]
 
 

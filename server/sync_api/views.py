@@ -26,14 +26,20 @@ def _registry():
 
 
 def _json_body():
-    body = request.get_json(silent=True)
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:  # nested deeper than the parser goes: not a body we can read
+        body = None
     if body is None:
         raise ProtocolError("bad_request", "expected a JSON body")
     return body
 
 
 def _respond(status: int, body: dict):
-    payload = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+    try:
+        payload = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+    except UnicodeEncodeError:  # a stored result echoing a lone surrogate: escape it
+        payload = json.dumps(body, separators=(",", ":")).encode()
     if "gzip" in request.headers.get("Accept-Encoding", "") and len(payload) > 1024:
         response = current_app.response_class(gzip.compress(payload, 5), status=status)
         response.headers["Content-Encoding"] = "gzip"
@@ -42,6 +48,8 @@ def _respond(status: int, body: dict):
     response.headers["Content-Type"] = "application/json"
     response.headers["Cache-Control"] = "no-store"
     response.headers["Vary"] = "Accept-Encoding"
+    if status == 503 and "retry_after" in body:
+        response.headers["Retry-After"] = str(body["retry_after"])
     return response
 
 

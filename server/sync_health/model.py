@@ -1,11 +1,14 @@
 """Sync health rows: one per field user and device (a user with no device: one, never synced).
 
-A device reports its outbox with each push (sync/push.py DEVICE_FIELDS), counted *before*
+A device reports its outbox with each push (sync/envelope.py DEVICE_FIELDS), counted *before*
 that push, so the mutations the push got acknowledged are taken off: the work still unsent
 is `unsynced_count` minus the mutations the server logged at the last push. When some is
 left, its age is taken from the reported `oldest_unsynced_at` (an upper bound), corrected
 by the device's clock offset. The device name is that of the user's newest token issued
 by the time the client first synced (a sign-in starts a new client), where there is one.
+
+The push clamps the figures into documented ranges, but rows stored before that may hold
+anything an integer column takes (-2^63 made abs() overflow): the SQL compares, never abs().
 """
 
 from datetime import UTC, datetime, timedelta
@@ -18,6 +21,7 @@ UNSYNCED_HOURS = 24
 SILENT_DAYS = 3
 STORAGE_SHARE = 0.8
 CLOCK_MS = 10 * 60 * 1000
+MAX_AGE_DAYS = 100 * 365  # an unsent age shown at most as 100 years
 
 DEVICES = """
 SELECT u.id AS user_id, u.display_name, u.username, u.role, org.name AS org_name,
@@ -56,7 +60,8 @@ SELECT h.*,
   coalesce(h.client_id IS NOT NULL AND julianday(h.last_sync_at) < julianday(?) - ?, 0)
     AS flag_silent,
   coalesce(h.storage_quota > 0 AND h.storage_used > ? * h.storage_quota, 0) AS flag_storage,
-  coalesce(abs(h.clock_offset_ms) > ?, 0) AS flag_clock
+  coalesce(typeof(h.clock_offset_ms) IN ('integer', 'real')
+    AND h.clock_offset_ms NOT BETWEEN -? AND ?, 0) AS flag_clock
 FROM ({pending}) h
 """
 ORDER = (
@@ -82,7 +87,15 @@ def query(caller: Caller, filters: dict, now: datetime | None = None) -> tuple[s
     if filters.get("problems"):
         sql = f"SELECT * FROM ({sql}) WHERE {PROBLEM}"  # noqa: S608
     stamp = utc_text(now or datetime.now(UTC))
-    thresholds = [stamp, UNSYNCED_HOURS / 24, stamp, SILENT_DAYS, STORAGE_SHARE, CLOCK_MS]
+    thresholds = [
+        stamp,
+        UNSYNCED_HOURS / 24,
+        stamp,
+        SILENT_DAYS,
+        STORAGE_SHARE,
+        CLOCK_MS,
+        CLOCK_MS,
+    ]
     return sql, [*thresholds, *params]
 
 
@@ -90,7 +103,9 @@ def unsent_age(row: dict, now: datetime) -> timedelta | None:
     """How long the device's oldest unsent work has waited, if it has any."""
     if row.get("unsent_since") is None:
         return None
-    return timedelta(days=_julian(now) - row["unsent_since"])
+    # Capped: a clock offset from a broken device must not overflow timedelta.
+    days = _julian(now) - row["unsent_since"]
+    return timedelta(days=max(-MAX_AGE_DAYS, min(MAX_AGE_DAYS, days)))
 
 
 def _julian(dt: datetime) -> float:
