@@ -6,13 +6,14 @@
   is JSON with a snake_case code; 429 and 503 carry Retry-After.
 - Bodies larger than the endpoint's limit are refused from Content-Length before anything
   reads them (413); see `limits` below and docs/operations.md.
-- JSON that nests too deep, or holds NaN / Infinity / a number that overflows a float, is
-  malformed JSON (400), like any other parse error.
+- JSON that nests too deep is malformed JSON (400), like any other parse error. NaN and
+  Infinity parse (as Python's json does): each endpoint's checks refuse them where a number
+  is expected, so one bad figure in one mutation is that mutation's rejection, not the
+  push's (docs/sync-protocol.md).
 """
 
 import json
 import logging
-import math
 import sqlite3
 import time
 
@@ -44,23 +45,10 @@ _last_full = {"at": 0.0}
 FULL_REMEMBERED_S = 120
 
 
-def _finite(text: str) -> float:
-    value = float(text)
-    if not math.isfinite(value):
-        raise ValueError(f"number out of range: {text[:20]}")
-    return value
-
-
-def _constant(name: str):
-    raise ValueError(f"{name} is not JSON")
-
-
 class StrictJSONProvider(DefaultJSONProvider):
-    """Flask's JSON, refusing what JSON does not allow and what would crash the parser."""
+    """Flask's JSON, with nesting too deep for the parser a parse error instead of a crash."""
 
     def loads(self, s, **kwargs):
-        kwargs.setdefault("parse_constant", _constant)
-        kwargs.setdefault("parse_float", _finite)
         try:
             return json.loads(s, **kwargs)
         except RecursionError as exc:

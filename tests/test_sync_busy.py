@@ -93,8 +93,9 @@ def failing_connection(fail: dict):
                     raise sqlite3.OperationalError(message)
             return super().execute(sql, *args)
 
-    def connect(path):
-        conn = sqlite3.connect(path, timeout=5.0, check_same_thread=False, factory=Faulty)
+    def connect(path, busy_timeout_ms=5000):
+        timeout = busy_timeout_ms / 1000
+        conn = sqlite3.connect(path, timeout=timeout, check_same_thread=False, factory=Faulty)
         conn.row_factory = sqlite3.Row
         conn.isolation_level = None
         for pragma in server.db.PRAGMAS:

@@ -325,7 +325,7 @@ def test_sync_health_survives_rows_stored_before_the_checks(client, auth, db, fi
 
 
 @pytest.mark.parametrize("path", ["/api/sync/push", "/api/sync/pull"])
-@pytest.mark.parametrize("data", ["[" * 100_000 + "]" * 100_000, "[1, 2]", "null", '"x"', "{"])
+@pytest.mark.parametrize("data", ["[" * 5_000 + "]" * 5_000, "[1, 2]", "null", '"x"', "{"])
 def test_a_body_that_is_not_an_object_is_400(client, field, path, data):
     dev = Device(client, "am1", factories.PASSWORD)
     resp = client.post(path, data=data, content_type="application/json", headers=dev.headers)
