@@ -44,7 +44,8 @@ def verify(content: bytes, mime: str) -> str:
                 raise ImageRefused("bad_content", f"the file is not {mime}") from exc
             raise ImageRefused("bad_image", f"the image does not decode: {exc}"[:200]) from exc
     if found != declared:
-        raise ImageRefused("bad_content", f"the file is {found}, not {mime}")
+        real = next(m for m, f in MIMES.items() if f == found)
+        raise ImageRefused("bad_content", f"the file is {real}, not {mime}")
     end = END[found](content)
     if end != len(content):
         raise ImageRefused("bad_image", f"{len(content) - end} bytes follow the image's end")
