@@ -277,3 +277,15 @@ def test_a_busy_database_is_a_retryable_503(app, monkeypatch, dev):
     assert resp.headers["Retry-After"] == "2"
     assert head(dev, sha256(data)).headers["Upload-Offset"] == "0"
     assert put(dev, sha256(data), data, 0, len(data)).get_json()["state"] == "complete"
+
+
+def test_a_partial_file_the_server_lost_restarts_the_upload_from_0(app, dev):
+    data = jpeg_bytes(38, 8000)
+    sha = sha256(data)
+    upload(dev, data, chunk=4000, stop=4000)
+    for lost in Path(app.config["BLOB_DIR"], "partial").glob(f"{sha}.*"):
+        lost.unlink()  # a disk repair, a restore of the blob folder
+    resp = put(dev, sha, data[4000:], 4000, len(data))
+    assert resp.status_code == 409 and resp.get_json()["error"] == "bad_offset"
+    assert resp.get_json()["offset"] == 0 and head(dev, sha).headers["Upload-Offset"] == "0"
+    assert upload(dev, data, chunk=4000).get_json()["state"] == "complete"
