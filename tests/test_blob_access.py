@@ -30,6 +30,14 @@ def holders(db, sha):
     return sorted(r[0] for r in found.fetchall())
 
 
+def report_blobs(db, visit_id) -> set[str]:
+    """The blobs the visit's PDF report may embed."""
+    from server.reports import records
+
+    visit = dict(db.execute("SELECT * FROM visit WHERE id = ?", [visit_id]).fetchone())
+    return records.visit_report(db, visit)[1]
+
+
 def test_head_of_another_users_blob_answers_as_if_the_server_had_nothing(client, field):
     am1 = Device(client, "am1", factories.PASSWORD)
     am2 = Device(client, "am2", factories.PASSWORD)
@@ -100,7 +108,9 @@ def test_a_photo_hash_is_not_an_access_key(app, client, db, field):
     assert fetch(sup, f"/visits/{mine}/photos/{sha}").status_code == 404
     assert download(Device(client, "sup_d1", factories.PASSWORD), theirs).status_code == 404
     assert download(am2, theirs).data == theirs
+    assert report_blobs(db, mine) == set()  # the PDF prints it as pending, too
     upload(am1, theirs)  # am1 really has the bytes: the attachment is theirs to show
+    assert report_blobs(db, mine) == {sha}
     assert [p["blob_state"] for p in visits.photos(db, mine)] == ["complete"]
     assert fetch(sup, f"/visits/{mine}/photos/{sha}").data == theirs
 
