@@ -1021,3 +1021,49 @@ def m013_care_points(db):
             " VALUES (?, NULL, 'create', 'public_holiday', ?, NULL, ?)",
             [at, row_id, json.dumps({"name": name, "starts_on": starts, "ends_on": ends})],
         )
+
+
+@migrations()
+def m014_blob_holders(db):
+    """Who holds which blob, and uploads per (blob, user).
+
+    A blob's hash alone must not give access to it: an attachment shows its blob only when
+    the attachment's author holds those bytes (server/scope.py). Every complete blob's
+    uploader holds it. A partial upload from before this migration is dropped: it was shared
+    by every user who sent that hash, and the device still has the bytes and starts again
+    from 0 when HEAD answers 404. The indexes let a download find the attachments naming a
+    blob without reading every photo.
+    """
+    _run(
+        db,
+        """
+        CREATE TABLE blob_holder (
+            sha256 TEXT NOT NULL,
+            user_id TEXT NOT NULL,
+            at TEXT NOT NULL,
+            PRIMARY KEY (sha256, user_id)
+        ) WITHOUT ROWID;
+
+        CREATE TABLE blob_upload (
+            sha256 TEXT NOT NULL,
+            user_id TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            mime TEXT NOT NULL,
+            received INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (sha256, user_id)
+        ) WITHOUT ROWID;
+
+        INSERT INTO blob_holder (sha256, user_id, at)
+            SELECT sha256, user_id, coalesce(completed_at, created_at) FROM blob
+            WHERE state = 'complete';
+        DELETE FROM blob WHERE state = 'partial';
+
+        CREATE INDEX visit_photo_sha ON visit_photo(sha256);
+        CREATE INDEX visit_signature ON visit(signature_sha256) WHERE signature_sha256 IS NOT NULL;
+        CREATE INDEX work_order_photo_sha ON work_order_photo(sha256);
+        CREATE INDEX inspection_answer_photo ON inspection_answer(photo_sha256)
+            WHERE photo_sha256 IS NOT NULL
+        """,
+    )

@@ -176,3 +176,55 @@ def work_order_children(caller: Caller, alias: str) -> tuple[str, list]:
         f"EXISTS (SELECT 1 FROM work_order w WHERE w.id = {alias}.work_order_id AND {where})",
         params,
     )
+
+
+# ---- blobs: a hash is a name, not a key ----
+# Anyone can write a photo's SHA-256 into a record of their own. So an attachment (a photo,
+# a signature) counts as arrived only when a user who wrote that reference holds the bytes
+# (uploaded all of them, verified: blob_holder). Who wrote it is the audit log's entry that
+# set the value (every synced write leaves one, server/records.py), or, for a field conflict
+# a supervisor settled in the device's favour, the device user whose value it was. Until
+# then the attachment is pending for everyone, its author included.
+
+
+def holds(sha: str, user: str) -> str:
+    """SQL: the user (an expression) holds the blob `sha` (an expression)."""
+    return f"EXISTS (SELECT 1 FROM blob_holder h WHERE h.sha256 = {sha} AND h.user_id = {user})"
+
+
+def attachment_arrived(table: str, alias: str, column: str) -> str:
+    """SQL: the blob row `alias` of `table` names in `column` came from its author."""
+    ref = f"{alias}.{column}"
+    after = f"CASE WHEN json_valid(ba.after) THEN json_extract(ba.after, '$.{column}') END"
+    before = f"CASE WHEN json_valid(ba.before) THEN json_extract(ba.before, '$.{column}') END"
+    device = "CASE WHEN json_valid(bc.client_value) THEN json_extract(bc.client_value, '$') END"
+    return (
+        f"({ref} IS NOT NULL AND (EXISTS (SELECT 1 FROM audit_log ba"
+        f" JOIN blob_holder bh ON bh.user_id = ba.user_id AND bh.sha256 = {ref}"
+        f" WHERE ba.entity = '{table}' AND ba.entity_id = {alias}.id"
+        f" AND {after} = {ref} AND coalesce({before}, '') <> {ref})"
+        " OR EXISTS (SELECT 1 FROM conflict bc"
+        f" JOIN blob_holder bh ON bh.user_id = bc.user_id AND bh.sha256 = {ref}"
+        f" WHERE bc.entity = '{table}' AND bc.entity_id = {alias}.id AND bc.field = '{column}'"
+        f" AND bc.resolution = 'accepted_device' AND {device} = {ref})))"
+    )
+
+
+def blob_visible(caller: Caller, sha: str) -> tuple[str, list]:
+    """SQL: an attachment the caller may see names blob `sha` and has arrived from its
+    author (see attachment_arrived)."""
+    kinds = (
+        ("visit_photo", "p", "sha256", visit_children(caller, "p")),
+        ("visit", "v", "signature_sha256", visits(caller, "v")),
+        ("work_order_photo", "wp", "sha256", work_order_children(caller, "wp")),
+        ("inspection_answer", "ia", "photo_sha256", work_order_children(caller, "ia")),
+    )
+    parts, params = [], []
+    for table, alias, column, (where, scoped) in kinds:
+        parts.append(
+            f"EXISTS (SELECT 1 FROM {table} {alias} WHERE {alias}.{column} = ?"
+            f" AND {alias}.deleted_at IS NULL AND {where}"
+            f" AND {attachment_arrived(table, alias, column)})"
+        )
+        params.extend([sha, *scoped])
+    return "(" + " OR ".join(parts) + ")", params

@@ -5,6 +5,7 @@ real HTTP, so the server under test is the whole real stack.
 """
 
 import hashlib
+import io
 import json
 import time
 import uuid
@@ -103,9 +104,28 @@ def new_id() -> str:
 
 
 def jpeg_bytes(seed: int = 0, size: int = 5000) -> bytes:
-    """Bytes that start like a JPEG (enough for the type check), deterministic per seed."""
-    body = hashlib.sha256(str(seed).encode()).digest() * (size // 32 + 1)
-    return b"\xff\xd8\xff\xe0" + body[: size - 4]
+    """A real JPEG of exactly `size` bytes, deterministic per seed (the server decodes every
+    upload): an 8 x 8 image padded with comment segments. Below the smallest JPEG (about
+    630 bytes) only bytes that start like one, for tests refused before any check of content."""
+    from PIL import Image
+
+    filler = hashlib.sha256(str(seed).encode()).digest()
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), tuple(filler[:3])).save(out, "JPEG", quality=50)
+    base = out.getvalue()
+    remaining = size - len(base)
+    if remaining < 4:
+        body = filler * (size // 32 + 1)
+        return b"\xff\xd8\xff\xe0" + body[: size - 4]
+    segments = []
+    while remaining:
+        n = min(remaining, 65537)  # a COM segment: FF FE, 2 length bytes, <= 65533 bytes
+        if 0 < remaining - n < 4:
+            n = remaining - 4
+        payload = (filler * (n // 32 + 1))[: n - 4]
+        segments.append(b"\xff\xfe" + (n - 2).to_bytes(2, "big") + payload)
+        remaining -= n
+    return base[:2] + b"".join(segments) + base[2:]
 
 
 def sha256(data: bytes) -> str:

@@ -161,11 +161,10 @@ def test_content_that_is_not_a_jpeg_png_or_webp_is_refused(
 
 
 def test_png_and_webp_are_accepted(client, field, store):
+    from tests.test_blob_checks import image
+
     dev = Device(client, "am1", factories.PASSWORD)
-    for mime, data in (
-        ("image/png", b"\x89PNG\r\n\x1a\n" + bytes(500)),
-        ("image/webp", b"RIFF\x00\x00\x00\x00WEBPVP8 " + bytes(500)),
-    ):
+    for mime, data in (("image/png", image("PNG")), ("image/webp", image("WEBP"))):
         resp = put(dev, sha256(data), data, 0, len(data), mime=mime)
         assert resp.status_code == 200 and resp.get_json()["state"] == "complete"
 

@@ -12,6 +12,7 @@ import pytest
 from PIL import Image
 
 from bench import pdfworld
+from server import records
 from server.reminders import engine
 from server.reports import fetcher
 from tests import factories
@@ -177,7 +178,9 @@ def test_a_visit_with_a_pixel_bomb_photo_still_prints_without_it(app, db, tree, 
     bomb = pdfworld.store_blob(
         db, app.config["BLOB_DIR"], _huge_png(8000), "image/png", tree["am1"]["id"]
     )
-    db.execute("UPDATE visit_photo SET sha256 = ? WHERE visit_id = ?", [bomb, visit["id"]])
+    # Written as its uploader (audited): a photo shows only what its author holds (scope.py).
+    photo = db.execute("SELECT id FROM visit_photo WHERE visit_id = ?", [visit["id"]]).fetchone()
+    records.update(db, "visit_photo", photo["id"], {"sha256": bomb}, tree["am1"]["id"])
     refused = []
     real = fetcher.downscale
 

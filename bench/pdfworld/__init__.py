@@ -67,6 +67,10 @@ def store_blob(db, blob_dir: str, data: bytes, mime: str, user_id: str) -> str:
         " completed_at) VALUES (?, ?, ?, ?, 'complete', ?, ?, ?)",
         [sha, len(data), mime, len(data), user_id, iso(AT), iso(AT)],
     )
+    db.execute(  # the uploader holds the bytes: their attachments show them (server/scope.py)
+        "INSERT OR IGNORE INTO blob_holder (sha256, user_id, at) VALUES (?, ?, ?)",
+        [sha, user_id, iso(AT)],
+    )
     return sha
 
 

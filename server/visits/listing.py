@@ -23,7 +23,9 @@ FILTER_KEYS = ("q", "flag", "status", "account_manager", "day_from", "day_to")
 # Flags a supervisor should look at twice; no_customer_location is the customer's data gap.
 HIGHLIGHT = frozenset({"far", "low_accuracy", "no_fix"})
 
-LIST_SQL = """
+# A photo counts as pending until its author has uploaded the bytes (scope.py, blobs).
+PHOTO_ARRIVED = scope.attachment_arrived("visit_photo", "p", "sha256")
+LIST_SQL = f"""
     SELECT visit.*, c.code AS customer_code, c.name AS customer_name, c.customer_class,
            c.sla_grade, c.lat AS customer_lat, c.lon AS customer_lon,
            am.display_name AS account_manager_name,
@@ -31,9 +33,8 @@ LIST_SQL = """
            (SELECT count(*) FROM visit_photo p
              WHERE p.visit_id = visit.id AND p.deleted_at IS NULL) AS photo_count,
            (SELECT count(*) FROM visit_photo p
-             WHERE p.visit_id = visit.id AND p.deleted_at IS NULL AND NOT EXISTS
-               (SELECT 1 FROM blob b WHERE b.sha256 = p.sha256 AND b.state = 'complete')
-           ) AS photos_pending
+             WHERE p.visit_id = visit.id AND p.deleted_at IS NULL
+               AND NOT {PHOTO_ARRIVED}) AS photos_pending
     FROM visit
     JOIN customer c ON c.id = visit.customer_id
     JOIN app_user am ON am.id = visit.account_manager_id
@@ -141,13 +142,17 @@ def contacts_met(db, visit: dict) -> list[str]:
 
 
 def attached(db, visit: dict, sha: str) -> dict | None:
-    """The complete blob `sha` if it is a photo of this visit or its signature, else None."""
-    is_photo = one(
-        db,
-        "SELECT 1 FROM visit_photo WHERE visit_id = ? AND sha256 = ? AND deleted_at IS NULL",
-        [visit["id"], sha],
+    """The complete blob `sha` if it is a photo of this visit or its signature and has
+    arrived from whoever attached it (scope.attachment_arrived), else None."""
+    photo = scope.attachment_arrived("visit_photo", "p", "sha256")
+    signature = scope.attachment_arrived("visit", "v", "signature_sha256")
+    sql = (
+        f"SELECT 1 FROM visit_photo p WHERE p.visit_id = ? AND p.sha256 = ?"
+        f" AND p.deleted_at IS NULL AND {photo}"
+        f" UNION ALL SELECT 1 FROM visit v WHERE v.id = ? AND v.signature_sha256 = ?"
+        f" AND {signature} LIMIT 1"
     )
-    if not is_photo and visit["signature_sha256"] != sha:
+    if not one(db, sql, [visit["id"], sha, visit["id"], sha]):
         return None
     return one(db, "SELECT * FROM blob WHERE sha256 = ? AND state = 'complete'", [sha])
 

@@ -23,11 +23,12 @@ def get_scoped(db, caller, visit_id: str) -> dict | None:
 
 
 def photos(db, visit_id: str) -> list[dict]:
-    """A visit's photos with whether their blob has arrived."""
+    """A visit's photos with whether their blob has arrived from whoever attached it."""
     return rows(
         db,
-        "SELECT p.*, coalesce(b.state, 'pending') AS blob_state FROM visit_photo p"
-        " LEFT JOIN blob b ON b.sha256 = p.sha256 AND b.state = 'complete'"
+        "SELECT p.*, CASE WHEN"
+        f" {scope.attachment_arrived('visit_photo', 'p', 'sha256')}"
+        " THEN 'complete' ELSE 'pending' END AS blob_state FROM visit_photo p"
         " WHERE p.visit_id = ? AND p.deleted_at IS NULL ORDER BY p.created_at",
         [visit_id],
     )

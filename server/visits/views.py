@@ -4,11 +4,12 @@ Supervisors and admins see their subtree; account managers may read their own cu
 visits here; technicians have no visits.
 """
 
-from flask import Blueprint, Response, abort, current_app, flash, request, send_file, url_for
+from flask import Blueprint, Response, abort, current_app, flash, request, url_for
 from flask_babel import gettext as _
 
 from sync.blobs import BlobStore, valid_sha
 
+from ..blob_files import send_blob
 from ..db import get_db
 from ..i18n import select_timezone
 from ..imports import csvfile
@@ -96,9 +97,7 @@ def photo(visit_id, sha):
     if blob is None:
         abort(404)
     path = BlobStore(current_app.config["BLOB_DIR"]).path(sha)
-    response = send_file(path, mimetype=blob["mime"], max_age=86400)
-    response.headers["Cache-Control"] = "private, max-age=86400, immutable"
-    return response
+    return send_blob(path, blob["mime"], 86400)
 
 
 @bp.post("/<visit_id>/approve")

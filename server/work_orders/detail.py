@@ -7,6 +7,7 @@ import json
 
 from sync.conflicts import open_for
 
+from .. import scope
 from ..db import one, rows
 from ..inspections.evaluation import latest_answers
 from ..visits.listing import users_by_id
@@ -34,8 +35,9 @@ def photos(db, order_id: str) -> dict[str, list[dict]]:
     """The order's photos by stage (before, after, evidence), with whether each has arrived."""
     found = rows(
         db,
-        "SELECT p.*, coalesce(b.state, 'pending') AS blob_state FROM work_order_photo p"
-        " LEFT JOIN blob b ON b.sha256 = p.sha256 AND b.state = 'complete'"
+        "SELECT p.*, CASE WHEN"
+        f" {scope.attachment_arrived('work_order_photo', 'p', 'sha256')}"
+        " THEN 'complete' ELSE 'pending' END AS blob_state FROM work_order_photo p"
         " WHERE p.work_order_id = ? AND p.deleted_at IS NULL ORDER BY p.created_at",
         [order_id],
     )
@@ -43,12 +45,15 @@ def photos(db, order_id: str) -> dict[str, list[dict]]:
 
 
 def attached(db, order_id: str, sha: str) -> dict | None:
-    """The complete blob `sha` if it is a photo of this order or of one of its answers."""
+    """The complete blob `sha` if it is a photo of this order or of one of its answers and
+    has arrived from whoever attached it (scope.attachment_arrived)."""
+    photo = scope.attachment_arrived("work_order_photo", "p", "sha256")
+    answer = scope.attachment_arrived("inspection_answer", "a2", "photo_sha256")
     is_photo = one(
         db,
-        "SELECT 1 FROM work_order_photo WHERE work_order_id = ? AND sha256 = ?"
-        " AND deleted_at IS NULL UNION ALL SELECT 1 FROM inspection_answer"
-        " WHERE work_order_id = ? AND photo_sha256 = ? LIMIT 1",
+        "SELECT 1 FROM work_order_photo p WHERE p.work_order_id = ? AND p.sha256 = ?"
+        f" AND p.deleted_at IS NULL AND {photo} UNION ALL SELECT 1 FROM inspection_answer a2"
+        f" WHERE a2.work_order_id = ? AND a2.photo_sha256 = ? AND {answer} LIMIT 1",
         [order_id, sha, order_id, sha],
     )
     if not is_photo:

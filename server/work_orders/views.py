@@ -1,12 +1,13 @@
 """Supervisor pages for work orders: dispatch board, dispatch form, detail with review
 actions, and the SLA policy. Supervisors and admins only; technicians work on the device."""
 
-from flask import Blueprint, Response, abort, current_app, flash, request, send_file, url_for
+from flask import Blueprint, Response, abort, current_app, flash, request, url_for
 from flask_babel import gettext as _
 
 from sync.blobs import BlobStore, valid_sha
 
 from .. import scope
+from ..blob_files import send_blob
 from ..db import get_db
 from ..i18n import select_timezone
 from ..ids import now_utc
@@ -162,9 +163,7 @@ def photo(order_id, sha):
     if blob is None:
         abort(404)
     path = BlobStore(current_app.config["BLOB_DIR"]).path(sha)
-    response = send_file(path, mimetype=blob["mime"], max_age=86400)
-    response.headers["Cache-Control"] = "private, max-age=86400, immutable"
-    return response
+    return send_blob(path, blob["mime"], 86400)
 
 
 @bp.post("/<order_id>/assign")
