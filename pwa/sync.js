@@ -11,6 +11,10 @@
 import { del, get, getAll, kvGet, kvSet, outbox, put, transact } from "./store.js";
 import { pendingBlobs } from "./local.js";
 
+// Upload answers that refuse a file for good (server twin: sync/blobs.py, sync/images.py):
+// the photo is kept on the phone marked refused, and sync goes on with the rest.
+const REFUSED_BLOB = new Set(["bad_image", "bad_content", "bad_type", "bad_size", "hash_mismatch"]);
+
 const PUSH_BATCH = 200;
 const CHUNK = 256 * 1024;
 const SENT_RETENTION_DAYS = 30;
@@ -188,6 +192,7 @@ export class SyncClient {
       let offset = Number(head.headers.get("Upload-Offset") || 0);
       if (head.headers.get("Blob-State") === "complete") offset = blob.size;
       const bytes = new Uint8Array(await blob.data.arrayBuffer());
+      let refused = null;
       while (offset < blob.size) {
         const chunk = bytes.slice(offset, offset + CHUNK);
         const digest = await crypto.subtle.digest("SHA-256", chunk);
@@ -204,6 +209,10 @@ export class SyncClient {
           },
         });
         const answer = await this.answerOf(response, "upload");
+        if (REFUSED_BLOB.has(answer.error)) {
+          refused = answer.error; // the server will never take these bytes: do not loop on them
+          break;
+        }
         if (response.ok || response.status === 409 || response.status === 422) {
           offset = Number(response.headers.get("Upload-Offset") ?? answer.offset ?? 0);
           if (!response.ok && answer.error === "hash_mismatch") throw new Error(`photo ${blob.sha256.slice(0, 8)}: ${answer.message}`);
@@ -213,7 +222,7 @@ export class SyncClient {
       }
       await transact(this.app.db, ["blobs"], "readwrite", async (s) => {
         const row = await get(s.blobs, blob.sha256);
-        if (row) await put(s.blobs, { ...row, uploaded: true });
+        if (row) await put(s.blobs, { ...row, uploaded: true, refused });
       });
     }
   }

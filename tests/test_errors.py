@@ -266,3 +266,26 @@ def test_api_errors_are_json(world):
         "error": "internal_error",
         "message": "server error; it has been logged",
     }
+
+
+def test_token_checked_requests_do_not_wait_on_a_held_lock(world):
+    """A device's read (pull, /me) while another writer holds the lock: the token's
+    last-used note is skipped after a short wait, never a 500 or the whole busy timeout."""
+    app, path = world["app"], world["app"].config["DATABASE"]
+    app.config["DATABASE_BUSY_TIMEOUT_MS"] = 3000
+    client = app.test_client()
+    token = client.post(
+        "/api/auth/token", json={"username": "am", "password": PASSWORD}
+    ).get_json()["access_token"]
+    with sqlite3.connect(path) as conn:  # last used long ago: this request notes it
+        conn.execute("UPDATE api_token SET last_used_at = '2026-01-01T00:00:00.000Z'")
+    other = _hold_lock(path)
+    try:
+        started = time.monotonic()
+        resp = client.get("/api/auth/me", headers={"Authorization": f"Bearer {token}"})
+        elapsed = time.monotonic() - started
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert resp.status_code == 200
+    assert elapsed < 1.5

@@ -111,14 +111,22 @@ def user_for_access(db, access_token: str) -> dict | None:
     now = now_utc()
     # Writing on every request would serialise reads; a minute's precision is enough.
     if (row["token_last_used"] or "") < now[:16]:
-        try:
-            db.execute(
-                "UPDATE api_token SET last_used_at = ? WHERE id = ?", [now, row["token_id"]]
-            )
-        except sqlite3.OperationalError as exc:  # a busy or full database: next minute then
-            if unavailable(exc) is None:
-                raise
+        _touch(db, row["token_id"], now)
     return row
+
+
+def _touch(db, token_id: str, now: str) -> None:
+    """Note the token's use, best effort: a busy or full database skips it (next minute
+    then) after a short wait, so a request never waits the whole busy timeout for it."""
+    waited = db.execute("PRAGMA busy_timeout").fetchone()[0]
+    db.execute("PRAGMA busy_timeout = 100")
+    try:
+        db.execute("UPDATE api_token SET last_used_at = ? WHERE id = ?", [now, token_id])
+    except sqlite3.OperationalError as exc:
+        if unavailable(exc) is None:
+            raise
+    finally:
+        db.execute(f"PRAGMA busy_timeout = {int(waited)}")
 
 
 def list_for(db, user_id: str) -> list[dict]:
