@@ -242,6 +242,7 @@ def fields(args: dict, key: str = "fields", *, allowed) -> dict:
         raise bad(key, f"{key} must be a non-empty object")
     unknown = set(value) - set(allowed)
     if unknown:
-        listed = ", ".join(sorted(_printable(str(k)[:40]) for k in unknown))
+        # a few names, cut short: the message must stay small whatever the device sent
+        listed = ", ".join(sorted(_printable(str(k)[:40]) for k in unknown)[:10])
         raise PermanentError("bad_args", f"not editable: {listed}", arg=key)
     return value

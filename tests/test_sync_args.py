@@ -156,6 +156,8 @@ def test_text_list_and_fields():
     found = rejected(a.fields, {"fields": {"mood\ud83d": 1}}, allowed={"notes"})
     assert found["arg"] == "fields" and "mood?" in found["message"]
     rejected(a.fields, {"fields": {}}, allowed={"notes"})
+    many = rejected(a.fields, {"fields": {f"k{n:06d}" * 100: 1 for n in range(10**5)}}, allowed=())
+    assert len(many["message"]) < 500
 
 
 def test_an_id_taken_says_nothing_about_the_record():
@@ -321,3 +323,25 @@ def test_each_handler_rejects_hostile_args_naming_them_before_any_read(
     found = caught.value.as_dict()
     assert (found["code"], found["arg"].split(".")[0].split("[")[0]) == ("bad_args", key), found
     assert db.conn.total_changes == before
+
+
+def test_a_held_mutation_with_half_an_emoji_in_an_unchecked_key_is_stored(empty):
+    """Unknown extra keys are not checked; a late edit must still store them (it raised
+    UnicodeEncodeError, an internal_error that lost the late edit)."""
+    from sync.conflicts import hold
+    from sync.registry import Context
+
+    app, db = empty
+    ctx = Context(db, UUID, None, "client-1", 1, "visit.update", "0:0:x", None, "2026-11-20")
+    with db.conn:
+        held = hold(
+            ctx,
+            kind="late_edit",
+            entity="visit",
+            entity_id=UUID,
+            reason="approved",
+            args={"id": UUID, "extra": "\ud83d!"},
+            new_id=UUID,
+        )
+    stored = db.execute("SELECT args FROM conflict WHERE id = ?", [held.conflict_id]).fetchone()
+    assert '"extra": "?!"' in stored[0]
