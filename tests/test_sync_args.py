@@ -86,6 +86,7 @@ def test_position_without_a_fix_and_with_one():
         "0001-01-01T00:00:00+01:00",  # before year 1 in UTC
         "9999-12-31T23:59:59-01:00",
         "2026-11-20T02:00:00Z\x00",
+        "٢٠٢٦-11-20T02:00:00Z",  # digits, but not ASCII ones
         12345,
         True,
         MEGABYTE,
@@ -126,7 +127,9 @@ def test_text_is_stripped_and_required_when_asked():
     assert named["arg"] == "fields.notes"
 
 
-@pytest.mark.parametrize("value", ["2026-02-30", "2026-2-3", "20260203", "2026-02-03x", 20260203])
+@pytest.mark.parametrize(
+    "value", ["٢٠٢٦-٠٢-٠٣", "2026-02-30", "2026-2-3", "20260203", "2026-02-03x", 20260203]
+)
 def test_day_must_be_a_real_date(value):
     assert rejected(a.day, {"due_date": value}, "due_date")["arg"] == "due_date"
 
