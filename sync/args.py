@@ -15,7 +15,7 @@ The rules (also in docs/sync-protocol.md, §10):
 - integers: not booleans, within SQLite's signed 64 bits or a tighter given range;
 - numbers: finite (no NaN, no ±Infinity), within a given range;
 - blob references: 64 lowercase hex digits (a SHA-256);
-- enumerations: one of the listed values.
+- enumerations: one of the listed values (yes/no: true, false, 1 or 0).
 """
 
 import math
@@ -133,6 +133,17 @@ def choice(args: dict, key: str, allowed, *, default=None, name=None):
     if not isinstance(value, bool) and isinstance(value, str | int | float) and value in allowed:
         return value
     raise bad(name, f"{name} must be one of {', '.join(str(a) for a in allowed)}")
+
+
+def boolean(args: dict, key: str, *, name=None) -> bool | None:
+    """A yes/no: true, false, 1 or 0 (None when absent)."""
+    name = name or key
+    value = args.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, int) or value not in (0, 1):  # bool is an int: True, False pass
+        raise bad(name, f"{name} must be true, false, 1 or 0")
+    return bool(value)
 
 
 def integer(

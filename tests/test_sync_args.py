@@ -152,6 +152,18 @@ def test_choice_refuses_bool_for_a_number_and_unknown_values():
     rejected(a.choice, {"how": ["call"]}, "how", ("call",))
 
 
+def test_boolean_takes_true_false_one_zero():
+    assert [a.boolean({"p": v}, "p") for v in (True, False, 1, 0, None)] == [
+        True,
+        False,
+        True,
+        False,
+        None,
+    ]
+    for value in (2, 1.0, "1", "true", [True]):
+        assert rejected(a.boolean, {"p": value}, "p")["arg"] == "p"
+
+
 def test_text_list_and_fields():
     assert a.text_list({"met": ["王经理"]}, "met", max_items=5, max_length=9) == ["王经理"]
     rejected(a.text_list, {"met": ["x"] * 6}, "met", max_items=5, max_length=9)

@@ -33,13 +33,10 @@ def _inspection(ctx, args, key="work_order_id"):
 
 def _answer(args: dict) -> dict:
     """The answer's values, checked: texts, a finite number, a verdict, a photo's hash."""
-    passed = args.get("passed")
-    if passed is not None and not (isinstance(passed, int) and passed in (0, 1)):
-        raise check.bad("passed", "passed must be true, false, 1 or 0")
     return {
         "value_text": check.text(args, "value_text", max_length=2000, default=None),
         "value_number": check.number(args, "value_number", minimum=-1e12, maximum=1e12),
-        "passed": passed,
+        "passed": check.boolean(args, "passed"),
         "remark": check.text(args, "remark", max_length=2000),
         "photo_sha256": check.blob_ref(args, "photo_sha256", required=False),
     }
