@@ -34,6 +34,23 @@ def audit(db, actor_id, action: str, entity: str, entity_id, before=None, after=
     )
 
 
+def once_held(db, table: str, row_id: str, column: str, user_id: str) -> bool:
+    """True when the audit log shows the row's `column` once set to `user_id`.
+
+    A record taken away from the caller (a customer or an order reassigned while their
+    device was offline) still takes their work as a late edit; a record that was never
+    theirs is answered like one that does not exist.
+    """
+    pattern = f'%"{column}": "{user_id}"%'
+    found = one(
+        db,
+        "SELECT 1 FROM audit_log WHERE entity = ? AND entity_id = ?"
+        " AND (before LIKE ? OR after LIKE ?) LIMIT 1",
+        [table, row_id, pattern, pattern],
+    )
+    return found is not None
+
+
 def insert(db, table: str, values: dict, actor_id) -> dict:
     """Insert a synced row (id made here unless given); return the stored row."""
     row = dict(values)

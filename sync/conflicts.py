@@ -5,6 +5,13 @@ import json
 from .registry import Context, Held
 
 
+def _json(value) -> str:
+    # Unknown extra keys are not checked (sync/args.py checks the known ones): half an emoji
+    # there would make the row unstorable and the review page unrenderable, so it becomes "?".
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return text.encode("utf-8", "replace").decode("utf-8")
+
+
 def hold(
     ctx: Context,
     *,
@@ -29,10 +36,10 @@ def hold(
             entity,
             entity_id,
             field,
-            json.dumps(server, ensure_ascii=False, default=str) if field else None,
-            json.dumps(client, ensure_ascii=False, default=str) if field else None,
+            _json(server) if field else None,
+            _json(client) if field else None,
             ctx.name,
-            json.dumps(args, ensure_ascii=False, default=str),
+            _json(args),
             ctx.client_id,
             ctx.mutation_id,
             ctx.user_id,

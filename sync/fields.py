@@ -3,7 +3,9 @@
 Ordinary fields: last writer wins by hybrid logical clock, field by field, whatever order
 the edits arrive in. Guarded fields (evidence: check-in position, signature, readings):
 applied only when the device saw the field's latest value (its base version is not older
-than the field's last write); otherwise the edit becomes a conflict for a supervisor.
+than the field's last write, and is a version the row has had: a base newer than the row's
+own version was never issued, so it proves nothing and is stale); otherwise the edit becomes
+a conflict for a supervisor.
 
 `clock` is the row's field clock: {field: {"hlc": stamp, "v": version of last write}}.
 """
@@ -29,14 +31,20 @@ def load_clock(raw: str | None) -> dict:
     return json.loads(raw) if raw else {}
 
 
+def _saw_latest(base_version, last_write: int, row_version: int) -> bool:
+    """True when `base_version` is one the server issued and not older than the last write."""
+    if not isinstance(base_version, int) or isinstance(base_version, bool):
+        return False
+    return last_write <= base_version <= row_version
+
+
 def merge(row: dict, clock: dict, changes: dict, stamp: str, base_version, guarded) -> Merge:
     """Decide which fields of `changes` apply to `row`, which are stale, which conflict."""
     result = Merge(clock=dict(clock))
     for name, value in changes.items():
         meta = clock.get(name) or {}
         if name in guarded:
-            last_write = meta.get("v", 0)
-            stale = base_version is None or last_write > base_version
+            stale = not _saw_latest(base_version, meta.get("v", 0), row.get("version") or 0)
             if row.get(name) not in (None, "", value) and stale:
                 result.conflicts.append((name, row.get(name), value))
                 continue

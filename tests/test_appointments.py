@@ -203,6 +203,12 @@ def test_close_with_outcome_and_reconvert_after_cancelled_visit(db, auth, field)
 def test_record_through_sync(db, client, field):
     device = Device(client, "am1", factories.PASSWORD)
     device.pull()
+    moved = factories.make_customer(db, field["T1"], field["am1"])
+    from server.customers.model import update_customer
+
+    # reassigned while the device was offline: a late edit; am2's own customer, never am1's,
+    # is answered as if it did not exist
+    update_customer(db, None, moved["id"], {"account_manager_id": field["am2"]["id"]})
     mine, other, bad = new_id(), new_id(), new_id()
     args = dict(
         customer_id=field["cust1"]["id"],
@@ -216,7 +222,10 @@ def test_record_through_sync(db, client, field):
             device.mutation("appointment.record", {"id": mine, **args}),
             device.mutation("appointment.record", {"id": mine, **args}),
             device.mutation(
-                "appointment.record", {**args, "id": other, "customer_id": field["cust2"]["id"]}
+                "appointment.record", {**args, "id": other, "customer_id": moved["id"]}
+            ),
+            device.mutation(
+                "appointment.record", {**args, "id": new_id(), "customer_id": field["cust2"]["id"]}
             ),
             device.mutation("appointment.record", {**args, "id": bad, "wanted_at": "下周"}),
             device.mutation("appointment.record", {**args, "id": bad, "need": ""}),
@@ -229,12 +238,14 @@ def test_record_through_sync(db, client, field):
         "held",
         "rejected",
         "rejected",
+        "rejected",
     ]
+    assert body["results"][3]["result"]["code"] == "unknown_customer"
     assert body["results"][1]["result"] == {"id": mine, "already": True}
     stored = records.get(db, "appointment", mine)
     assert stored["wanted_at"] == "2026-06-01T23:00:00.000Z"
     assert (stored["account_manager_id"], stored["status"]) == (field["am1"]["id"], "open")
-    assert records.get(db, "appointment", other) is None  # am2's customer: kept for review
+    assert records.get(db, "appointment", other) is None  # moved away: kept for review
     held = db.execute("SELECT entity, reason FROM conflict WHERE entity_id = ?", [other])
     assert [tuple(r) for r in held] == [("appointment", "reassigned")]
     device.pull()

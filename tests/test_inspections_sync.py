@@ -118,3 +118,38 @@ def test_an_answer_before_check_in_or_to_a_foreign_item_is_rejected(client, db, 
     )
     status, body = dev.push([early])
     assert body["results"][0]["result"]["code"] == "illegal_transition"
+
+
+def test_an_answer_or_rectification_id_of_another_record_is_taken(client, db, inspection):
+    """Fixed: reusing another record's id answered `applied {"already": true}`."""
+    t = inspection
+    second = factories.make_work_order(
+        db,
+        t["T1"],
+        wo_type="inspection",
+        assignee=t["tech_k"],
+        assigned_org=t["K"],
+        site_id=t["site"]["id"],
+        checklist_template_id=t["order"]["checklist_template_id"],
+    )
+    dev = Device(client, "tech_k", factories.PASSWORD)
+    steps = []
+    for oid in (t["order"]["id"], second["id"]):
+        steps.append(dev.mutation("work_order.accept", {"id": oid}))
+        where = {"lat": 30.28, "lon": 120.16, "accuracy": 5}
+        steps.append(dev.mutation("work_order.arrive", {"id": oid, **where}))
+    first = good_answer(dev, t["order"]["id"], t["items"][0])
+    status, body = dev.push([*steps, first])
+    assert [r["status"] for r in body["results"]] == ["applied"] * 5, body
+    reused = good_answer(dev, second["id"], t["items"][0])
+    reused["args"]["id"] = first["args"]["id"]
+    rect = {"work_order_id": second["id"], "item_id": t["items"][0]["id"]}
+    rect_reused = dev.mutation("inspection.open_rectification", {"id": t["order"]["id"], **rect})
+    replay = good_answer(dev, t["order"]["id"], t["items"][0])
+    replay["args"] = first["args"]
+    status, body = dev.push([reused, rect_reused, replay])
+    codes = [r["result"].get("code") for r in body["results"]]
+    assert codes == ["id_taken", "id_taken", None], body
+    assert body["results"][2]["result"]["already"] is True
+    count = "SELECT count(*) FROM inspection_answer WHERE work_order_id = ?"
+    assert db.execute(count, [second["id"]]).fetchone()[0] == 0

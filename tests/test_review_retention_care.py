@@ -136,7 +136,8 @@ def test_care_done_with_another_users_id_is_refused_and_device_time_bounded(
     world,  # noqa: F811
 ):
     """Fixed: care.done reusing the id of another user's mark was an internal_error (a
-    server exception on every retry); a 100 KB `at` was stored as the device time."""
+    server exception on every retry); a 100 KB `at` was stored as the device time (now:
+    rejected naming `at`, like every argument that is not what the protocol says)."""
     w = world
     mine = f.make_contact(db, w["drop"], name="王总", birthday="1975-11-28")
     theirs = f.make_contact(db, w["other"], name="李总", birthday="1975-11-28")
@@ -145,20 +146,16 @@ def test_care_done_with_another_users_id_is_refused_and_device_time_bounded(
     am2.pull()
     am1.pull()
     taken = new_id()
+    args = {"id": taken, "key": f"birthday:{theirs['id']}:2026-11-28", "how": "call"}
     status, body = am2.push(
         [
-            am2.mutation(
-                "care.done",
-                {
-                    "id": taken,
-                    "key": f"birthday:{theirs['id']}:2026-11-28",
-                    "how": "call",
-                    "at": "x" * 100_000,
-                },
-            )
+            am2.mutation("care.done", {**args, "at": "x" * 100_000}),
+            am2.mutation("care.done", args),
         ]
     )
-    assert body["results"][0]["status"] == "applied"
+    too_long, stored = body["results"]
+    assert (too_long["status"], too_long["result"]["arg"]) == ("rejected", "at")
+    assert stored["status"] == "applied"
     assert db.execute("SELECT done_device_at FROM care_done").fetchone()[0] is None
     status, body = am1.push(
         [
@@ -184,11 +181,12 @@ def test_retention_outcome_device_time_bounded(db, client, world):  # noqa: F811
     am1.pull()
     args = {"id": task_id, "outcome": "retained", "reason": "续约", "at": "9" * 50_000}
     status, body = am1.push([am1.mutation("retention.outcome", args)])
-    assert body["results"][0]["status"] == "applied"
+    result = body["results"][0]
+    assert (result["status"], result["result"]["arg"]) == ("rejected", "at")
     stored = db.execute(
-        "SELECT outcome, outcome_device_at FROM retention_task WHERE id = ?", [task_id]
+        "SELECT status, outcome_device_at FROM retention_task WHERE id = ?", [task_id]
     ).fetchone()
-    assert tuple(stored) == ("retained", None)
+    assert tuple(stored) == ("open", None)
 
 
 def test_outcome_double_submit_is_not_an_error(db, auth, world):  # noqa: F811

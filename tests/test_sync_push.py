@@ -101,14 +101,15 @@ def test_poison_mutation_is_recorded_and_does_not_block(client, db, field):
     good1 = check_in(dev, field["cust1"])
     poison = dev.mutation("visit.update", {"id": good1["args"]["id"], "fields": {"x": 1}})
     unknown = dev.mutation("visit.teleport", {})
-    outsider = check_in(dev, field["cust2"])  # not am1's customer, never was
+    outsider = check_in(dev, field["cust2"])  # not am1's customer, never was: as if missing
     good2 = check_in(dev, field["cust1"])
     status, body = dev.push([good1, poison, unknown, outsider, good2])
     assert status == 200
     statuses = [r["status"] for r in body["results"]]
-    assert statuses == ["applied", "rejected", "rejected", "held", "applied"]
+    assert statuses == ["applied", "rejected", "rejected", "rejected", "applied"]
     assert body["results"][1]["result"]["code"] == "bad_args"
     assert body["results"][2]["result"]["code"] == "unknown_mutation"
+    assert body["results"][3]["result"]["code"] == "unknown_customer"
     assert body["last_mutation_id"] == 5
     logged = db.execute(
         "SELECT status FROM mutation_log WHERE client_id = ? ORDER BY mutation_id",

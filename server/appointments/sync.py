@@ -1,53 +1,36 @@
 """What the appointments domain registers with sync: `appointment` and `appointment.record`."""
 
-import re
-import uuid
-
-from sync import PermanentError
+from sync import args as check
 from sync.conflicts import hold
 from sync.registry import EntitySpec
 
-from .. import scope
+from ..customers.sync import customer_in_scope
 from ..db import one
 from ..ids import uuid7
 from . import model
 
-ID = re.compile(r"^[0-9a-fA-F-]{32,36}$")
-
-
-def _uuid(args: dict, key: str) -> str:
-    value = args.get(key)
-    if not isinstance(value, str) or not ID.match(value):
-        raise PermanentError("bad_args", f"{key} must be a UUID")
-    return str(uuid.UUID(value))
-
 
 def _clean(args: dict) -> dict:
-    clean = {}
-    for key, limit in model.LIMITS.items():
-        value = args.get(key, "")
-        if not isinstance(value, str) or len(value) > limit:
-            raise PermanentError("bad_args", f"{key} must be text up to {limit} characters")
-        clean[key] = value.strip()
-    if not clean["need"]:
-        raise PermanentError("bad_args", "need is required")
-    wanted = args.get("wanted_at")
-    clean["wanted_at"] = model.wanted_time(wanted) if isinstance(wanted, str) else None
-    if clean["wanted_at"] is None:
-        raise PermanentError("bad_args", "wanted_at must be an ISO-8601 time")
+    clean = {
+        key: check.text(args, key, max_length=limit, required=key == "need")
+        for key, limit in model.LIMITS.items()
+    }
+    # the customer's wanted time: a time without an offset is Beijing time (model.wanted_time)
+    clean["wanted_at"] = model.wanted_time(check.device_time(args, "wanted_at", required=True))
     return clean
 
 
 def record(ctx, args):
     """appointment.record {id, customer_id, wanted_at, need, contact_name, contact_phone}."""
-    appointment_id, customer_id = _uuid(args, "id"), _uuid(args, "customer_id")
+    appointment_id, customer_id = check.uuid_id(args), check.uuid_id(args, "customer_id")
     clean = _clean(args)
-    if one(ctx.db, "SELECT id FROM appointment WHERE id = ?", [appointment_id]):
+    existing = one(ctx.db, "SELECT * FROM appointment WHERE id = ?", [appointment_id])
+    if existing:
+        if (existing["recorded_by"], existing["customer_id"]) != (ctx.user_id, customer_id):
+            raise check.taken()
         return {"id": appointment_id, "already": True}
-    if one(ctx.db, "SELECT id FROM customer WHERE id = ?", [customer_id]) is None:
-        raise PermanentError("unknown_customer", "no such customer")
-    where, params = scope.customers(ctx.caller)
-    if one(ctx.db, f"SELECT id FROM customer WHERE id = ? AND {where}", [customer_id, *params]):
+    customer = customer_in_scope(ctx, args)
+    if customer is not None:
         row = model.record(
             ctx.db, ctx.user_id, {**clean, "customer_id": customer_id}, appointment_id
         )

@@ -7,16 +7,14 @@ the same language.
 
 from flask import current_app
 
-from sync import PermanentError
+from sync import args as check
 
 from . import model
 
 
 def set_locale(ctx, args):
     """user.locale {locale}: the caller's own language (zh_CN or en); nobody else's."""
-    locale = args.get("locale")
-    if locale not in current_app.config["LANGUAGES"]:
-        raise PermanentError("bad_args", "locale must be one of the offered languages")
+    locale = check.choice(args, "locale", tuple(current_app.config["LANGUAGES"]))
     row = model.get(ctx.db, ctx.user_id)
     if row["locale"] == locale:
         return {"locale": locale, "already": True}

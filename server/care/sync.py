@@ -1,21 +1,12 @@
 """What the care calendar registers with sync: holidays, done marks and `care.done`."""
 
-import re
-
 from sync import PermanentError
+from sync import args as check
 from sync.registry import EntitySpec
 
 from ..db import one
 from . import model
-
-ID = re.compile(r"^[0-9a-fA-F-]{32,36}$")
-MAX_AT = 40  # a device time is an ISO-8601 string; anything longer is not one
-
-
-def device_at(args) -> str | None:
-    """The device's time from the args, or None when missing or not a short string."""
-    at = args.get("at")
-    return at if isinstance(at, str) and len(at) <= MAX_AT else None
+from .calendar import HOWS
 
 
 def all_holidays(caller) -> tuple[str, list]:
@@ -25,25 +16,20 @@ def all_holidays(caller) -> tuple[str, list]:
 
 def done(ctx, args):
     """care.done {id, key, how, note?, at}: the caller did something about a care item."""
-    row_id = args.get("id")
-    if not isinstance(row_id, str) or not ID.match(row_id):
-        raise PermanentError("bad_args", "id must be a UUID")
-    at = device_at(args)
-    taken = one(ctx.db, "SELECT user_id, item_key FROM care_done WHERE id = ?", [row_id.lower()])
-    if taken and (taken["user_id"], taken["item_key"]) != (ctx.user_id, args.get("key")):
-        raise PermanentError("id_taken", "another care mark has this id")
+    row_id = check.uuid_id(args)
+    key = check.text(args, "key", max_length=400, required=True, strip=False)
+    how = check.choice(args, "how", HOWS)
+    note = check.text(args, "note", max_length=2000)
+    at = check.device_time(args)
+    taken = one(ctx.db, "SELECT user_id, item_key FROM care_done WHERE id = ?", [row_id])
+    if taken and (taken["user_id"], taken["item_key"]) != (ctx.user_id, key):
+        raise check.taken()
     try:
         row, created = model.mark_done(
-            ctx.db,
-            ctx.caller,
-            args.get("key"),
-            args.get("how"),
-            args.get("note") or "",
-            row_id=row_id.lower(),
-            device_at=at,
+            ctx.db, ctx.caller, key, how, note, row_id=row_id, device_at=at
         )
     except model.CareError as error:
-        raise PermanentError(error.code, str(error)) from None
+        raise PermanentError(error.code, str(error), arg="key") from None
     if not created:
         return {"id": row["id"], "already": True}
     return {"id": row["id"], "version": row["version"]}

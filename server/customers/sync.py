@@ -1,8 +1,32 @@
-"""What the customers domain registers with the sync protocol: customers and contacts."""
+"""What the customers domain registers with the sync protocol: customers and contacts.
 
+Also the one check of a `customer_id` a device names in a mutation (visits, appointments).
+"""
+
+from sync import PermanentError
+from sync import args as check
 from sync.registry import EntitySpec
 
-from .. import scope
+from .. import records, scope
+from ..db import one
+
+
+def customer_in_scope(ctx, args: dict, key: str = "customer_id") -> dict | None:
+    """The customer `args[key]` names, if the caller may see it now.
+
+    None when it was the caller's once (reassigned while the device was offline: the work
+    is kept as a late edit). A customer that does not exist and one that was never the
+    caller's get the same rejection, `unknown_customer`.
+    """
+    customer_id = check.uuid_id(args, key)
+    where, params = scope.customers(ctx.caller)
+    sql = f"SELECT * FROM customer WHERE id = ? AND {where}"
+    customer = one(ctx.db, sql, [customer_id, *params])
+    if customer is not None:
+        return customer
+    if records.once_held(ctx.db, "customer", customer_id, "account_manager_id", ctx.user_id):
+        return None
+    raise PermanentError("unknown_customer", "no such customer", arg=key)
 
 
 def register(registry) -> None:

@@ -2,10 +2,10 @@
 redeem (account managers and supervisors) and adjust (supervisors and admins) with a reason,
 and the admins' policy page (earn rate, levels) as new versions."""
 
-import re
-
 from flask import Blueprint, abort, flash, request, url_for
 from flask_babel import gettext as _
+
+from sync.args import is_uuid
 
 from .. import scope
 from ..db import get_db
@@ -17,7 +17,6 @@ bp = Blueprint("points", __name__, url_prefix="/points")
 READERS = ("account_manager", "supervisor", "admin")
 ADJUSTERS = ("supervisor", "admin")
 HISTORY_ON_CUSTOMER_PAGE = 10
-ENTRY_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
 @bp.app_template_global()
@@ -88,7 +87,7 @@ def _post(customer_id: str, kind: str):
     if points is not None and abs(points) > 10**9:
         errors["points"] = "out_of_range"
     entry_id = (request.form.get("entry_id") or "").strip().lower()
-    entry_id = entry_id if ENTRY_ID.match(entry_id) else None
+    entry_id = entry_id if is_uuid(entry_id) else None
     if not errors:
         try:
             row = ledger.add(get_db(), caller().id, customer_id, kind, points, reason, entry_id)

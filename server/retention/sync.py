@@ -1,41 +1,29 @@
 """What retention registers with sync: the `retention_task` entity and `retention.outcome`."""
 
-import re
-
 from sync import PermanentError
+from sync import args as check
 from sync.registry import EntitySpec
 
-from ..db import one
 from . import model
-
-ID = re.compile(r"^[0-9a-fA-F-]{32,36}$")
 
 
 def outcome(ctx, args):
     """retention.outcome {id, outcome, reason, at}: the assignee records how it ended."""
-    task_id = args.get("id")
-    if not isinstance(task_id, str) or not ID.match(task_id):
-        raise PermanentError("bad_args", "id must be a UUID")
-    errors = model.validate_outcome(args.get("outcome"), args.get("reason"))
-    if errors:
-        raise PermanentError("bad_args", ", ".join(f"{k}: {v}" for k, v in errors.items()))
-    task_id = task_id.lower()
-    if one(ctx.db, "SELECT id FROM retention_task WHERE id = ?", [task_id]) is None:
-        raise PermanentError("unknown_task", "no such retention task")
+    task_id = check.uuid_id(args)
+    chosen = check.choice(args, "outcome", model.OUTCOMES)
+    reason = check.text(args, "reason", max_length=model.MAX_REASON, required=True)
+    at = check.device_time(args)
     task = model.get_visible(ctx.db, ctx.caller, task_id)
-    if task is None or task["deleted_at"]:
-        raise PermanentError("not_found", "no such retention task")
+    if task is None or task["deleted_at"]:  # missing or not the caller's: the same answer
+        raise PermanentError("unknown_task", "no such retention task", arg="id")
     if task["status"] == "closed":
-        if task["outcome"] == args["outcome"]:
+        if task["outcome"] == chosen:
             return {"id": task_id, "already": True}
         raise PermanentError("already_closed", f"closed already as {task['outcome']}")
-    at = args.get("at") if isinstance(args.get("at"), str) and len(args["at"]) <= 40 else None
     try:
-        row = model.record_outcome(
-            ctx.db, ctx.user_id, task_id, args["outcome"], args["reason"], device_at=at
-        )
+        row = model.record_outcome(ctx.db, ctx.user_id, task_id, chosen, reason, device_at=at)
     except model.AlreadyClosed as closed:  # closed meanwhile by the web page
-        if closed.outcome == args["outcome"]:
+        if closed.outcome == chosen:
             return {"id": task_id, "already": True}
         raise PermanentError("already_closed", f"closed already as {closed.outcome}") from None
     return {"id": task_id, "version": row["version"]}

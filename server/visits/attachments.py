@@ -5,39 +5,51 @@ overwrite each other. The signature is guarded evidence: a second, different sig
 a stale base becomes a conflict for a supervisor.
 """
 
-from sync import PermanentError
+from sync import args as check
+from sync.blobs import MAX_SIZE
 from sync.conflicts import hold
 from sync.fields import load_clock, merge
 
 from .. import records
 from ..db import one
 from ..ids import uuid7
-from .mutations import DATE, GUARDED, SHA, _editable, _id
+from .mutations import GUARDED, _editable
 
 MIMES = ("image/jpeg", "image/png", "image/webp")
+MAX_CAPTION = 500
 
 
-def _blob_ref(args: dict) -> tuple[str, str, int]:
-    sha, mime, size = args.get("sha256"), args.get("mime"), args.get("size")
-    if not isinstance(sha, str) or not SHA.match(sha):
-        raise PermanentError("bad_args", "sha256 must be 64 lowercase hex digits")
-    if mime not in MIMES:
-        raise PermanentError("bad_args", "mime must be a JPEG, PNG or WebP image")
-    if not isinstance(size, int) or size <= 0:
-        raise PermanentError("bad_args", "size must be a positive integer")
+def blob_ref(args: dict) -> tuple[str, str, int]:
+    """(sha256, mime, size) of a photo or signature a mutation names (visits, work orders)."""
+    sha = check.blob_ref(args)
+    mime = check.choice(args, "mime", MIMES)
+    size = check.integer(args, "size", minimum=1, maximum=MAX_SIZE)
     return sha, mime, size
+
+
+def _child(ctx, table: str, child_id: str, parent: str, parent_id: str, **same):
+    """`already` when the caller's create of a child row was applied before; `id_taken`
+    when the id is another record's (another parent, or other content)."""
+    row = one(ctx.db, f"SELECT * FROM [{table}] WHERE id = ?", [child_id])  # noqa: S608
+    if row is None:
+        return None
+    if row[parent] != parent_id or any(row[k] != v for k, v in same.items()):
+        raise check.taken()
+    return {"id": child_id, "already": True}
 
 
 def add_photo(ctx, args):
     """visit.add_photo {id, visit_id, sha256, mime, size, caption?, taken_at?}."""
-    photo_id, visit_id = _id(args), _id(args, "visit_id")
-    sha, mime, size = _blob_ref(args)
-    visit, held = _editable(ctx, visit_id, args)
+    photo_id, visit_id = check.uuid_id(args), check.uuid_id(args, "visit_id")
+    sha, mime, size = blob_ref(args)
+    caption = check.text(args, "caption", max_length=MAX_CAPTION)
+    taken_at = check.device_time(args, "taken_at")
+    visit, held = _editable(ctx, visit_id, args, "visit_id")
     if held:
         return held
-    if one(ctx.db, "SELECT id FROM visit_photo WHERE id = ?", [photo_id]):
-        return {"id": photo_id, "already": True}
-    caption = str(args.get("caption") or "")[:500]
+    already = _child(ctx, "visit_photo", photo_id, "visit_id", visit_id, sha256=sha)
+    if already:
+        return already
     values = dict(
         id=photo_id,
         visit_id=visit_id,
@@ -46,7 +58,7 @@ def add_photo(ctx, args):
         mime=mime,
         size=size,
         caption=caption,
-        taken_at=args.get("taken_at"),
+        taken_at=taken_at,
     )
     row = records.insert(ctx.db, "visit_photo", values, ctx.user_id)
     return {"id": photo_id, "version": row["version"]}
@@ -54,9 +66,9 @@ def add_photo(ctx, args):
 
 def sign(ctx, args):
     """visit.sign {visit_id, sha256, mime, size}: the customer's signature (guarded)."""
-    visit_id = _id(args, "visit_id")
-    sha, _, _ = _blob_ref(args)
-    visit, held = _editable(ctx, visit_id, args)
+    visit_id = check.uuid_id(args, "visit_id")
+    sha, _, _ = blob_ref(args)
+    visit, held = _editable(ctx, visit_id, args, "visit_id")
     if held:
         return held
     result = merge(
@@ -88,24 +100,22 @@ def sign(ctx, args):
 
 def add_follow_up(ctx, args):
     """visit.add_follow_up {id, visit_id, action, due_date}: a promised next step."""
-    follow_up_id, visit_id = _id(args), _id(args, "visit_id")
-    action = args.get("action")
-    if not isinstance(action, str) or not action.strip() or len(action) > 1000:
-        raise PermanentError("bad_args", "action must be text of 1-1000 characters")
-    if not DATE.match(str(args.get("due_date", ""))):
-        raise PermanentError("bad_args", "due_date must be YYYY-MM-DD")
-    visit, held = _editable(ctx, visit_id, args)
+    follow_up_id, visit_id = check.uuid_id(args), check.uuid_id(args, "visit_id")
+    action = check.text(args, "action", max_length=1000, required=True)
+    due_date = check.day(args, "due_date")
+    visit, held = _editable(ctx, visit_id, args, "visit_id")
     if held:
         return held
-    if one(ctx.db, "SELECT id FROM follow_up WHERE id = ?", [follow_up_id]):
-        return {"id": follow_up_id, "already": True}
+    already = _child(ctx, "follow_up", follow_up_id, "visit_id", visit_id)
+    if already:
+        return already
     values = dict(
         id=follow_up_id,
         visit_id=visit_id,
         customer_id=visit["customer_id"],
         account_manager_id=visit["account_manager_id"],
-        action=action.strip(),
-        due_date=args["due_date"],
+        action=action,
+        due_date=due_date,
     )
     row = records.insert(ctx.db, "follow_up", values, ctx.user_id)
     return {"id": follow_up_id, "version": row["version"]}

@@ -6,53 +6,22 @@ they are kept as late edits for the supervisor (never applied silently, never dr
 """
 
 import json
-import re
 
 from sync import PermanentError
+from sync import args as check
 from sync.conflicts import hold
 from sync.fields import load_clock, merge
 
 from .. import records, scope
+from ..customers.sync import customer_in_scope
 from ..db import one
 from ..ids import uuid7
 from ..reviews import history
 from . import rules
 
-ID = re.compile(r"^[0-9a-fA-F-]{32,36}$")
-DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-SHA = re.compile(r"^[0-9a-f]{64}$")
 EDITABLE = {"purpose", "notes", "feedback", "satisfaction", "contacts_met"}
 GUARDED = {"signature_sha256"}
-
-
-def _id(args: dict, key: str = "id") -> str:
-    value = args.get(key)
-    if not isinstance(value, str) or not ID.match(value):
-        raise PermanentError("bad_args", f"{key} must be a UUID")
-    return value.lower()
-
-
-def _position(args: dict) -> tuple:
-    lat, lon, acc = args.get("lat"), args.get("lon"), args.get("accuracy")
-    if lat is None and lon is None:
-        return None, None, None
-    try:
-        lat, lon = float(lat), float(lon)
-        acc = float(acc) if acc is not None else None
-    except (TypeError, ValueError) as exc:
-        raise PermanentError("bad_args", "lat, lon and accuracy must be numbers") from exc
-    if not (-90 <= lat <= 90 and -180 <= lon <= 180) or (acc is not None and acc < 0):
-        raise PermanentError("bad_args", "position out of range")
-    return lat, lon, acc
-
-
-def _customer(ctx, customer_id: str) -> dict | None:
-    """The customer if the caller may see it now; PermanentError if it does not exist."""
-    if one(ctx.db, "SELECT id FROM customer WHERE id = ?", [customer_id]) is None:
-        raise PermanentError("unknown_customer", "no such customer")
-    where, params = scope.customers(ctx.caller)
-    sql = f"SELECT * FROM customer WHERE id = ? AND {where}"
-    return one(ctx.db, sql, [customer_id, *params])
+MAX_NOTES = 10000
 
 
 def _late(ctx, visit_id: str, reason: str, args: dict):
@@ -67,20 +36,33 @@ def _late(ctx, visit_id: str, reason: str, args: dict):
     )
 
 
-def _editable(ctx, visit_id: str, args: dict):
-    """(visit, None) when the caller may edit it now, else (None, Held) for a late edit."""
+def _editable(ctx, visit_id: str, args: dict, key: str = "id"):
+    """(visit, None) when the caller may edit it now, else (None, Held) for a late edit.
+
+    A visit that does not exist and one the caller never had get the same rejection.
+    """
     visit = one(ctx.db, "SELECT * FROM visit WHERE id = ?", [visit_id])
-    if visit is None:
-        raise PermanentError("unknown_visit", "no such visit")
     where, params = scope.visits(ctx.caller)
     sql = f"SELECT id FROM visit WHERE id = ? AND {where}"
-    if one(ctx.db, sql, [visit_id, *params]) is None:
-        if visit["account_manager_id"] != ctx.user_id:
-            raise PermanentError("not_found", "no such visit")
-        return None, _late(ctx, visit_id, "reassigned", args)
+    if visit is None or one(ctx.db, sql, [visit_id, *params]) is None:
+        if visit is not None and visit["account_manager_id"] == ctx.user_id:
+            return None, _late(ctx, visit_id, "reassigned", args)
+        raise PermanentError("unknown_visit", "no such visit", arg=key)
     if visit["status"] in rules.FROZEN:
         return None, _late(ctx, visit_id, visit["status"], args)
     return visit, None
+
+
+def _mine(ctx, visit: dict, customer_id: str) -> bool:
+    """True when an existing visit is the one the caller's create names (theirs, or in
+    their scope, and of the same customer): a replay, not another record's id."""
+    if visit["customer_id"] != customer_id:
+        return False
+    if visit["account_manager_id"] == ctx.user_id:
+        return True
+    where, params = scope.visits(ctx.caller)
+    sql = f"SELECT id FROM visit WHERE id = ? AND {where}"
+    return one(ctx.db, sql, [visit["id"], *params]) is not None
 
 
 def _new_visit(ctx, visit_id, customer, status, **fields) -> dict:
@@ -97,36 +79,37 @@ def _new_visit(ctx, visit_id, customer, status, **fields) -> dict:
 
 def plan(ctx, args):
     """visit.plan {id, customer_id, planned_date, purpose}: a planned visit."""
-    visit_id, customer_id = _id(args), _id(args, "customer_id")
-    if not DATE.match(str(args.get("planned_date", ""))):
-        raise PermanentError("bad_args", "planned_date must be YYYY-MM-DD")
-    purpose = args.get("purpose", "routine")
-    if purpose not in rules.PURPOSES:
-        raise PermanentError("bad_args", "unknown purpose")
-    if one(ctx.db, "SELECT id FROM visit WHERE id = ?", [visit_id]):
+    visit_id, customer_id = check.uuid_id(args), check.uuid_id(args, "customer_id")
+    planned_date = check.day(args, "planned_date")
+    purpose = check.choice(args, "purpose", rules.PURPOSES, default="routine")
+    existing = one(ctx.db, "SELECT * FROM visit WHERE id = ?", [visit_id])
+    if existing:
+        if existing["account_manager_id"] != ctx.user_id or not _mine(ctx, existing, customer_id):
+            raise check.taken()
         return {"id": visit_id, "already": True}
-    customer = _customer(ctx, customer_id)
+    customer = customer_in_scope(ctx, args)
     if customer is None:
         return _late(ctx, visit_id, "reassigned", args)
     row = _new_visit(
-        ctx, visit_id, customer, "planned", planned_date=args["planned_date"], purpose=purpose
+        ctx, visit_id, customer, "planned", planned_date=planned_date, purpose=purpose
     )
     return {"id": row["id"], "version": row["version"]}
 
 
 def check_in(ctx, args):
     """visit.check_in {id, customer_id, purpose?, lat, lon, accuracy, at}: start on site."""
-    visit_id, customer_id = _id(args), _id(args, "customer_id")
-    lat, lon, acc = _position(args)
+    visit_id, customer_id = check.uuid_id(args), check.uuid_id(args, "customer_id")
+    lat, lon, acc = check.position(args)
+    device_at = check.device_time(args)
+    purpose = check.choice(args, "purpose", rules.PURPOSES, default="routine")
     existing = one(ctx.db, "SELECT * FROM visit WHERE id = ?", [visit_id])
     if existing is None:
-        customer = _customer(ctx, customer_id)
+        customer = customer_in_scope(ctx, args)
         if customer is None:
             return _late(ctx, visit_id, "reassigned", args)
-        purpose = args.get("purpose", "routine")
-        if purpose not in rules.PURPOSES:
-            raise PermanentError("bad_args", "unknown purpose")
         existing = _new_visit(ctx, visit_id, customer, "planned", purpose=purpose)
+    elif not _mine(ctx, existing, customer_id):
+        raise check.taken()
     visit, held = _editable(ctx, visit_id, args)
     if held:
         return held
@@ -148,7 +131,7 @@ def check_in(ctx, args):
     changes = dict(
         status="in_progress",
         check_in_at=ctx.server_time,
-        check_in_device_at=args.get("at"),
+        check_in_device_at=device_at,
         check_in_lat=lat,
         check_in_lon=lon,
         check_in_accuracy=acc,
@@ -160,32 +143,35 @@ def check_in(ctx, args):
 
 
 def _validate_edit(fields: dict) -> dict:
-    unknown = set(fields) - EDITABLE
-    if unknown:
-        raise PermanentError("bad_args", f"not editable: {', '.join(sorted(unknown))}")
-    if "purpose" in fields and fields["purpose"] not in rules.PURPOSES:
-        raise PermanentError("bad_args", "unknown purpose")
-    sat = fields.get("satisfaction")
-    if "satisfaction" in fields and sat is not None and sat not in (1, 2, 3, 4, 5):
-        raise PermanentError("bad_args", "satisfaction must be 1-5")
+    clean = dict(fields)
+    if "purpose" in fields:
+        clean["purpose"] = check.choice(fields, "purpose", rules.PURPOSES, name="fields.purpose")
+    if "satisfaction" in fields:
+        clean["satisfaction"] = check.integer(
+            fields,
+            "satisfaction",
+            minimum=1,
+            maximum=5,
+            required=False,
+            name="fields.satisfaction",
+        )
     for key in ("notes", "feedback"):
-        if key in fields and (not isinstance(fields[key], str) or len(fields[key]) > 10000):
-            raise PermanentError("bad_args", f"{key} must be text up to 10000 characters")
+        if key in fields:
+            clean[key] = check.text(
+                fields, key, max_length=MAX_NOTES, strip=False, name=f"fields.{key}"
+            )
     if "contacts_met" in fields:
-        met = fields["contacts_met"]
-        if not isinstance(met, list) or not all(isinstance(x, str) for x in met):
-            raise PermanentError("bad_args", "contacts_met must be a list of names or ids")
-        fields = {**fields, "contacts_met": json.dumps(met, ensure_ascii=False)}
-    return fields
+        met = check.text_list(
+            fields, "contacts_met", max_items=50, max_length=200, name="fields.contacts_met"
+        )
+        clean["contacts_met"] = json.dumps(met, ensure_ascii=False)
+    return clean
 
 
 def update(ctx, args):
     """visit.update {id, fields}: notes, purpose, feedback, satisfaction, contacts met (LWW)."""
-    visit_id = _id(args)
-    fields = args.get("fields")
-    if not isinstance(fields, dict) or not fields:
-        raise PermanentError("bad_args", "fields must be a non-empty object")
-    fields = _validate_edit(fields)
+    visit_id = check.uuid_id(args)
+    fields = _validate_edit(check.fields(args, allowed=EDITABLE))
     visit, held = _editable(ctx, visit_id, args)
     if held:
         return held
@@ -198,8 +184,9 @@ def update(ctx, args):
 
 def check_out(ctx, args):
     """visit.check_out {id, lat, lon, accuracy, at}: leave the customer; the visit is done."""
-    visit_id = _id(args)
-    lat, lon, acc = _position(args)
+    visit_id = check.uuid_id(args)
+    lat, lon, acc = check.position(args)
+    device_at = check.device_time(args)
     visit, held = _editable(ctx, visit_id, args)
     if held:
         return held
@@ -210,7 +197,7 @@ def check_out(ctx, args):
     changes = dict(
         status="completed",
         check_out_at=ctx.server_time,
-        check_out_device_at=args.get("at"),
+        check_out_device_at=device_at,
         check_out_lat=lat,
         check_out_lon=lon,
         check_out_accuracy=acc,
@@ -221,7 +208,7 @@ def check_out(ctx, args):
 
 def cancel(ctx, args):
     """visit.cancel {id}: a planned or started visit that will not happen."""
-    visit_id = _id(args)
+    visit_id = check.uuid_id(args)
     visit, held = _editable(ctx, visit_id, args)
     if held:
         return held
@@ -234,7 +221,8 @@ def cancel(ctx, args):
 def resubmit(ctx, args):
     """visit.resubmit {id, at}: hand a returned visit in again after rework (returned →
     completed), kept in its review history."""
-    visit_id = _id(args)
+    visit_id = check.uuid_id(args)
+    check.device_time(args)  # evidence of when; the server's time is the one recorded
     visit, held = _editable(ctx, visit_id, args)
     if held:
         return held

@@ -4,6 +4,7 @@ event with its device, corrected and server times, hold late edits."""
 import json
 
 from sync import PermanentError
+from sync import args as check
 from sync.conflicts import hold
 
 from .. import records, scope
@@ -11,26 +12,14 @@ from ..db import one
 from ..ids import uuid7
 from . import evidence, rules
 
-
-def order_id(args: dict, key: str = "id") -> str:
-    from ..visits.mutations import ID
-
-    value = args.get(key)
-    if not isinstance(value, str) or not ID.match(value):
-        raise PermanentError("bad_args", f"{key} must be a UUID")
-    return value.lower()
+MAX_NOTE = 1000
+MAX_PARTS = 100
 
 
-def _was_theirs(db, order_id: str, user_id: str) -> bool:
-    """True when the caller once held this order (so their work is a late edit, not noise)."""
-    pattern = f'%"assignee_id": "{user_id}"%'
-    found = one(
-        db,
-        "SELECT 1 FROM audit_log WHERE entity = 'work_order' AND entity_id = ?"
-        " AND (before LIKE ? OR after LIKE ?) LIMIT 1",
-        [order_id, pattern, pattern],
-    )
-    return found is not None
+def step_args(args: dict) -> None:
+    """Check what every field step may carry (its device time and a note) before any write."""
+    check.device_time(args)
+    check.text(args, "note", max_length=MAX_NOTE)
 
 
 def late(ctx, order_id: str, reason: str, args: dict):
@@ -45,17 +34,20 @@ def late(ctx, order_id: str, reason: str, args: dict):
     )
 
 
-def workable(ctx, order_id: str, args: dict):
-    """(order, None) when the caller may work on it now, else (None, Held late edit)."""
+def workable(ctx, order_id: str, args: dict, key: str = "id"):
+    """(order, None) when the caller may work on it now, else (None, Held late edit).
+
+    An order that does not exist and one the caller never held get the same rejection.
+    """
     order = one(ctx.db, "SELECT * FROM work_order WHERE id = ?", [order_id])
-    if order is None:
-        raise PermanentError("unknown_work_order", "no such work order")
     where, params = scope.work_orders(ctx.caller)
-    mine = one(ctx.db, f"SELECT id FROM work_order WHERE id = ? AND {where}", [order_id, *params])
-    if mine is None:
-        if _was_theirs(ctx.db, order_id, ctx.user_id):
+    sql = f"SELECT id FROM work_order WHERE id = ? AND {where}"
+    if order is None or one(ctx.db, sql, [order_id, *params]) is None:
+        if order is not None and records.once_held(
+            ctx.db, "work_order", order_id, "assignee_id", ctx.user_id
+        ):
             return None, late(ctx, order_id, "reassigned", args)
-        raise PermanentError("not_found", "no such work order")
+        raise PermanentError("unknown_work_order", "no such work order", arg=key)
     if order["status"] in rules.FROZEN:
         return None, late(ctx, order_id, order["status"], args)
     return order, None
@@ -76,7 +68,7 @@ def clock_offset(ctx) -> int:
 def record_event(ctx, order: dict, target: str, args: dict, position=(None, None)) -> dict:
     """Append the timeline event of a status change; return it (with corrected time, flags)."""
     offset = clock_offset(ctx)
-    device_at = args.get("at") if isinstance(args.get("at"), str) else None
+    device_at = check.device_time(args)
     corrected = evidence.corrected(device_at, offset) if device_at else None
     previous = one(
         ctx.db,
@@ -105,7 +97,7 @@ def record_event(ctx, order: dict, target: str, args: dict, position=(None, None
         flags=",".join(flags),
         lat=position[0],
         lon=position[1],
-        note=str(args.get("note") or "")[:1000],
+        note=check.text(args, "note", max_length=MAX_NOTE),
     )
     return records.insert(ctx.db, "work_order_event", values, ctx.user_id)
 
@@ -146,7 +138,22 @@ def transition(ctx, order, target, args, extra=None, position=(None, None)) -> d
     }
 
 
-def text_list(value, key: str) -> str:
-    if not isinstance(value, list) or not all(isinstance(x, dict | str) for x in value):
-        raise PermanentError("bad_args", f"{key} must be a list")
+def parts_list(fields: dict, key: str, name: str) -> str:
+    """Parts used: a list of names, or of {name, qty, ...} objects (text or numbers), as JSON."""
+    value = fields.get(key)
+    if not isinstance(value, list) or len(value) > MAX_PARTS:
+        raise check.bad(name, f"{name} must be a list of at most {MAX_PARTS} parts")
+    for n, part in enumerate(value):
+        if isinstance(part, str):
+            check.text({"part": part}, "part", max_length=200, name=f"{name}[{n}]")
+        elif isinstance(part, dict) and len(part) <= 10:
+            for k, v in part.items():
+                label = f"{name}[{n}]"
+                check.text({"k": k}, "k", max_length=40, name=label)
+                if isinstance(v, str) or v is None:
+                    check.text(part, k, max_length=200, name=label)
+                else:
+                    check.number(part, k, minimum=-1e9, maximum=1e9, name=label)
+        else:
+            raise check.bad(name, f"{name} must be a list of names or objects")
     return json.dumps(value, ensure_ascii=False)

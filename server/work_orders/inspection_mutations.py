@@ -1,12 +1,13 @@
 """Checklist answers and rectification orders sent from an inspection on the device."""
 
 from sync import PermanentError
+from sync import args as check
 
 from .. import records
 from ..db import one, rows
 from ..inspections.evaluation import INVALID_CHOICE, INVALID_NUMBER, evaluate, order_complete
 from . import model
-from .fieldwork import order_id, workable
+from .fieldwork import workable
 
 ANSWERING = {"on_site", "resolved", "returned"}
 
@@ -14,13 +15,15 @@ ANSWERING = {"on_site", "resolved", "returned"}
 def _item(ctx, order: dict, item_id: str) -> dict:
     item = one(ctx.db, "SELECT * FROM checklist_item WHERE id = ?", [item_id])
     if item is None or item["template_id"] != order["checklist_template_id"]:
-        raise PermanentError("unknown_item", "this item is not on the order's checklist")
+        raise PermanentError(
+            "unknown_item", "this item is not on the order's checklist", arg="item_id"
+        )
     return item
 
 
 def _inspection(ctx, args, key="work_order_id"):
-    oid = order_id(args, key)
-    order, held = workable(ctx, oid, args)
+    oid = check.uuid_id(args, key)
+    order, held = workable(ctx, oid, args, key)
     if held:
         return None, held
     if order["wo_type"] != "inspection":
@@ -28,10 +31,23 @@ def _inspection(ctx, args, key="work_order_id"):
     return order, None
 
 
+def _answer(args: dict) -> dict:
+    """The answer's values, checked: texts, a finite number, a verdict, a photo's hash."""
+    return {
+        "value_text": check.text(args, "value_text", max_length=2000, default=None),
+        "value_number": check.number(args, "value_number", minimum=-1e12, maximum=1e12),
+        "passed": check.boolean(args, "passed"),
+        "remark": check.text(args, "remark", max_length=2000),
+        "photo_sha256": check.blob_ref(args, "photo_sha256", required=False),
+    }
+
+
 def answer(ctx, args):
     """inspection.answer {id, work_order_id, item_id, value_text?, value_number?, passed?,
     remark?, photo_sha256?, at}: one checklist answer (append-only; the latest counts)."""
-    answer_id = order_id(args)
+    answer_id, item_id = check.uuid_id(args), check.uuid_id(args, "item_id")
+    value = _answer(args)
+    device_at = check.device_time(args)
     order, held = _inspection(ctx, args)
     if held:
         return held
@@ -39,12 +55,12 @@ def answer(ctx, args):
         raise PermanentError(
             "illegal_transition", f"check in before answering ({order['status']})"
         )
-    item = _item(ctx, order, order_id(args, "item_id"))
-    if one(ctx.db, "SELECT id FROM inspection_answer WHERE id = ?", [answer_id]):
+    item = _item(ctx, order, item_id)
+    existing = one(ctx.db, "SELECT * FROM inspection_answer WHERE id = ?", [answer_id])
+    if existing:
+        if (existing["work_order_id"], existing["item_id"]) != (order["id"], item["id"]):
+            raise check.taken()
         return {"id": answer_id, "already": True}
-    value = {
-        k: args.get(k) for k in ("value_text", "value_number", "passed", "remark", "photo_sha256")
-    }
     passed, problems = evaluate(item, value)
     bad = {INVALID_NUMBER, INVALID_CHOICE} & set(problems)
     if bad:
@@ -53,12 +69,12 @@ def answer(ctx, args):
         id=answer_id,
         work_order_id=order["id"],
         item_id=item["id"],
-        value_text=None if value["value_text"] is None else str(value["value_text"])[:2000],
+        value_text=value["value_text"],
         value_number=value["value_number"],
         passed=1 if passed else 0,
-        remark=str(value["remark"] or "")[:2000],
+        remark=value["remark"],
         photo_sha256=value["photo_sha256"],
-        answered_device_at=args.get("at") if isinstance(args.get("at"), str) else None,
+        answered_device_at=device_at,
     )
     row = records.insert(ctx.db, "inspection_answer", values, ctx.user_id)
     return {"id": answer_id, "version": row["version"], "passed": passed, "problems": problems}
@@ -67,14 +83,19 @@ def answer(ctx, args):
 def open_rectification(ctx, args):
     """inspection.open_rectification {id, work_order_id, item_id, title?, description?}: a
     rectification order for a failed item, opened on the spot (offline too)."""
-    rect_id = order_id(args)
+    rect_id, item_id = check.uuid_id(args), check.uuid_id(args, "item_id")
+    title = check.text(args, "title", max_length=200)
+    description = check.text(args, "description", max_length=5000)
     order, held = _inspection(ctx, args)
     if held:
         return held
-    item = _item(ctx, order, order_id(args, "item_id"))
-    if one(ctx.db, "SELECT id FROM work_order WHERE id = ?", [rect_id]):
+    item = _item(ctx, order, item_id)
+    existing = one(ctx.db, "SELECT * FROM work_order WHERE id = ?", [rect_id])
+    if existing:
+        if (existing["parent_id"], existing["parent_item_id"]) != (order["id"], item["id"]):
+            raise check.taken()
         return {"id": rect_id, "already": True}
-    title = str(args.get("title") or f"整改：{item['label']}")[:200]
+    title = title or f"整改：{item['label']}"
     row = model.create_order(
         ctx.db,
         ctx.user_id,
@@ -87,7 +108,7 @@ def open_rectification(ctx, args):
         parent_id=order["id"],
         parent_item_id=item["id"],
         title=title,
-        description=str(args.get("description") or "")[:5000],
+        description=description,
         at=ctx.server_time,
     )
     latest = one(

@@ -5,22 +5,26 @@ Each re-checks the caller's scope now; an order taken away (reassigned) or froze
 """
 
 from sync import PermanentError
+from sync import args as check
 from sync.fields import load_clock, merge
 
-from .. import records
+from .. import records, scope
 from ..db import one
 from ..reviews import history
-from ..visits.mutations import _position
+from ..visits.attachments import MAX_CAPTION, blob_ref
 from ..visits.rules import gps_evidence
 from . import model
-from .fieldwork import late, order_id, text_list, transition, workable
+from .fieldwork import late, parts_list, step_args, transition, workable
 
 REPORT_FIELDS = {"diagnosis", "cause", "fix", "parts_used"}
+MAX_REPORT = 5000
+STAGES = ("before", "after", "evidence")
 
 
 def accept(ctx, args):
     """work_order.accept {id, at}: the technician takes the order (claims a team's order)."""
-    oid = order_id(args)
+    oid = check.uuid_id(args)
+    step_args(args)
     order, held = workable(ctx, oid, args)
     if held:
         return held
@@ -30,8 +34,9 @@ def accept(ctx, args):
 
 def travel(ctx, args):
     """work_order.travel {id, at, lat?, lon?}: on the way to the site."""
-    oid = order_id(args)
-    lat, lon, _ = _position(args)
+    oid = check.uuid_id(args)
+    lat, lon, _ = check.position(args)
+    step_args(args)
     order, held = workable(ctx, oid, args)
     if held:
         return held
@@ -40,8 +45,9 @@ def travel(ctx, args):
 
 def arrive(ctx, args):
     """work_order.arrive {id, at, lat, lon, accuracy}: GPS check-in on site."""
-    oid = order_id(args)
-    lat, lon, acc = _position(args)
+    oid = check.uuid_id(args)
+    lat, lon, acc = check.position(args)
+    step_args(args)
     order, held = workable(ctx, oid, args)
     if held:
         return held
@@ -67,28 +73,21 @@ def arrive(ctx, args):
     return {**result, "distance_m": distance, "flag": extra["check_in_flag"]}
 
 
-def _report(fields: dict) -> dict:
-    unknown = set(fields) - REPORT_FIELDS
-    if unknown:
-        raise PermanentError("bad_args", f"not editable: {', '.join(sorted(unknown))}")
+def _report(fields: dict, prefix: str = "") -> dict:
     out = {}
-    for key, value in fields.items():
+    for key in fields:
+        name = f"{prefix}{key}"
         if key == "parts_used":
-            out[key] = text_list(value, key)
-        elif not isinstance(value, str) or len(value) > 5000:
-            raise PermanentError("bad_args", f"{key} must be text up to 5000 characters")
+            out[key] = parts_list(fields, key, name)
         else:
-            out[key] = value
+            out[key] = check.text(fields, key, max_length=MAX_REPORT, strip=False, name=name)
     return out
 
 
 def update(ctx, args):
     """work_order.update {id, fields}: diagnosis, cause, fix, parts used (last writer wins)."""
-    oid = order_id(args)
-    fields = args.get("fields")
-    if not isinstance(fields, dict) or not fields:
-        raise PermanentError("bad_args", "fields must be a non-empty object")
-    fields = _report(fields)
+    oid = check.uuid_id(args)
+    fields = _report(check.fields(args, allowed=REPORT_FIELDS), "fields.")
     order, held = workable(ctx, oid, args)
     if held:
         return held
@@ -101,8 +100,9 @@ def update(ctx, args):
 
 def resolve(ctx, args):
     """work_order.resolve {id, at, diagnosis?, cause?, fix?, parts_used?}: service restored."""
-    oid = order_id(args)
+    oid = check.uuid_id(args)
     fields = _report({k: args[k] for k in REPORT_FIELDS if k in args})
+    step_args(args)
     order, held = workable(ctx, oid, args)
     if held:
         return held
@@ -119,7 +119,8 @@ def resolve(ctx, args):
 def submit(ctx, args):
     """work_order.submit {id, at}: hand the report in for review (again, after a return:
     kept in the review history as a resubmission)."""
-    oid = order_id(args)
+    oid = check.uuid_id(args)
+    step_args(args)
     order, held = workable(ctx, oid, args)
     if held:
         return held
@@ -132,17 +133,18 @@ def submit(ctx, args):
 
 def add_photo(ctx, args):
     """work_order.add_photo {id, work_order_id, stage, sha256, mime, size, caption?}."""
-    from ..visits.attachments import _blob_ref
-
-    photo_id, oid = order_id(args), order_id(args, "work_order_id")
-    sha, mime, size = _blob_ref(args)
-    stage = args.get("stage", "evidence")
-    if stage not in ("before", "after", "evidence"):
-        raise PermanentError("bad_args", "stage must be before, after or evidence")
-    order, held = workable(ctx, oid, args)
+    photo_id, oid = check.uuid_id(args), check.uuid_id(args, "work_order_id")
+    sha, mime, size = blob_ref(args)
+    stage = check.choice(args, "stage", STAGES, default="evidence")
+    caption = check.text(args, "caption", max_length=MAX_CAPTION)
+    taken_at = check.device_time(args, "taken_at")
+    order, held = workable(ctx, oid, args, "work_order_id")
     if held:
         return held
-    if one(ctx.db, "SELECT id FROM work_order_photo WHERE id = ?", [photo_id]):
+    existing = one(ctx.db, "SELECT * FROM work_order_photo WHERE id = ?", [photo_id])
+    if existing:
+        if (existing["work_order_id"], existing["sha256"]) != (oid, sha):
+            raise check.taken()
         return {"id": photo_id, "already": True}
     values = dict(
         id=photo_id,
@@ -151,38 +153,51 @@ def add_photo(ctx, args):
         sha256=sha,
         mime=mime,
         size=size,
-        caption=str(args.get("caption") or "")[:500],
-        taken_at=args.get("taken_at"),
+        caption=caption,
+        taken_at=taken_at,
     )
     row = records.insert(ctx.db, "work_order_photo", values, ctx.user_id)
     return {"id": photo_id, "version": row["version"]}
 
 
+def _site(ctx, args: dict) -> str | None:
+    """The optional site an exception report names: one the caller may see (a site that
+    does not exist and another branch's get the same rejection)."""
+    site_id = check.uuid_id(args, "site_id", required=False)
+    if site_id is None:
+        return None
+    where, params = scope.sites(ctx.caller)
+    if one(ctx.db, f"SELECT id FROM site WHERE id = ? AND {where}", [site_id, *params]) is None:
+        raise PermanentError("unknown_site", "no such site", arg="site_id")
+    return site_id
+
+
 def report_exception(ctx, args):
     """work_order.report_exception {id, title, description, lat, lon, accuracy, at,
     site_id?}: something abnormal seen in the field, filed already submitted."""
-    oid = order_id(args)
-    lat, lon, _ = _position(args)
-    title = args.get("title")
-    if not isinstance(title, str) or not title.strip() or len(title) > 200:
-        raise PermanentError("bad_args", "title must be text of 1-200 characters")
-    if one(ctx.db, "SELECT id FROM work_order WHERE id = ?", [oid]):
+    oid = check.uuid_id(args)
+    lat, lon, _ = check.position(args)
+    title = check.text(args, "title", max_length=200, required=True)
+    description = check.text(args, "description", max_length=MAX_REPORT)
+    step_args(args)
+    existing = one(ctx.db, "SELECT * FROM work_order WHERE id = ?", [oid])
+    if existing:
+        mine = (existing["reported_by"], existing["wo_type"]) == (ctx.user_id, "exception_report")
+        if not mine:
+            raise check.taken()
         return {"id": oid, "already": True}
-    site_id = args.get("site_id") or None
-    if site_id and one(ctx.db, "SELECT id FROM site WHERE id = ?", [site_id]) is None:
-        raise PermanentError("unknown_site", "no such site")
     row = model.create_order(
         ctx.db,
         ctx.user_id,
         wo_type="exception_report",
         id=oid,
         org_id=ctx.caller.org_id,
-        title=title.strip(),
-        description=str(args.get("description") or "")[:5000],
+        title=title,
+        description=description,
         reported_by=ctx.user_id,
         lat=lat,
         lon=lon,
-        site_id=site_id,
+        site_id=_site(ctx, args),
         at=ctx.server_time,
     )
     return {"id": oid, "version": row["version"], "code": row["code"]}
