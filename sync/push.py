@@ -77,8 +77,9 @@ def _digest(m: dict) -> tuple[str, dict | None]:
         problem = _unstorable(m["args"])
     except (RecursionError, ValueError, TypeError):
         return UNHASHABLE, {"code": "bad_args", "message": "args cannot be read"}
-    if problem:
-        return digest, {"code": "bad_args", "message": problem}
+    if problem:  # name the argument as sync/args.py does (without the leading "args.")
+        arg = problem.split(":")[0].split(" key")[0].removeprefix("args").lstrip(".")
+        return digest, {"code": "bad_args", "message": problem, "arg": arg or "args"}
     return digest, None
 
 
