@@ -41,7 +41,6 @@ ENDPOINT_LIMITS = {
 
 # When a write last failed for want of space: /healthz reports the database unwritable for a
 # while after, even if the disk check alone looks fine (a quota, a full WAL volume).
-_last_full = {"at": 0.0}
 FULL_REMEMBERED_S = 120
 
 
@@ -93,7 +92,7 @@ def _answer(status: int, code: str, message: str, retry_after: int | None = None
 def unavailable_answer(exc: DatabaseUnavailable):
     """503 with Retry-After for a busy database or a full disk."""
     if exc.code == "storage_full":
-        _last_full["at"] = time.monotonic()
+        current_app.extensions["fieldbook_last_full"] = time.monotonic()
         log.error("write refused, storage full: %s", exc.message)
     else:
         log.warning("write refused, database busy")
@@ -102,7 +101,8 @@ def unavailable_answer(exc: DatabaseUnavailable):
 
 def recently_full() -> bool:
     """Did a write fail for want of space in the last FULL_REMEMBERED_S seconds?"""
-    return _last_full["at"] > 0 and time.monotonic() - _last_full["at"] < FULL_REMEMBERED_S
+    at = current_app.extensions.get("fieldbook_last_full", 0.0)  # per app, not per process
+    return at > 0 and time.monotonic() - at < FULL_REMEMBERED_S
 
 
 def _http_error(exc: HTTPException):
