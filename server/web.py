@@ -68,10 +68,13 @@ class Page:
         return self.number < self.pages
 
 
+MAX_PAGE = 1_000_000  # any page past this is past the end; keeps OFFSET a SQLite integer
+
+
 def page_number() -> int:
-    """The requested page number from ?page=, at least 1."""
+    """The requested page number from ?page=, from 1 to MAX_PAGE (garbage reads as 1)."""
     try:
-        return max(1, int(request.args.get("page", "1")))
+        return min(MAX_PAGE, max(1, int(request.args.get("page", "1"))))
     except ValueError:
         return 1
 
@@ -80,8 +83,9 @@ def paginate(sql: str, params: list, order_by: str) -> Page:
     """Run a SELECT with LIMIT/OFFSET for the requested page, with a total count."""
     db = get_db()
     size = current_app.config["PAGE_SIZE"]
-    number = page_number()
     total = db.execute(f"SELECT count(*) FROM ({sql})", params).fetchone()[0]
+    # a page past the end (an old link, a typed number) shows the last page, not nothing
+    number = min(page_number(), max(1, math.ceil(total / size)))
     items = rows(
         db,
         f"{sql} ORDER BY {order_by} LIMIT ? OFFSET ?",
