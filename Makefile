@@ -11,7 +11,7 @@ DEB_PACKAGES := chromium fonts-noto-cjk poppler-utils
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint format bench install system-deps translations clean
+.PHONY: run test lint format bench fuzz install system-deps translations clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,10 @@ format: $(STAMP)
 
 bench: install
 	@for f in bench/*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
+
+# The long hostile-input run (bench/fuzz.py): 50,000 generated requests, 5xx count last.
+fuzz: install
+	$(BIN)/python bench/fuzz.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
