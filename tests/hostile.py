@@ -58,6 +58,7 @@ class Answer:
     body: object = None  # parsed JSON, when there is one
     text: str = ""
     trace: str = ""  # the exception of a crashed request: "Type: message @ file:line"
+    html: str = ""  # the page, for a 200 text/html answer (its forms are read)
 
 
 @dataclass
@@ -85,6 +86,7 @@ def send(client, method: str, path: str, **kwargs) -> Answer:
         return Answer(500, trace=f"{type(exc).__name__}: {str(exc)[:120]} @ {spot}")
     try:
         text = resp.get_data(as_text=True) if resp.status_code >= 400 else ""
+        html = resp.get_data(as_text=True) if resp.mimetype == "text/html" else ""
         body = None
         if resp.mimetype == "application/json":
             try:
@@ -93,7 +95,7 @@ def send(client, method: str, path: str, **kwargs) -> Answer:
                 body = None
     finally:
         resp.close()  # a file answer (a photo) holds its file open until closed
-    return Answer(resp.status_code, body, text[:300])
+    return Answer(resp.status_code, body, text[:300], html=html if resp.status_code == 200 else "")
 
 
 def five_xx(answer: Answer) -> list[str]:

@@ -217,17 +217,83 @@ def form_fields(app, rule) -> list[str]:
     return sorted(names)
 
 
+def _post_once(fz, role, path, pairs, htmx=False):
+    client, token = signed_in(fz, role)
+    headers = {"X-CSRFToken": token, "Content-Type": "application/x-www-form-urlencoded"}
+    if htmx:
+        headers["HX-Request"] = "true"
+    answer = fz.send("POST", path, client=client, data=encode(pairs), headers=headers)
+    problems = five_xx(answer)
+    if answer.status == 400 and "CSRF" in answer.text:
+        problems.append("CSRF refused: the view never ran")
+    return answer.status, problems
+
+
 def _post(role, path, pairs, htmx=False):
     def run(fz):
-        client, token = signed_in(fz, role)
-        headers = {"X-CSRFToken": token, "Content-Type": "application/x-www-form-urlencoded"}
-        if htmx:
-            headers["HX-Request"] = "true"
-        answer = fz.send("POST", path, client=client, data=encode(pairs), headers=headers)
-        problems = five_xx(answer)
-        if answer.status == 400 and "CSRF" in answer.text:
-            problems.append("CSRF refused: the view never ran")
-        return answer.status, problems
+        return _post_once(fz, role, path, pairs, htmx)
+
+    return run
+
+
+def host_pages(path: str) -> list[str]:
+    """Where the form that posts to `path` is likely shown: the path, then its parents."""
+    parts = path.rstrip("/").split("/")
+    out = []
+    while parts:
+        here = "/".join(parts) or "/"
+        out += [here, here + "/"] if here != "/" else ["/"]
+        parts = parts[:-1]
+    return out
+
+
+def base_form(fz, role: str, path: str):
+    """(fields, choices) of the page form posting to `path` as the role sees it, or None."""
+    from tests.hostile_forms import post_forms
+
+    key = (role, path)
+    if key not in fz.forms:
+        client, _ = signed_in(fz, role)
+        fz.forms[key] = None
+        for page in host_pages(path):
+            answer = fz.send("GET", page, client=client, follow_redirects=False)
+            if answer.status != 200:
+                continue
+            found = post_forms(answer.html, path)
+            if found:
+                form = found[0]
+                fields = [(k, v) for k, v in form.fields if k != "csrf_token"]
+                fz.forms[key] = (fields, form.choices)
+                break
+    return fz.forms[key]
+
+
+def _replace(fields, name, value):
+    out = [(k, v) for k, v in fields if k != name]
+    return out + ([] if value is None else [(name, value)])
+
+
+def _form_case(role, path, extra_fields, cls):
+    """Post the page's own form (its current values) with each field hostile in turn."""
+
+    def run(fz):
+        found = base_form(fz, role, path)
+        fields, choices = found or ([], {})
+        names = sorted({k for k, _ in fields} | set(choices) | set(extra_fields))
+        names = [n for n in names if n != "csrf_token"]
+        statuses, problems = [], []
+        if cls == "base":
+            trials = [fields]
+        elif cls == "options":
+            trials = [_replace(fields, n, v) for n in names for v in choices.get(n, [])[:12]]
+            trials += [_replace(fields, n, None) for n in names]  # each field left out
+        else:
+            trials = [_replace(fields, n, FORM_VALUES[cls]) for n in names]
+        for pairs in trials or [[]]:
+            status, found_problems = _post_once(fz, role, path, pairs, htmx=cls == "options")
+            statuses.append(status)
+            problems += [f"{p} (form {pairs[:6]})"[:300] for p in found_problems]
+        return max(statuses), problems
 
     return run
 
@@ -235,8 +301,6 @@ def _post(role, path, pairs, htmx=False):
 def page_post_cases(world, roles=None):
     app = world.app
     for rule in _rules(app, "POST"):
-        if rule.rule.startswith("/api/"):
-            continue
         fields = form_fields(app, rule)
         for role in roles or ROLES:
             for label, path in _variants(world, rule, role):
@@ -248,15 +312,15 @@ def page_post_cases(world, roles=None):
                     _post(role, path, []),
                 )
             valid = next(_variants(world, rule, role))[1]
+            for cls in ("base", "options", *FORM_VALUES):
+                yield Case(
+                    "pages_post",
+                    f"POST {rule.rule}",
+                    "form",
+                    f"{cls}/{role}",
+                    _form_case(role, valid, fields, cls),
+                )
             for name in fields:
-                for cls, value in FORM_VALUES.items():
-                    yield Case(
-                        "pages_post",
-                        f"POST {rule.rule}",
-                        name,
-                        f"{cls}/{role}",
-                        _post(role, valid, [(name, value)]),
-                    )
                 yield Case(
                     "pages_post",
                     f"POST {rule.rule}",

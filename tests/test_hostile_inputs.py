@@ -137,6 +137,11 @@ def test_pages_get(fuzzer, role):
     _assert_clean(_run(fuzzer, cases))
 
 
+@pytest.mark.xfail(
+    strict=False,
+    reason="open (i12-fuzz): customer and site edit forms store a number field of 2**64 "
+    "(OverflowError in records.update); see FUZZ_FINDINGS.md",
+)
 @pytest.mark.parametrize("role", sorted(ROLES))
 def test_pages_post(fuzzer, role):
     from tests.hostile_pages import page_post_cases
