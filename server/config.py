@@ -20,6 +20,9 @@ DEFAULTS = {
     "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
     "LANGUAGES": ["zh_CN", "en"],
     "RATELIMIT_STORAGE_URI": "memory://",
+    # Given here so each app sets the limiter: Flask-Limiter otherwise keeps the value of the
+    # last app that set it (one app with it off turned it off for every later one).
+    "RATELIMIT_ENABLED": True,
     "RATELIMIT_HEADERS_ENABLED": True,
     "LOGIN_RATE_LIMIT": "10 per minute",
     "PAGE_SIZE": 25,

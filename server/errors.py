@@ -62,6 +62,21 @@ def json_object() -> dict:
     return body
 
 
+def json_text(body: dict, key: str, default: str = "", max_length: int = 200) -> str:
+    """A text field of a JSON body: a string of at most max_length that UTF-8 can encode
+    (a lone surrogate cannot be stored) and without NUL; 400 with the reason otherwise."""
+    value = body.get(key, default)
+    if not isinstance(value, str) or len(value) > max_length:
+        raise BadRequest(f"{key} must be text of at most {max_length} characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise BadRequest(f"{key} is not valid Unicode text") from None
+    if "\x00" in value:
+        raise BadRequest(f"{key} must not contain NUL")
+    return value
+
+
 def wants_json() -> bool:
     """API paths answer JSON; so does any request that asks only for JSON."""
     if request.path.startswith("/api/"):

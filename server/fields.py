@@ -38,8 +38,13 @@ def choice(clean: dict, errors: dict, key: str, allowed, default: str | None = N
         errors[key] = "invalid_choice"
 
 
-def integer(data: dict, key: str, errors: dict, *, minimum: int, default: int) -> int | None:
-    """A whole number at least `minimum`; empty gives `default`."""
+LARGEST = 10**9  # no count or period on a form comes near; keeps every value a SQLite integer
+
+
+def integer(
+    data: dict, key: str, errors: dict, *, minimum: int, default: int, maximum: int = LARGEST
+) -> int | None:
+    """A whole number from `minimum` to `maximum`; empty gives `default`."""
     raw = text(data, key)
     if not raw:
         return default
@@ -48,8 +53,9 @@ def integer(data: dict, key: str, errors: dict, *, minimum: int, default: int) -
     except ValueError:
         errors[key] = "invalid_integer"
         return None
-    if value < minimum:
+    if not minimum <= value <= maximum:
         errors[key] = "out_of_range"
+        return None
     return value
 
 

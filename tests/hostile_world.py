@@ -48,7 +48,6 @@ def app_config(tmp) -> dict:
         "SECRET_KEY": "hostile-secret",
         "SESSION_COOKIE_SECURE": False,
         "LOGIN_RATE_LIMIT": "1000000 per minute",
-        "RATELIMIT_ENABLED": False,
         "PUSH_ENDPOINT_HOSTS": ["127.0.0.1"],
     }
 

@@ -101,6 +101,9 @@ def test_validate_accepts_a_good_form(tree, db):
         ({"lat": "90.5"}, "lat", "invalid_latitude"),
         ({"lon": "-180.1"}, "lon", "invalid_longitude"),
         ({"lat": "north"}, "lat", "invalid_number"),
+        ({"lat": "nan"}, "lat", "invalid_latitude"),
+        ({"handsets": str(2**64)}, "handsets", "out_of_range"),  # was a 500 (SQLite integer)
+        ({"handsets": "1000000001"}, "handsets", "out_of_range"),
     ],
 )
 def test_validate_rejects(tree, db, overrides, field, code):

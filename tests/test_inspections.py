@@ -449,3 +449,16 @@ def test_admin_edits_a_template_into_a_new_version(client, auth, db, tree):
     assert items[1]["choices"] == ["齐全", "缺失"]
     assert len(checklists.items(db, v1["id"])) == 6  # the old version is untouched
     assert client.get("/inspections/templates/nope").status_code == 404
+
+
+@pytest.mark.parametrize("row_count", ["999999999999", "abc", "²", "-3", ""])
+def test_a_forged_row_count_is_bounded_and_never_loops(client, auth, db, tree, row_count):
+    """row_count came from the form: 10**12 looped a worker, a non-number answered 500."""
+    checklists.ensure_default_templates(db)
+    v1 = checklists.current_template(db, "line_endpoint")
+    auth.login("admin")
+    form = {**_template_form([{"label": "光功率", "kind": "pass_fail"}]), "row_count": row_count}
+    answer = auth.post(f"/inspections/templates/{v1['id']}", form)
+    assert answer.status_code in (303, 422), answer.status_code
+    if answer.status_code == 422:  # no rows read: a checklist needs at least one item
+        assert 'data-error="items"' in answer.get_data(as_text=True)

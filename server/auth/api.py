@@ -1,10 +1,9 @@
 """Device token endpoints (JSON). No cookies, so no CSRF; rate-limited like the login form."""
 
 from flask import Blueprint, current_app, g, jsonify
-from werkzeug.exceptions import BadRequest
 
 from ..db import get_db
-from ..errors import json_object
+from ..errors import json_object, json_text
 from ..extensions import csrf, limiter
 from . import model, tokens
 from .session import token_required
@@ -18,20 +17,6 @@ def _lifetimes() -> dict:
     return dict(access_hours=cfg["ACCESS_TOKEN_HOURS"], refresh_days=cfg["REFRESH_TOKEN_DAYS"])
 
 
-def _text(body: dict, key: str, default: str = "", max_length: int = 200) -> str:
-    """A text field of the body: a string of at most max_length that UTF-8 can encode."""
-    value = body.get(key, default)
-    if not isinstance(value, str) or len(value) > max_length:
-        raise BadRequest(f"{key} must be text of at most {max_length} characters")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise BadRequest(f"{key} is not valid Unicode text") from None
-    if "\x00" in value:
-        raise BadRequest(f"{key} must not contain NUL")
-    return value
-
-
 def _public_user(row: dict) -> dict:
     keys = ("id", "username", "display_name", "role", "org_id", "locale", "timezone")
     return {k: row.get(k) for k in keys}
@@ -43,8 +28,8 @@ def issue_token():
     """Sign a device in: username, password, device_name → a token pair and the user."""
     body = json_object()
     db = get_db()
-    username, password = _text(body, "username"), _text(body, "password", max_length=1024)
-    device_name = _text(body, "device_name", "device", max_length=100)
+    username, password = json_text(body, "username"), json_text(body, "password", max_length=1024)
+    device_name = json_text(body, "device_name", "device", max_length=100)
     user = model.authenticate(db, username, password)
     if user is None:
         return jsonify(error="invalid_credentials", message="wrong username or password"), 401
@@ -57,7 +42,8 @@ def issue_token():
 def refresh_token():
     """Rotate a token pair with the refresh token; 401 when it is no longer good."""
     body = json_object()
-    pair = tokens.refresh(get_db(), _text(body, "refresh_token", max_length=200), **_lifetimes())
+    refresh_token = json_text(body, "refresh_token", max_length=200)
+    pair = tokens.refresh(get_db(), refresh_token, **_lifetimes())
     if pair is None:
         return jsonify(error="invalid_refresh", message="sign in again"), 401
     return jsonify(pair)

@@ -15,6 +15,7 @@ from .commands import local_today
 bp = Blueprint("inspections", __name__, url_prefix="/inspections")
 MANAGERS = ("supervisor", "admin")
 BLANK_ROWS = 3
+MAX_ROWS = 500  # ours: far above any checklist; a forged row_count cannot loop a worker
 
 
 def _index(form=None, errors=None, run=None, partial=None):
@@ -80,10 +81,16 @@ def _template_page(template: dict, rows: list[dict], errors: dict, name: str):
     )
 
 
+def _row_count(form) -> int:
+    """The form's row count; garbage reads as 0, and no form has more than MAX_ROWS rows."""
+    raw = str(form.get("row_count", "0")).strip()
+    return min(int(raw), MAX_ROWS) if raw.isascii() and raw.isdigit() else 0
+
+
 def _rows_from_form(form) -> list[dict]:
     """The item rows of the form in order; rows left blank are dropped (that removes them)."""
     found = []
-    for n in range(int(form.get("row_count", "0") or 0)):
+    for n in range(_row_count(form)):
         row = {key: form.get(f"{n}.{key}", "") for key in checklists.ITEM_FIELDS}
         if any(str(row[key]).strip() for key in checklists.ITEM_FIELDS if key != "kind"):
             found.append(row)

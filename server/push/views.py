@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 
 from ..auth.session import token_required
 from ..db import get_db
+from ..errors import json_text
 from ..extensions import csrf
 from ..web import render
 from . import preferences, subscriptions, vapid
@@ -24,6 +25,13 @@ def _json_object() -> dict:
     """The request's JSON object; anything else (a list, a string, bad JSON) as empty."""
     body = request.get_json(silent=True)
     return body if isinstance(body, dict) else {}
+
+
+def _texts(body: dict, *keys: str) -> None:
+    """Each given field, when present and not null, is storable text (400 otherwise)."""
+    for key in keys:
+        if body.get(key) is not None:
+            json_text(body, key, max_length=subscriptions.MAX_ENDPOINT)
 
 
 @bp.get("/api/push/key")
@@ -46,11 +54,13 @@ def device_list():
 @token_required
 def subscribe():
     """Store this device's PushSubscription (JSON as the browser gives it) for the caller."""
-    clean, errors = subscriptions.validate(
-        _json_object(), current_app.config["PUSH_ENDPOINT_HOSTS"]
-    )
+    body = _json_object()
+    _texts(body, "endpoint", "device_name")
+    _texts(body.get("keys") if isinstance(body.get("keys"), dict) else {}, "p256dh", "auth")
+    clean, errors = subscriptions.validate(body, current_app.config["PUSH_ENDPOINT_HOSTS"])
     if errors:
-        return jsonify(error="invalid_subscription", fields=errors), 400
+        message = "not a usable subscription: " + ", ".join(sorted(errors))
+        return jsonify(error="invalid_subscription", message=message, fields=errors), 400
     sub = subscriptions.save(get_db(), g.api_user["id"], g.api_user.get("token_id"), clean)
     return jsonify(subscription=_device_view(sub)), 201
 
@@ -60,7 +70,9 @@ def subscribe():
 @token_required
 def unsubscribe():
     """Forget this device's subscription (at sign-out, or notifications turned off)."""
-    endpoint = str(_json_object().get("endpoint") or "")
+    body = _json_object()
+    _texts(body, "endpoint")
+    endpoint = str(body.get("endpoint") or "")
     if not subscriptions.remove_endpoint(get_db(), g.api_user["id"], endpoint):
         return jsonify(error="not_found", message="no such subscription of yours"), 404
     return jsonify(removed=True)

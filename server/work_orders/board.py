@@ -134,7 +134,8 @@ def validate_filters(args, org_ids, user_ids) -> tuple[dict, dict]:
     for key, values in allowed.items():
         if clean[key] and clean[key] not in values:
             errors[key] = "invalid_choice"
-    if clean["within"] and not (clean["within"].isdigit() and 0 < int(clean["within"]) <= 10080):
+    within = clean["within"]
+    if within and not (within.isascii() and within.isdigit() and 0 < int(within) <= 10080):
         errors["within"] = "out_of_range"
     for key in ("day_from", "day_to"):
         _day(clean[key], errors, key)

@@ -70,6 +70,9 @@ def current_policy(db) -> list[dict]:
     return sorted(found, key=lambda r: GRADES.index(r["sla_grade"]))
 
 
+MAX_MINUTES = 525_600  # ours: a year; a deadline further off is a typing slip
+
+
 def validate_limits(data: dict) -> tuple[dict, dict]:
     """Read a policy form: positive whole minutes per grade and deadline; (clean, errors)."""
     clean, errors = {}, {}
@@ -81,8 +84,9 @@ def validate_limits(data: dict) -> tuple[dict, dict]:
             except ValueError:
                 errors[key] = "invalid_integer"
                 continue
-            if value <= 0:
+            if not 0 < value <= MAX_MINUTES:
                 errors[key] = "out_of_range"
+                continue
             clean.setdefault(grade, {})[col] = value
     for grade, limits in clean.items():
         if any(key.startswith(f"{grade}.") for key in errors):
