@@ -10,6 +10,8 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEB_PACKAGES := chromium fonts-noto-cjk poppler-utils
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# The suite runs in parallel (pytest-xdist), one worker per core unless told otherwise.
+TEST_WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
 
 .PHONY: run test lint format bench fuzz install system-deps translations clean
 
@@ -42,7 +44,7 @@ run: install
 	FIELDBOOK_SESSION_COOKIE_SECURE=0 $(FLASK) run --host $(HOST) --port $(PORT)
 
 test: install system-deps
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

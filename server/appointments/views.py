@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from .. import scope
 from ..db import get_db, rows
 from ..i18n import select_timezone
-from ..privacy import phones
+from ..privacy.pages import reveal_answer
 from ..visits.rules import PURPOSES
 from ..web import (
     caller,
@@ -162,22 +162,5 @@ def close(appointment_id):
 def phone(appointment_id):
     """Show the appointment's whole contact phone to a reader who gives a reason (audited)."""
     appointment = _appointment_or_404(appointment_id)
-    reason, errors = phones.validate_reason(request.form)
-    revealed = None
-    if not errors:
-        number = appointment["contact_phone"]
-        revealed = phones.reveal(
-            get_db(), caller().id, "appointment", appointment_id, number, reason
-        )
-    return render(
-        "_phone_page.html",
-        "_phone.html",
-        status=form_status(errors),
-        phone_id=appointment_id,
-        phone=appointment["contact_phone"],
-        revealed=revealed,
-        reveal_url=request.path,
-        reason_typed=reason,
-        reason_error=errors.get("reason"),
-        back=url_for("appointments.detail", appointment_id=appointment_id),
-    )
+    back = url_for("appointments.detail", appointment_id=appointment_id)
+    return reveal_answer("appointment", appointment_id, appointment["contact_phone"], back)

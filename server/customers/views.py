@@ -8,7 +8,7 @@ from ..db import get_db
 from ..imports.export import export as csv_export
 from ..imports.specs import CUSTOMER
 from ..orgs.model import tree
-from ..privacy import phones
+from ..privacy.pages import reveal_answer
 from ..scope import may_manage, orgs
 from ..web import (
     caller,
@@ -190,21 +190,5 @@ def contact_remove(customer_id, contact_id):
 def contact_phone(customer_id, contact_id):
     """Show a contact's whole phone number to a reader who gives a reason (audited)."""
     customer, contact = _contact_or_404(customer_id, contact_id)
-    reason, errors = phones.validate_reason(request.form)
-    revealed = None
-    if not errors:
-        revealed = phones.reveal(
-            get_db(), caller().id, "contact", contact_id, contact["phone"], reason
-        )
-    return render(
-        "_phone_page.html",
-        "_phone.html",
-        status=form_status(errors),
-        phone_id=contact_id,
-        phone=contact["phone"],
-        revealed=revealed,
-        reveal_url=request.path,
-        reason_typed=reason,
-        reason_error=errors.get("reason"),
-        back=url_for("customers.detail", customer_id=customer["id"]),
-    )
+    back = url_for("customers.detail", customer_id=customer["id"])
+    return reveal_answer("contact", contact_id, contact["phone"], back)
