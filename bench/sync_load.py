@@ -78,7 +78,9 @@ def paced(rate: float, seconds: float, workers: int, job, tally: Tally, kind: st
                 pool.submit(timed, i, due)
 
     def timed(i, due):
-        if time.monotonic() - due > LATE_S:
+        late = time.monotonic() - due
+        tally.add(f"{kind}_start_late", "ok", None, max(0.0, late))
+        if late > LATE_S:
             tally.note(kind, "started_late")
         try:
             job(i)
@@ -267,7 +269,8 @@ def report(load: Load, elapsed: float, counted: dict, srv, log: dict, args) -> d
     push = t.summary(PUSH)
     print(
         f"pushes: {push['requests'] / elapsed:.1f}/s achieved, {push.get('started_late', 0)}"
-        f" started over {LATE_S:g} s late, {push.get('busy', 0)} `stopped` answers;"
+        f" started over {LATE_S:g} s late (p95 {t.ms(PUSH + '_start_late', 95):.0f} ms late),"
+        f" {push.get('busy', 0)} `stopped` answers;"
         f" database: {counted['lost']} lost, {counted['duplicated']} duplicated,"
         f" {counted['unacknowledged']} unacknowledged"
     )
@@ -291,6 +294,7 @@ def report(load: Load, elapsed: float, counted: dict, srv, log: dict, args) -> d
         "pushes_per_s_target": args.rate,
         "pushes_per_s_achieved": round(push["requests"] / elapsed, 1),
         "push_started_late": push.get("started_late", 0),
+        "push_start_late_p95_ms": t.ms(f"{PUSH}_start_late", 95),
         "push_stopped_answers": push.get("busy", 0),
         "mutations_acked": sum(len(d.acked) for d in load.devices),
         "lost": counted["lost"],

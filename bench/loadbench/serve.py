@@ -19,6 +19,7 @@ BIN = os.path.dirname(sys.executable)
 FRAME = re.compile(
     r'File "' + re.escape(ROOT) + r'/((?:server|sync)/[^"]+)", line (\d+), in (\w+)'
 )
+CHAINED = ("The above exception was the direct cause", "During handling of the above exception")
 ERROR = re.compile(r"^[\w.]+(Error|Exception|Unavailable)\b")
 
 
@@ -102,22 +103,24 @@ class AppServer:
         self.log.close()
 
     def log_counts(self) -> dict:
-        """Errors the server logged: tracebacks, "database is locked" lines, and where each
-        traceback left the project's code (its last frame in server/ or sync/)."""
+        """Errors the server logged: tracebacks (a chain of exceptions counts once), those of
+        a locked or busy database, and where each left the project's code (its last frame in
+        server/ or sync/) with its exception."""
         with open(self.log_path, errors="replace") as fh:
             text = fh.read()
         origins: dict[str, int] = {}
+        tracebacks = locked = 0
         for block in text.split("Traceback (most recent call last):")[1:]:
+            if any(link in block for link in CHAINED):
+                continue  # the cause of the next traceback: that one is the answer's
             frames = FRAME.findall(block)
             where = f"{frames[-1][0]}:{frames[-1][1]} {frames[-1][2]}" if frames else "?"
-            error = next((ln for ln in block.splitlines() if ERROR.match(ln)), "?")
-            key = f"{where}: {error.strip()[:80]}"
+            error = next((ln for ln in block.splitlines() if ERROR.match(ln)), "?").strip()
+            key = f"{where}: {error[:80]}"
             origins[key] = origins.get(key, 0) + 1
-        return {
-            "tracebacks": text.count("Traceback"),
-            "locked": text.count("database is locked"),
-            "origins": origins,
-        }
+            tracebacks += 1
+            locked += "database is locked" in error or "database is busy" in error
+        return {"tracebacks": tracebacks, "locked": locked, "origins": origins}
 
     def __enter__(self):
         return self.start()
