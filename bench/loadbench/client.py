@@ -49,6 +49,10 @@ class Answer:
 class Http:
     """One connection to 127.0.0.1:port, reopened when needed; keeps cookies."""
 
+    # 503 answers without Retry-After, over all connections: the documented busy answer
+    # always has one, so any here is an undocumented 503.
+    no_retry_after: list[str] = []
+
     def __init__(self, port: int, timeout: float = 120):
         self.port, self.timeout = port, timeout
         self.conn, self.used = None, False
@@ -88,6 +92,8 @@ class Http:
                     continue
                 raise Dropped(f"{type(exc).__name__}: {exc}") from exc
             seconds = time.perf_counter() - started
+            if resp.status == 503 and not resp.getheader("Retry-After"):
+                Http.no_retry_after.append(f"{method} {path}")  # list.append is atomic
             self.used = True
             if resp.getheader("Connection", "").lower() == "close" or resp.will_close:
                 self.close()

@@ -49,10 +49,10 @@ def server_env(tmp: str, db_path: str) -> dict:
 class AppServer:
     """Start the app in a subprocess, wait for /healthz, stop it (SIGTERM, then SIGKILL)."""
 
-    def __init__(self, kind: str, env: dict, log_path: str, workers=4, threads=4):
+    def __init__(self, kind: str, env: dict, log_path: str, workers=4, threads=4, port=0):
         self.kind, self.env, self.log_path = kind, env, log_path
         self.workers, self.threads = workers, threads
-        self.port = free_port()
+        self.port = port or free_port()
         self.proc = None
 
     def describe(self) -> str:
