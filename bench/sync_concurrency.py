@@ -211,7 +211,12 @@ def main() -> None:
         "--hold-lock", type=float, default=0, help="another writer holds the lock this long"
     )
     parser.add_argument("--hold-every", type=float, default=12, help="… every this many s")
-    parser.add_argument("--port", type=int, default=0, help="port to serve on (0: a free one)")
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=int(os.environ.get("BENCH_PORT", 0)),
+        help="port to serve on (default $BENCH_PORT, else a free one)",
+    )
     parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
     parser.add_argument("--gunicorn-threads", type=int, default=4, help="1 = sync workers")
     args = parser.parse_args()
