@@ -54,8 +54,10 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# make bench BENCH="bench/sync_concurrency.py bench/sync_load.py": only those
+BENCH ?= bench/*.py
 bench: install
-	@for f in bench/*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
+	@for f in $(BENCH); do echo "== $$f"; $(BIN)/python $$f || exit 1; done
 
 # The long hostile-input run (bench/fuzz.py): 50,000 generated requests, 5xx count last.
 fuzz: install
