@@ -117,6 +117,13 @@ class App {
       screens.login.bind(this, root);
       return this.renderStatus();
     }
+    // The device's tokens were revoked (password reset or changed, account disabled):
+    // ask for the password again over the app, keeping the replica and the outbox.
+    if (this.sync.state === "signin" && !this.formOpen) {
+      root.innerHTML = screens.login.html(this, this.session.user.username);
+      screens.login.bind(this, root);
+      return this.renderStatus();
+    }
     const path = location.pathname;
     const params = new URLSearchParams(location.search);
     const home = this.session.user.role === "technician" ? ordersScreen : screens.home;
@@ -232,6 +239,19 @@ class App {
       return this.render();
     }
     const body = await response.json();
+    if (this.session) {
+      // Signing in again on this device: only as the same user, whose unsynced work is
+      // here. Keep the client id and the outbox; sync at once.
+      if (body.user.id !== this.session.user.id) {
+        this.loginError = _("Wrong username or password, or the account is disabled.");
+        return this.render();
+      }
+      await this.updateSession({ user: body.user, access_token: body.access_token, refresh_token: body.refresh_token });
+      this.loginError = "";
+      this.sync.state = "idle";
+      await this.render();
+      return this.sync.schedule({ now: true });
+    }
     this.session = {
       user: body.user,
       access_token: body.access_token,

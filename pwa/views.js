@@ -13,11 +13,12 @@ import { LABELS, dayOf, esc, label, lastVisitDay, overdue, pendingNote, today } 
 export const screens = {
   login: {
     title: () => _("Sign in"),
-    html: (app) => `
-      <form class="card" data-form="login">
+    // again: the username of a device whose tokens were revoked (its outbox is kept).
+    html: (app, again = null) => `
+      <form class="card" data-form="login" data-again="${again ? "1" : ""}">
         <h1>${esc(_("Sign in"))}</h1>
-        <p class="muted">${esc(_("Sign in once with a connection; after that the app works offline."))}</p>
-        <label>${esc(_("Username"))} <input name="username" autocomplete="username" required></label>
+        <p class="muted">${esc(again ? _("Sign in again to sync (your changes are kept)") : _("Sign in once with a connection; after that the app works offline."))}</p>
+        <label>${esc(_("Username"))} <input name="username" autocomplete="username" required${again ? ` value="${esc(again)}" readonly` : ""}></label>
         <label>${esc(_("Password"))} <input name="password" type="password" autocomplete="current-password" required></label>
         <p class="error" role="alert">${esc(app.loginError || "")}</p>
         <button type="submit">${esc(_("Sign in"))}</button>

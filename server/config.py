@@ -25,6 +25,15 @@ DEFAULTS = {
     "RATELIMIT_ENABLED": True,
     "RATELIMIT_HEADERS_ENABLED": True,
     "LOGIN_RATE_LIMIT": "10 per minute",
+    # Web sessions (docs/operations.md, ours): a supervisor's desk stays signed in for a
+    # working day without use, and signs in again at least weekly.
+    "SESSION_IDLE_MINUTES": 8 * 60,
+    "SESSION_MAX_HOURS": 7 * 24,
+    # Per-account lockout, shared by every worker (the database holds it): after this many
+    # failures in a row, wait LOGIN_LOCKOUT_SECONDS, doubling with each further failure.
+    "LOGIN_LOCKOUT_THRESHOLD": 5,
+    "LOGIN_LOCKOUT_SECONDS": 60,
+    "LOGIN_LOCKOUT_MAX_SECONDS": 3600,
     "PAGE_SIZE": 25,
     "ACCESS_TOKEN_HOURS": 24,
     "REFRESH_TOKEN_DAYS": 45,
@@ -71,6 +80,10 @@ DEFAULTS = {
 }
 
 
+BOOLEAN_WORDS = {"1": True, "true": True, "yes": True, "on": True}
+BOOLEAN_WORDS |= {"0": False, "false": False, "no": False, "off": False}
+
+
 def _coerce(raw: str):
     """Read an environment value as JSON when it parses (numbers, booleans, lists), else text."""
     lowered = raw.strip().lower()
@@ -86,6 +99,7 @@ def _coerce(raw: str):
 
 def load_config(app, test_config=None) -> None:
     """Fill app.config from defaults, the instance file, the environment and test_config."""
+    booleans = {k for k, v in {**app.config, **DEFAULTS}.items() if isinstance(v, bool)}
     app.config.from_mapping(DEFAULTS)
     instance = Path(app.instance_path)
     if test_config is None:
@@ -95,12 +109,27 @@ def load_config(app, test_config=None) -> None:
                 app.config[key.removeprefix("FIELDBOOK_")] = _coerce(raw)
     else:
         app.config.from_mapping(test_config)
+    for key in booleans:
+        app.config[key] = as_boolean(key, app.config[key])
     if not app.config.get("DATABASE"):
         app.config["DATABASE"] = str(instance / "fieldbook.db")
     if not app.config.get("BLOB_DIR"):
         app.config["BLOB_DIR"] = str(instance / "blobs")
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = instance_secret(instance)
+
+
+def as_boolean(key: str, value) -> bool:
+    """A setting whose default is a boolean, read as one: `0` (from `FIELDBOOK_X=0`) must not
+    become the cookie attribute `Secure=0`. Anything else stops the start with the reason."""
+    if isinstance(value, bool):
+        return value
+    word = str(value).strip().lower() if isinstance(value, str | int) else None
+    if word not in BOOLEAN_WORDS:
+        raise ValueError(
+            f"setting {key} must be a boolean (1/0, true/false, yes/no, on/off), not {value!r}"
+        )
+    return BOOLEAN_WORDS[word]
 
 
 def instance_secret(instance: Path, name: str = "secret_key") -> str:

@@ -32,6 +32,7 @@ ENDPOINT_LIMITS = {
     "auth_api.refresh_token": "AUTH_MAX_BYTES",
     "auth_api.revoke_self": "AUTH_MAX_BYTES",
     "auth.login": "AUTH_MAX_BYTES",
+    "auth.change_password": "AUTH_MAX_BYTES",
     "sync_api.push": "PUSH_MAX_BYTES",
     "sync_api.pull": "PULL_MAX_BYTES",
     "blobs_api.upload": "BLOB_REQUEST_MAX_BYTES",

@@ -17,7 +17,7 @@ def uuid7() -> str:
     return str(uuid.UUID(int=value))
 
 
-def now_utc() -> str:
-    """Return the current UTC time as ISO-8601 with milliseconds and a Z."""
-    t = time.time()
+def now_utc(offset_seconds: float = 0) -> str:
+    """Return the current UTC time (plus an offset) as ISO-8601 with milliseconds and a Z."""
+    t = time.time() + offset_seconds
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t)) + f".{int(t * 1000) % 1000:03d}Z"

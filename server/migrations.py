@@ -1067,3 +1067,43 @@ def m014_blob_holders(db):
             WHERE photo_sha256 IS NOT NULL
         """,
     )
+
+
+@migrations()
+def m015_sessions_and_sign_in(db):
+    # Web sessions with a server-side identity (logout, password change and disable end
+    # them; idle and absolute lifetimes), rotated refresh tokens kept to detect reuse, the
+    # per-account sign-in lockout (shared by every worker process), and the admin's
+    # "change the password at next sign-in".
+    _run(
+        db,
+        """
+        CREATE TABLE web_session (
+            id TEXT PRIMARY KEY,
+            user_id TEXT NOT NULL REFERENCES app_user(id),
+            created_at TEXT NOT NULL,
+            last_seen_at TEXT NOT NULL,
+            ended_at TEXT,
+            ended_reason TEXT,
+            ip TEXT,
+            user_agent TEXT
+        );
+        CREATE INDEX web_session_user ON web_session(user_id, ended_at);
+
+        CREATE TABLE api_token_spent (
+            refresh_hash TEXT PRIMARY KEY,
+            token_id TEXT NOT NULL REFERENCES api_token(id),
+            spent_at TEXT NOT NULL
+        );
+        CREATE INDEX api_token_spent_at ON api_token_spent(spent_at);
+
+        CREATE TABLE sign_in_lockout (
+            username TEXT PRIMARY KEY COLLATE NOCASE,
+            failures INTEGER NOT NULL,
+            locked_until TEXT,
+            last_failure_at TEXT NOT NULL
+        );
+
+        ALTER TABLE app_user ADD COLUMN must_change_password INTEGER NOT NULL DEFAULT 0
+        """,
+    )

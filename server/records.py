@@ -17,11 +17,13 @@ from .ids import now_utc, uuid7
 from .sync_keys import row_keys
 
 
-def audit(db, actor_id, action: str, entity: str, entity_id, before=None, after=None) -> None:
+def audit(
+    db, actor_id, action: str, entity: str, entity_id, before=None, after=None, ip=None
+) -> None:
     """Append one audit-log entry; before/after are dicts (stored as JSON) or None."""
     db.execute(
-        "INSERT INTO audit_log (at, user_id, action, entity, entity_id, before, after)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO audit_log (at, user_id, action, entity, entity_id, before, after, ip)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         [
             now_utc(),
             actor_id,
@@ -30,6 +32,7 @@ def audit(db, actor_id, action: str, entity: str, entity_id, before=None, after=
             entity_id,
             json.dumps(before, ensure_ascii=False, default=str) if before is not None else None,
             json.dumps(after, ensure_ascii=False, default=str) if after is not None else None,
+            ip,
         ],
     )
 

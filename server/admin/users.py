@@ -5,8 +5,9 @@ from flask import abort, request, url_for
 from flask_babel import gettext as _
 
 from .. import scope
-from ..auth import model, tokens
+from ..auth import lockout, model, tokens, websessions
 from ..db import get_db, one
+from ..records import audit
 from ..web import (
     caller,
     finish,
@@ -23,6 +24,7 @@ from .orgs import SUBTREE_END, parent_choices
 COLUMNS = (
     "SELECT app_user.id, app_user.username, app_user.display_name, app_user.role,"
     " app_user.org_id, app_user.phone, app_user.email, app_user.active,"
+    " app_user.must_change_password,"
     " app_user.created_at, app_user.updated_at, org.name AS org_name, org.code AS org_code"
     " FROM app_user JOIN org ON org.id = app_user.org_id"
 )
@@ -67,9 +69,12 @@ def _managed_or_404(user_id: str) -> dict:
 
 
 def _detail(partial: str, user_id: str, status: int = 200, **extra):
+    user = _user_or_404(user_id)
     context = dict(
-        user=_user_or_404(user_id),
+        user=user,
         devices=tokens.list_for(get_db(), user_id),
+        lockout=lockout.status(get_db(), user["username"]),
+        sessions=websessions.open_for(get_db(), user_id),
         errors={},
     )
     return render("admin/user.html", partial, status=status, **(context | extra))
@@ -137,13 +142,42 @@ def user_edit(user_id):
 @bp.post("/users/<user_id>/password")
 @roles_required("admin", "supervisor")
 def user_password(user_id):
-    _managed_or_404(user_id)
-    clean, errors = model.validate_password(request.form)
+    user = _managed_or_404(user_id)
+    clean, errors = model.validate_password(request.form, user["username"])
     if not errors:
-        model.set_password(get_db(), caller().id, user_id, clean["password"])
-    message = None if errors else _("Password changed. The user's other sessions have ended.")
+        must_change = request.form.get("must_change") == "1"
+        model.set_password(
+            get_db(),
+            caller().id,
+            user_id,
+            clean["password"],
+            must_change=must_change,
+            reason="reset",
+        )
+    message = (
+        None if errors else _("Password set. The user's sessions and devices are signed out.")
+    )
     status = form_status(errors)
     return _detail("admin/_user_password.html", user_id, status, errors=errors, message=message)
+
+
+@bp.post("/users/<user_id>/unlock")
+@roles_required("admin", "supervisor")
+def user_unlock(user_id):
+    user = _managed_or_404(user_id)
+    with get_db().atomic():
+        lockout.clear(get_db(), user["username"])
+        audit(get_db(), caller().id, "clear_sign_in_failures", "app_user", user_id)
+    return _detail("admin/_user_sign_in.html", user_id, message=_("Failed sign-ins cleared."))
+
+
+@bp.post("/users/<user_id>/require-password-change")
+@roles_required("admin", "supervisor")
+def user_require_change(user_id):
+    _managed_or_404(user_id)
+    model.require_password_change(get_db(), caller().id, user_id)
+    message = _("The user must choose a new password at the next sign-in.")
+    return _detail("admin/_user_sign_in.html", user_id, message=message)
 
 
 @bp.post("/users/<user_id>/active")

@@ -1,11 +1,11 @@
 """Device token endpoints (JSON). No cookies, so no CSRF; rate-limited like the login form."""
 
-from flask import Blueprint, current_app, g, jsonify
+from flask import Blueprint, current_app, g, jsonify, request
 
 from ..db import get_db
 from ..errors import json_object, json_text
 from ..extensions import csrf, limiter
-from . import model, tokens
+from . import signin, tokens
 from .session import token_required
 
 bp = Blueprint("auth_api", __name__, url_prefix="/api/auth")
@@ -30,9 +30,20 @@ def issue_token():
     db = get_db()
     username, password = json_text(body, "username"), json_text(body, "password", max_length=1024)
     device_name = json_text(body, "device_name", "device", max_length=100)
-    user = model.authenticate(db, username, password)
+    result = signin.attempt(
+        db, username, password, channel="device", ip=request.remote_addr, cfg=current_app.config
+    )
+    if result.refused == "locked":
+        message = "too many failed sign-ins for this account; try again later"
+        response = jsonify(error="account_locked", message=message, retry_after=result.retry_after)
+        response.headers["Retry-After"] = str(result.retry_after)
+        return response, 429
+    user = result.user
     if user is None:
         return jsonify(error="invalid_credentials", message="wrong username or password"), 401
+    if user["must_change_password"]:
+        message = "choose a new password at /account/password, then sign in with it"
+        return jsonify(error="password_change_required", message=message), 403
     pair = tokens.issue(db, user["id"], device_name, **_lifetimes())
     return jsonify(pair | {"user": _public_user(user)})
 
@@ -42,8 +53,8 @@ def issue_token():
 def refresh_token():
     """Rotate a token pair with the refresh token; 401 when it is no longer good."""
     body = json_object()
-    refresh_token = json_text(body, "refresh_token", max_length=200)
-    pair = tokens.refresh(get_db(), refresh_token, **_lifetimes())
+    spent = json_text(body, "refresh_token", max_length=200)
+    pair = tokens.refresh(get_db(), spent, ip=request.remote_addr, **_lifetimes())
     if pair is None:
         return jsonify(error="invalid_refresh", message="sign in again"), 401
     return jsonify(pair)

@@ -3,7 +3,8 @@
 from .. import records
 from ..db import one
 from ..scope import Caller
-from .passwords import MIN_LENGTH, hash_password, verify_password
+from . import lockout, websessions
+from .passwords import hash_password, password_problem, verify_password
 
 ROLES = ("account_manager", "technician", "supervisor", "admin")
 FIELD_ROLES = ("account_manager", "technician")
@@ -63,8 +64,9 @@ def validate(db, data: dict, *, new: bool) -> tuple[dict, dict]:
         errors["org_id"] = "contractor_role"
     secret = data.get("password") or ""
     if new or secret:
-        if len(secret) < MIN_LENGTH:
-            errors["password"] = "too_short"  # noqa: S105 - an error code, not a secret
+        problem = password_problem(secret, clean["username"])
+        if problem:
+            errors["password"] = problem
         clean["password"] = secret
     return clean, errors
 
@@ -80,26 +82,42 @@ def authenticate(db, username: str, password: str) -> dict | None:
 
 def set_active(db, actor_id, user_id: str, active: bool) -> dict:
     """Enable or disable a user. Disabling ends every session and revokes every device token."""
-    from . import tokens
-
-    user = get(db, user_id)
     changes = {"active": 1 if active else 0}
-    if not active:
-        changes["session_gen"] = user["session_gen"] + 1
     with db.atomic():
         row = records.update(
             db, "app_user", user_id, changes, actor_id, "enable" if active else "disable"
         )
         if not active:
-            tokens.revoke_all(db, user_id)
+            _sign_out_everywhere(db, user_id, "disabled")
     return row
 
 
-def set_password(db, actor_id, user_id: str, password: str) -> dict:
-    """Set a new password; other sessions end."""
-    user = get(db, user_id)
-    changes = {"password_hash": hash_password(password), "session_gen": user["session_gen"] + 1}
-    return records.update(db, "app_user", user_id, changes, actor_id, "set_password")
+def set_password(
+    db, actor_id, user_id: str, password: str, *, must_change: bool = False, reason: str
+) -> dict:
+    """Set a new password (`reason`: `changed` by the user, `reset` by an admin). Every
+    session of the user ends and every device token is revoked: whoever knew the old password
+    is signed out. `must_change`: the user must choose another at the next sign-in."""
+    changes = {"password_hash": hash_password(password), "must_change_password": int(must_change)}
+    with db.atomic():
+        row = records.update(db, "app_user", user_id, changes, actor_id, "set_password")
+        _sign_out_everywhere(db, user_id, f"password_{reason}")
+        lockout.clear(db, row["username"])
+    return row
+
+
+def require_password_change(db, actor_id, user_id: str) -> dict:
+    """Make the user choose a new password at their next sign-in (and before any page now)."""
+    changes = {"must_change_password": 1}
+    return records.update(db, "app_user", user_id, changes, actor_id, "require_password_change")
+
+
+def _sign_out_everywhere(db, user_id: str, reason: str) -> None:
+    """End the user's sessions and revoke their tokens (the caller's audit entry says why)."""
+    from . import tokens
+
+    websessions.end_all(db, user_id, reason)
+    tokens.revoke_all(db, user_id)
 
 
 def set_locale(db, user_id: str, locale: str) -> None:
@@ -134,8 +152,22 @@ def update_user(db, actor_id, user_id: str, values: dict) -> dict:
     return records.update(db, "app_user", user_id, changes, actor_id)
 
 
-def validate_password(data: dict) -> tuple[dict, dict]:
+def validate_password(data: dict, username: str) -> tuple[dict, dict]:
     """Check a new password from a reset form; return (clean, errors)."""
     secret = data.get("password") or ""
-    errors = {"password": "too_short"} if len(secret) < MIN_LENGTH else {}
-    return {"password": secret}, errors
+    problem = password_problem(secret, username)
+    return {"password": secret}, {"password": problem} if problem else {}
+
+
+def validate_change(db, user: dict, data: dict) -> tuple[dict, dict]:
+    """Check a user's change of their own password: the current one, and the new one twice."""
+    errors = {}
+    if not verify_password(user["password_hash"], data.get("current_password") or ""):
+        errors["current_password"] = "wrong_password"  # noqa: S105 - an error code
+    clean, problems = validate_password(data, user["username"])
+    errors |= problems
+    if not problems and data.get("password_again") != clean["password"]:
+        errors["password_again"] = "passwords_differ"  # noqa: S105 - an error code
+    if not errors and verify_password(user["password_hash"], clean["password"]):
+        errors["password"] = "password_unchanged"  # noqa: S105 - an error code
+    return clean, errors

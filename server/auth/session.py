@@ -2,37 +2,53 @@
 
 from functools import wraps
 
-from flask import g, jsonify, request
+from flask import current_app, g, jsonify, request
 from flask_login import UserMixin
 
 from ..db import get_db
 from ..extensions import login_manager
 from ..scope import Caller
-from . import model, tokens
+from . import model, tokens, websessions
 
 
 class SessionUser(UserMixin):
-    """The signed-in user. The session id carries a generation so disabling ends sessions."""
+    """The signed-in user. The cookie's id is a web_session secret (websessions), so ending
+    the row on the server ends the session wherever the cookie was copied to."""
 
-    def __init__(self, row: dict, caller: Caller):
+    def __init__(self, row: dict, caller: Caller, secret: str):
         self.row = row
         self.caller = caller
+        self.secret = secret
 
     def get_id(self):
-        return f"{self.row['id']}:{self.row['session_gen']}"
+        return self.secret
 
     @property
     def is_active(self):
         return bool(self.row["active"])
 
 
+def start_session(user: dict) -> SessionUser:
+    """Open a server-side session for a user who just proved who they are."""
+    db = get_db()
+    secret = websessions.start(
+        db, user["id"], request.remote_addr, request.headers.get("User-Agent")
+    )
+    return SessionUser(user, model.caller(db, user["id"]), secret)
+
+
 @login_manager.user_loader
-def load_user(session_id: str):
-    user_id, _, gen = session_id.partition(":")
-    row = model.get(get_db(), user_id)
-    if row is None or not row["active"] or str(row["session_gen"]) != gen:
+def load_user(secret: str):
+    db, cfg = get_db(), current_app.config
+    found = websessions.live(
+        db, secret, idle_minutes=cfg["SESSION_IDLE_MINUTES"], max_hours=cfg["SESSION_MAX_HOURS"]
+    )
+    if found is None:
         return None
-    return SessionUser(row, model.caller(get_db(), user_id))
+    row = model.get(db, found["user_id"])
+    if row is None or not row["active"]:
+        return None
+    return SessionUser(row, model.caller(db, row["id"]), secret)
 
 
 def token_required(view):

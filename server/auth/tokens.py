@@ -3,6 +3,11 @@
 A device may be offline for days, so the refresh token lives for weeks and each refresh
 slides its expiry forward. Only SHA-256 hashes are stored. Revoking a token, or disabling
 its user, stops both at once.
+
+Each api_token row is one token family (one sign-in of one device). A rotated refresh token
+is kept (its hash, in api_token_spent, for REFRESH_TOKEN_DAYS): presenting it again means two
+parties hold the family's tokens, so the whole family is revoked and the reuse audited (the
+OAuth 2.0 Security BCP's refresh token rotation with reuse detection).
 """
 
 import hashlib
@@ -62,24 +67,24 @@ def _pair(token_id, access, refresh, access_exp, refresh_exp) -> dict:
     }
 
 
-def refresh(db, refresh_token: str, *, access_hours=24, refresh_days=45) -> dict | None:
+def refresh(db, refresh_token: str, *, access_hours=24, refresh_days=45, ip=None) -> dict | None:
     """Rotate a token pair by its refresh token; None if unknown, expired, revoked, disabled.
 
     The check and the rotation run under one write lock, so two refreshes racing with the
-    same token rotate it once: the second sees the new hash and gets None."""
+    same token rotate it once; the second presents a spent token, which revokes the family.
+    """
+    spent_hash = _hash(refresh_token)
     with db.atomic():
         row = one(
             db,
             "SELECT t.*, u.active FROM api_token t JOIN app_user u ON u.id = t.user_id"
             " WHERE t.refresh_hash = ?",
-            [_hash(refresh_token)],
+            [spent_hash],
         )
-        if (
-            not row
-            or row["revoked_at"]
-            or not row["active"]
-            or row["refresh_expires_at"] < now_utc()
-        ):
+        if not row:
+            _detect_reuse(db, spent_hash, ip)
+            return None
+        if row["revoked_at"] or not row["active"] or row["refresh_expires_at"] < now_utc():
             return None
         access, new_refresh = secrets.token_urlsafe(32), secrets.token_urlsafe(40)
         access_exp, refresh_exp = _expiries(access_hours, refresh_days)
@@ -93,7 +98,35 @@ def refresh(db, refresh_token: str, *, access_hours=24, refresh_days=45) -> dict
                 last_used_at=now_utc(),
             ),
         )
+        db.execute(
+            "DELETE FROM api_token_spent WHERE spent_at < ?", [now_utc(-refresh_days * 86400)]
+        )
+        db.execute(
+            "INSERT OR IGNORE INTO api_token_spent (refresh_hash, token_id, spent_at)"
+            " VALUES (?, ?, ?)",
+            [spent_hash, row["id"], now_utc()],
+        )
     return _pair(row["id"], access, new_refresh, access_exp, refresh_exp)
+
+
+def _detect_reuse(db, spent_hash: str, ip: str | None) -> None:
+    """A spent refresh token came back: revoke its family and audit the reuse."""
+    spent = one(
+        db,
+        "SELECT t.id, t.user_id, t.device_name, t.revoked_at, s.spent_at FROM api_token_spent s"
+        " JOIN api_token t ON t.id = s.token_id WHERE s.refresh_hash = ?",
+        [spent_hash],
+    )
+    if spent is None:
+        return
+    if spent["revoked_at"] is None:
+        db.execute("UPDATE api_token SET revoked_at = ? WHERE id = ?", [now_utc(), spent["id"]])
+    after = {
+        "device": spent["device_name"],
+        "rotated_at": spent["spent_at"],
+        "family_revoked": spent["revoked_at"] is None,
+    }
+    audit(db, None, "refresh_reuse", "api_token", spent["id"], None, after, ip)
 
 
 def user_for_access(db, access_token: str) -> dict | None:
@@ -153,9 +186,11 @@ def revoke(db, actor_id, user_id: str, token_id: str) -> bool:
     return cur.rowcount > 0
 
 
-def revoke_all(db, user_id: str) -> None:
-    """Revoke every token of a user (on disable)."""
-    db.execute(
+def revoke_all(db, user_id: str) -> int:
+    """Revoke every token of a user (disabled, password changed or reset); return how many
+    were still good."""
+    cur = db.execute(
         "UPDATE api_token SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL",
         [now_utc(), user_id],
     )
+    return cur.rowcount

@@ -15,11 +15,16 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from ..db import get_db
 from ..extensions import limiter
-from ..web import render
-from . import model, tokens
-from .session import SessionUser
+from ..web import finish, form_status, render
+from . import model, signin, tokens, websessions
+from .session import start_session
 
 bp = Blueprint("auth", __name__)
+
+# What a user who must choose a new password may still open before they have.
+WHILE_CHANGE_REQUIRED = {
+    *("auth.change_password", "auth.login", "auth.logout", "auth.set_language", "static")
+}
 
 
 def _login_limit():
@@ -35,25 +40,79 @@ def _safe_next(target: str | None) -> str:
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_login_limit, methods=["POST"])
 def login():
-    error = None
+    error, status, retry_after = None, 200, 0
     if request.method == "POST":
         db = get_db()
-        user = model.authenticate(
-            db, request.form.get("username", ""), request.form.get("password", "")
+        result = signin.attempt(
+            db,
+            request.form.get("username", ""),
+            request.form.get("password", ""),
+            channel="web",
+            ip=request.remote_addr,
+            cfg=current_app.config,
         )
-        if user:
+        if result.user:
             session.clear()
-            login_user(SessionUser(user, model.caller(db, user["id"])))
+            login_user(start_session(result.user))
+            if result.user["must_change_password"]:
+                return redirect(url_for("auth.change_password", next=request.args.get("next")))
             return redirect(_safe_next(request.args.get("next")))
-        error = _("Wrong username or password, or the account is disabled.")
-    return render("auth/login.html", error=error, status=200 if error is None else 401)
+        error, status = _("Wrong username or password, or the account is disabled."), 401
+        if result.refused == "locked":
+            minutes = -(-result.retry_after // 60)
+            error = _(
+                "Too many failed sign-ins for this account. Try again in %(minutes)s min.",
+                minutes=minutes,
+            )
+            status, retry_after = 429, result.retry_after
+    response = render("auth/login.html", error=error, status=status)
+    if retry_after:
+        response.headers["Retry-After"] = str(retry_after)
+    return response
 
 
 @bp.post("/logout")
 def logout():
+    if current_user.is_authenticated:
+        websessions.end(get_db(), current_user.secret, "logout")
     logout_user()
     session.clear()
     return redirect(url_for("auth.login"))
+
+
+@bp.before_app_request
+def _password_change_first():
+    """A user whose password an admin wants changed gets the change page until it is done."""
+    if request.endpoint in WHILE_CHANGE_REQUIRED or request.path.startswith(("/api/", "/m/")):
+        return None
+    if current_user.is_authenticated and current_user.row["must_change_password"]:
+        return redirect(url_for("auth.change_password", next=request.full_path))
+    return None
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    """Change one's own password (the current one first). Every other session and device is
+    signed out; this browser stays signed in with a new session."""
+    db, user = get_db(), current_user.row
+    errors = {}
+    if request.method == "POST":
+        clean, errors = model.validate_change(db, user, request.form)
+        if not errors:
+            model.set_password(db, user["id"], user["id"], clean["password"], reason="changed")
+            session.clear()
+            login_user(start_session(model.get(db, user["id"])))
+            flash(_("Password changed. Your other sessions and devices are signed out."))
+            return finish(_safe_next(request.args.get("next")))
+    forced = bool(user["must_change_password"])
+    return render(
+        "auth/password.html",
+        "auth/_password.html",
+        status=form_status(errors),
+        errors=errors,
+        forced=forced,
+    )
 
 
 @bp.post("/lang")
