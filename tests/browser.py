@@ -70,6 +70,7 @@ def demo_app(directory: Path, translations_dir: Path):
             "SECRET_KEY": "browser-test-secret",
             "SESSION_COOKIE_SECURE": False,  # plain http on loopback
             "PUSH_ENDPOINT_HOSTS": ["127.0.0.1"],  # the push service stand-in
+            "PUSH_ALLOW_PRIVATE_ADDRESSES": True,  # ... on loopback, over http (docs/push.md)
             "BABEL_TRANSLATION_DIRECTORIES": str(translations_dir),
         }
     )

@@ -46,8 +46,9 @@ def device_list():
 @token_required
 def subscribe():
     """Store this device's PushSubscription (JSON as the browser gives it) for the caller."""
+    config = current_app.config
     clean, errors = subscriptions.validate(
-        _json_object(), current_app.config["PUSH_ENDPOINT_HOSTS"]
+        _json_object(), config["PUSH_ENDPOINT_HOSTS"], config["PUSH_ALLOW_PRIVATE_ADDRESSES"]
     )
     if errors:
         return jsonify(error="invalid_subscription", fields=errors), 400
