@@ -143,14 +143,15 @@ def _session(settings: Settings) -> requests.Session:
     return session
 
 
-def send_all(settings: Settings, jobs: list[tuple], on_outcome=None) -> list[Outcome]:
+def send_all(settings: Settings, jobs: list[tuple], on_outcomes=None) -> list[Outcome]:
     """Send (subscription, payload) jobs on a few threads, each with its own HTTP session,
-    calling on_outcome(index, outcome) in this thread as each one comes back.
+    calling on_outcomes([(index, outcome), ...]) in this thread with the ones that came back
+    since the last call (one, or a few when several finished together).
 
-    At most `workers` sends are in flight, and a thread takes its next job only after the
-    last one's outcome was handed over: a run killed mid-batch has recorded everything
-    delivered except those in flight. A push service that hangs holds one thread for the
-    timeout, not the run.
+    At most `workers` sends are in flight, and a job is started only after the outcome of
+    the one before it on that thread was handed over: a run killed mid-batch has recorded
+    everything delivered except those in flight. A push service that hangs holds one thread
+    for the timeout, not the run.
     """
     outcomes: list = [None] * len(jobs)
     if not jobs:
@@ -172,14 +173,13 @@ def send_all(settings: Settings, jobs: list[tuple], on_outcome=None) -> list[Out
             flying = {pool.submit(send, i) for i in itertools.islice(waiting, workers)}
             while flying:
                 done, flying = wait(flying, return_when=FIRST_COMPLETED)
-                for future in done:
-                    i, outcome = future.result()
+                back = [future.result() for future in done]
+                for i, outcome in back:
                     outcomes[i] = outcome
-                    if on_outcome is not None:
-                        on_outcome(i, outcome)
-                    following = next(waiting, None)
-                    if following is not None:
-                        flying.add(pool.submit(send, following))
+                if on_outcomes is not None:
+                    on_outcomes(back)
+                for following in itertools.islice(waiting, len(back)):
+                    flying.add(pool.submit(send, following))
     finally:
         for session in sessions:
             session.close()

@@ -110,10 +110,12 @@ def _send_batch(db, config, settings, now, batch, counts, renderer) -> None:
                 owners.append(reminder)
     results: dict[int, list[str]] = {r["id"]: [] for r in ready}
 
-    def record(i, outcome):
-        sub, _payload = jobs[i]
-        results[owners[i]["id"]].append(outcome.result)
-        _record(db, now, owners[i], sub, outcome, counts)
+    def record(back):
+        # As they come back, in one small transaction for those that came back together.
+        with write_lock(db):
+            for i, outcome in back:
+                results[owners[i]["id"]].append(outcome.result)
+                _record(db, now, owners[i], jobs[i][0], outcome, counts)
 
     sender.send_all(settings, jobs, record)
     with write_lock(db):
@@ -122,30 +124,29 @@ def _send_batch(db, config, settings, now, batch, counts, renderer) -> None:
 
 
 def _record(db, now, reminder, sub, outcome, counts) -> None:
-    """One delivery's outcome, written at once in its own small transaction: a run that dies
-    later in the batch has recorded this one, so no later run sends it again."""
+    """One delivery's outcome, written as soon as it is back: a run that dies later in the
+    batch has recorded this one, so no later run sends it again."""
     now_iso = sla.iso(now)
-    with write_lock(db):
-        if outcome.result == "sent":
-            counts["pushes"] += 1
-            db.execute(
-                "INSERT OR IGNORE INTO reminder_delivery (reminder_id, subscription_id,"
-                " sent_at) VALUES (?, ?, ?)",
-                [reminder["id"], sub["id"], now_iso],
-            )
-            db.execute(
-                "UPDATE push_subscription SET last_sent_at = ?, last_error = NULL WHERE id = ?",
-                [now_iso, sub["id"]],
-            )
-        elif outcome.result == "gone":
-            counts["gone"] += 1
-            db.execute("DELETE FROM push_subscription WHERE id = ?", [sub["id"]])
-        else:
-            # Only the HTTP status or a fixed word (sender.UNREACHABLE, sender.INVALID).
-            db.execute(
-                "UPDATE push_subscription SET last_error = ? WHERE id = ?",
-                [f"{outcome.status or ''} {outcome.error}".strip()[:200], sub["id"]],
-            )
+    if outcome.result == "sent":
+        counts["pushes"] += 1
+        db.execute(
+            "INSERT OR IGNORE INTO reminder_delivery (reminder_id, subscription_id,"
+            " sent_at) VALUES (?, ?, ?)",
+            [reminder["id"], sub["id"], now_iso],
+        )
+        db.execute(
+            "UPDATE push_subscription SET last_sent_at = ?, last_error = NULL WHERE id = ?",
+            [now_iso, sub["id"]],
+        )
+    elif outcome.result == "gone":
+        counts["gone"] += 1
+        db.execute("DELETE FROM push_subscription WHERE id = ?", [sub["id"]])
+    else:
+        # Only the HTTP status or a fixed word (sender.UNREACHABLE, sender.INVALID).
+        db.execute(
+            "UPDATE push_subscription SET last_error = ? WHERE id = ?",
+            [f"{outcome.status or ''} {outcome.error}".strip()[:200], sub["id"]],
+        )
 
 
 def _settle(db, config, now, reminder, results: list[str], done: set, counts: dict) -> None:
