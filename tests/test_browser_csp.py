@@ -1,5 +1,5 @@
 """The Content-Security-Policy in real Chromium: every server page for each role, and every
-/m/ screen for each field role, without a single policy violation or console error.
+/m/ screen for each role, without a single policy violation, console error or 5xx.
 
 A violation is reported to Python the moment it happens (an exposed function called from an
 init script, which the policy does not apply to), so one raised after load by an htmx
@@ -10,9 +10,8 @@ import pytest
 
 from server.db import connect
 from server.seed.demo import DEMO_PASSWORD
-from tests.browser import compile_catalogues, demo_app
+from tests.browser import compile_catalogues, demo_app, wait_for
 from tests.live import LiveServer
-from tests.test_browser_field import sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -61,7 +60,7 @@ def server_pages(app) -> list[str]:
         task = _one(db, "SELECT id FROM task ORDER BY id")
     finally:
         db.conn.close()
-    return paths + [
+    records = [
         f"/customers/{customer}",
         f"/customers/{customer}/edit",
         f"/points/customers/{customer}",
@@ -75,6 +74,9 @@ def server_pages(app) -> list[str]:
         f"/tasks/{task}",
         "/imports/customer",
     ]
+    # The demo seed has no visits or tasks: a page of a record that is not there is a 404,
+    # not a page, so only the records the seed made are walked.
+    return paths + [path for path in records if not path.endswith("/0")]
 
 
 def usernames(app) -> dict[str, str]:
@@ -89,7 +91,8 @@ def usernames(app) -> dict[str, str]:
 
 
 def watched(chromium, server):
-    """A context whose pages report CSP violations, console errors and page errors."""
+    """A context whose pages report CSP violations, console errors, page errors and any
+    answer of 500 or more (a page, an htmx request, an API call)."""
     problems: list[str] = []
     context = chromium.new_context(service_workers="allow")
     context.expose_function("__csp", lambda text: problems.append(f"csp: {text}"))
@@ -102,6 +105,12 @@ def watched(chromium, server):
 
     page.on("console", console)
     page.on("pageerror", lambda error: problems.append(f"page error on {page.url}: {error}"))
+
+    def response(answer):
+        if answer.status >= 500:
+            problems.append(f"{answer.status} from {answer.url}")
+
+    page.on("response", response)
     return context, page, problems
 
 
@@ -123,17 +132,29 @@ def test_server_pages_break_no_policy(chromium, live, role):
     page.click("main form button[type=submit]")
     page.wait_for_load_state("load")
     assert "/login" not in page.url, "not signed in"
-    visited = 0
-    for path in server_pages(app):
+    pages = server_pages(app)
+    for path in pages:
         page.goto(server.url + path, wait_until="load")
-        visited += 1
     page.wait_for_timeout(300)  # htmx requests started on load
     context.close()
-    assert visited > 50
+    assert len(pages) > 45  # every parameterless page and the seeded records
     assert expected_status(problems) == []
 
 
-FIELD_ROLES = ("account_manager", "technician")
+def sign_in(page, server, username):
+    """Sign in on the device and wait for the first sync and the service worker (each
+    role has its own home screen, so wait on the sync status, not on one home's tiles)."""
+    page.goto(server.url + "/m/")
+    page.wait_for_selector("[data-form=login]")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", DEMO_PASSWORD)
+    page.click("[data-form=login] button[type=submit]")
+    wait_for(
+        page,
+        "() => Boolean(window.fieldbook && window.fieldbook.lastSync)"
+        " && document.querySelector('#sync-status').dataset.state === 'idle'",
+    )
+    wait_for(page, "() => navigator.serviceWorker.controller !== null")
 
 
 def field_screens(app, username: str) -> list[str]:
@@ -153,7 +174,7 @@ def field_screens(app, username: str) -> list[str]:
         retention = _one(db, "SELECT id FROM retention_task WHERE assignee_id = ?", [me])
     finally:
         db.conn.close()
-    return [
+    screens = [
         "/m/",
         "/m/customers",
         f"/m/customers/{customer}",
@@ -173,9 +194,10 @@ def field_screens(app, username: str) -> list[str]:
         "/m/retention",
         f"/m/retention/{retention}",
     ]
+    return [path for path in screens if not path.endswith("/0") and "/0/" not in path]
 
 
-@pytest.mark.parametrize("role", FIELD_ROLES)
+@pytest.mark.parametrize("role", ROLES)  # the device app signs in every role
 def test_field_screens_break_no_policy(chromium, live, role):
     app, server = live
     context, page, problems = watched(chromium, server)

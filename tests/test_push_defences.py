@@ -265,3 +265,12 @@ def test_last_error_says_unreachable_not_why(push_app, db, client, tree):
     phone = Device(client, "tech1", factories.PASSWORD)
     listed = client.get("/api/push/subscriptions", headers=phone.headers).get_json()
     assert [d["last_error"] for d in listed["subscriptions"]] == ["unreachable"]
+
+
+def test_a_refusal_is_kept_as_its_status_alone(push_app, db, tree, service):
+    """A push service's 4xx is kept as `HTTP <status>`: no exception name, no body text."""
+    _endpoint, sub = subscribe(db, tree["tech1"], service, failures=[403])
+    factories.make_work_order(db, tree["T1"], assignee=tree["tech1"])
+    counts = run(push_app, db)
+    assert counts["failed"] == 1 and counts["pushes"] == 0
+    assert last_error(db, sub["id"]) == "HTTP 403"

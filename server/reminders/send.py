@@ -142,10 +142,11 @@ def _record(db, now, reminder, sub, outcome, counts) -> None:
         counts["gone"] += 1
         db.execute("DELETE FROM push_subscription WHERE id = ?", [sub["id"]])
     else:
-        # Only the HTTP status or a fixed word (sender.UNREACHABLE, sender.INVALID).
+        # Only `HTTP <status>` or a fixed word (sender.UNREACHABLE, sender.INVALID); it was
+        # `403 HTTP 403`, the status twice.
         db.execute(
             "UPDATE push_subscription SET last_error = ? WHERE id = ?",
-            [f"{outcome.status or ''} {outcome.error}".strip()[:200], sub["id"]],
+            [(outcome.error or f"HTTP {outcome.status}")[:200], sub["id"]],
         )
 
 
