@@ -41,6 +41,8 @@ def main() -> None:
                 "DATABASE": os.path.join(tmp, "reminders.db"),
                 "SECRET_KEY": "bench",
                 "PUSH_VAPID_KEY_FILE": os.path.join(tmp, "vapid.pem"),
+                "PUSH_ENDPOINT_HOSTS": ["127.0.0.1"],  # the loopback push service
+                "PUSH_ALLOW_PRIVATE_ADDRESSES": True,
             }
         )
         db = connect(app.config["DATABASE"])

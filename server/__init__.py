@@ -24,11 +24,12 @@ def create_app(test_config=None) -> Flask:
     load_config(app, test_config)
     _logging(app)
 
-    from . import db, errors, i18n
+    from . import db, errors, i18n, security_headers
     from .extensions import csrf, htmx, limiter, login_manager
 
     db.init_app(app)
     errors.init_app(app)
+    security_headers.init_app(app)
     csrf.init_app(app)
     htmx.init_app(app)
     limiter.init_app(app)

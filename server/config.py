@@ -69,6 +69,8 @@ DEFAULTS = {
         "notify.windows.com",
         "push.apple.com",
     ],
+    # Tests only: lets a listed loopback push service (http, a port) be subscribed and sent to.
+    "PUSH_ALLOW_PRIVATE_ADDRESSES": False,
     "PUSH_PROXY": None,  # e.g. http://proxy:3128 when push services are reached through one
     "REMINDER_SLA_LEAD_MINUTES": 30,
     "REMINDER_QUIET_HOURS": ["22:00", "07:00"],

@@ -21,3 +21,12 @@ function showProblem(text) {
   }
   box.textContent = text;
 }
+
+// A select that applies itself (retention filters): no inline onchange, which the
+// Content-Security-Policy refuses.
+document.addEventListener("change", (event) => {
+  const field = event.target;
+  if (field instanceof HTMLSelectElement && field.hasAttribute("data-autosubmit") && field.form) {
+    field.form.submit();
+  }
+});

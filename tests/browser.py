@@ -4,12 +4,15 @@ Test files turn these into fixtures (a session-scoped browser, a module-scoped l
 every piece is opened and closed by a context manager and nothing leaks a ResourceWarning.
 """
 
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import sync_playwright
 
 from server import create_app
@@ -70,6 +73,7 @@ def demo_app(directory: Path, translations_dir: Path):
             "SECRET_KEY": "browser-test-secret",
             "SESSION_COOKIE_SECURE": False,  # plain http on loopback
             "PUSH_ENDPOINT_HOSTS": ["127.0.0.1"],  # the push service stand-in
+            "PUSH_ALLOW_PRIVATE_ADDRESSES": True,  # ... on loopback, over http (docs/push.md)
             "BABEL_TRANSLATION_DIRECTORIES": str(translations_dir),
         }
     )
@@ -90,3 +94,25 @@ def serving(app):
         yield server
     finally:
         server.stop()
+
+
+def wait_for(page, predicate: str, timeout: float = 30000):
+    """Wait until predicate (a JavaScript expression or function) is truthy in the page.
+
+    Playwright's page.wait_for_function compiles its predicate with eval() inside the page,
+    which the app's Content-Security-Policy refuses (no 'unsafe-eval'); page.evaluate goes
+    through the DevTools protocol, which the policy does not govern. An error while the page
+    navigates (its context destroyed) is retried until the timeout, then raised."""
+    deadline = time.monotonic() + timeout / 1000
+    while True:
+        try:
+            value = page.evaluate(predicate)
+        except PlaywrightError:
+            if time.monotonic() >= deadline:
+                raise
+            value = None
+        if value:
+            return value
+        if time.monotonic() >= deadline:
+            raise PlaywrightTimeoutError(f"timed out after {timeout} ms waiting for {predicate}")
+        page.wait_for_timeout(50)

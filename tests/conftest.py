@@ -21,6 +21,7 @@ def app(tmp_path):
             "SESSION_COOKIE_SECURE": False,
             "LOGIN_RATE_LIMIT": "1000 per minute",
             "PUSH_ENDPOINT_HOSTS": ["127.0.0.1"],  # the push service stand-in
+            "PUSH_ALLOW_PRIVATE_ADDRESSES": True,  # ... on loopback, over http (docs/push.md)
         }
     )
     upgrade(connect(app.config["DATABASE"]))

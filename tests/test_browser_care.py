@@ -16,7 +16,7 @@ from server.db import connect
 from server.ids import now_utc
 from server.retention import run
 from server.tasks.rules import iso_day_beijing
-from tests.browser import compile_catalogues, demo_app
+from tests.browser import compile_catalogues, demo_app, wait_for
 from tests.live import LiveServer
 from tests.test_browser_field import DEMO_PASSWORD, sign_in
 
@@ -207,7 +207,8 @@ def scenario(tmp_path):
 
 
 def _wait_synced(page):
-    page.wait_for_function(
+    wait_for(
+        page,
         "document.querySelector('#sync-status').dataset.unsynced === '0'"
         " && document.querySelector('#sync-status').dataset.state === 'idle'",
         timeout=30000,

@@ -4,7 +4,7 @@ import pytest
 
 from server.db import connect
 from server.seed.demo import DEMO_PASSWORD
-from tests.browser import compile_catalogues, demo_app
+from tests.browser import compile_catalogues, demo_app, wait_for
 from tests.live import LiveServer
 
 pytestmark = pytest.mark.browser
@@ -27,23 +27,23 @@ def test_language_switched_offline_is_stored_on_the_server(chromium, tmp_path):
         page.fill("input[name=username]", user["username"])
         page.fill("input[name=password]", DEMO_PASSWORD)
         page.click("[data-form=login] button[type=submit]")
-        page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=20000)
-        page.wait_for_function("window.fieldbook.lastSync !== null")
+        wait_for(page, "navigator.serviceWorker.controller !== null", timeout=20000)
+        wait_for(page, "window.fieldbook.lastSync !== null")
         assert page.get_attribute("html", "lang") == "zh-CN"
         server.stop()  # offline from here
 
         page.goto(server.url + "/m/sync")
         page.click("[data-action=language]")
-        page.wait_for_function("document.documentElement.lang === 'en'")
-        page.wait_for_function("document.querySelector('#sync-status').dataset.unsynced === '1'")
+        wait_for(page, "document.documentElement.lang === 'en'")
+        wait_for(page, "document.querySelector('#sync-status').dataset.unsynced === '1'")
         page.reload()  # the choice and the queued write survive a reload offline
-        page.wait_for_function("document.documentElement.lang === 'en'")
-        page.wait_for_function("document.querySelector('#sync-status').dataset.unsynced === '1'")
+        wait_for(page, "document.documentElement.lang === 'en'")
+        wait_for(page, "document.querySelector('#sync-status').dataset.unsynced === '1'")
 
         server.start()
         page.evaluate("window.dispatchEvent(new Event('online'))")
-        page.wait_for_function(
-            "document.querySelector('#sync-status').dataset.unsynced === '0'", timeout=30000
+        wait_for(
+            page, "document.querySelector('#sync-status').dataset.unsynced === '0'", timeout=30000
         )
     finally:
         context.close()

@@ -11,7 +11,7 @@ from PIL import Image
 
 from server.db import connect
 from server.seed.demo import DEMO_PASSWORD
-from tests.browser import compile_catalogues, demo_app
+from tests.browser import compile_catalogues, demo_app, wait_for
 from tests.live import CHROMIUM, CHROMIUM_ARGS, LiveServer
 
 pytestmark = pytest.mark.browser
@@ -51,13 +51,14 @@ def sign_in(page, server, username):
     page.fill("input[name=password]", DEMO_PASSWORD)
     page.click("[data-form=login] button[type=submit]")
     page.wait_for_selector("nav.tiles")  # signed in: the home screen
-    page.wait_for_function(
+    wait_for(
+        page,
         "window.fieldbook.lastSync && document.querySelector('#sync-status').dataset.state"
         " === 'idle'",
         timeout=20000,
     )
     # The service worker controls the page once it has activated and claimed it.
-    page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=20000)
+    wait_for(page, "navigator.serviceWorker.controller !== null", timeout=20000)
 
 
 def unsynced(page) -> int:
@@ -90,10 +91,10 @@ def test_offline_visit_with_gps_and_photos_survives_reload_and_syncs_once(
     page.click("[data-form=visit] button[type=submit]")
     photos = [jpeg_file(tmp_path / f"p{i}.jpg", i) for i in (1, 2)]
     page.set_input_files("input[data-input=photos]", [str(p) for p in photos])
-    page.wait_for_function("document.querySelectorAll('figure.photo').length === 2")
+    wait_for(page, "document.querySelectorAll('figure.photo').length === 2")
     page.click("[data-action=check-out]")
     # check-in, the record, two photos, check-out: five changes waiting on the device
-    page.wait_for_function("document.querySelector('#sync-status').dataset.unsynced === '5'")
+    wait_for(page, "document.querySelector('#sync-status').dataset.unsynced === '5'")
     page.wait_for_selector("[data-action=check-out]", state="detached")
 
     page.reload()  # offline reload: the service worker serves the shell, the replica the data
@@ -109,7 +110,8 @@ def test_offline_visit_with_gps_and_photos_survives_reload_and_syncs_once(
 
     server.start()  # back on the same port
     page.evaluate("window.dispatchEvent(new Event('online'))")
-    page.wait_for_function(
+    wait_for(
+        page,
         "document.querySelector('#sync-status').dataset.unsynced === '0'"
         " && document.querySelector('#sync-status').dataset.state === 'idle'",
         timeout=30000,
@@ -148,7 +150,7 @@ def test_the_app_is_installable(playwright, field_app, tmp_path):
     )
     page = context.new_page()
     page.goto(server.url + "/m/")
-    page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=20000)
+    wait_for(page, "navigator.serviceWorker.controller !== null", timeout=20000)
     cdp = context.new_cdp_session(page)
     errors = cdp.send("Page.getInstallabilityErrors")["installabilityErrors"]
     assert errors == []
@@ -171,11 +173,11 @@ def test_an_update_waits_while_the_outbox_is_not_empty(chromium, field_app):
     page.click("a[href='/m/customers']")
     page.click(f"a[href='/m/customers/{who['id']}']")
     page.click("[data-form=plan] button[type=submit]")
-    page.wait_for_function("document.querySelector('#sync-status').dataset.unsynced === '1'")
+    wait_for(page, "document.querySelector('#sync-status').dataset.unsynced === '1'")
 
     app.config["PWA_VERSION"] = "next-version"  # the server now ships a new app version
     page.evaluate("navigator.serviceWorker.getRegistration().then(r => r.update())")
-    page.wait_for_function("!document.getElementById('banner').hidden", timeout=20000)
+    wait_for(page, "!document.getElementById('banner').hidden", timeout=20000)
     assert page.get_attribute("#banner", "data-blocked") == "true"
     assert page.locator("#banner [data-action=apply-update]").count() == 0
     page.reload()
@@ -186,7 +188,8 @@ def test_an_update_waits_while_the_outbox_is_not_empty(chromium, field_app):
     page.evaluate("window.dispatchEvent(new Event('online'))")
     page.wait_for_selector("#banner [data-action=apply-update]", timeout=20000)
     page.click("#banner [data-action=apply-update]")
-    page.wait_for_function(
+    wait_for(
+        page,
         "document.querySelector('meta[name=fieldbook-version]').content === 'next-version'",
         timeout=20000,
     )
@@ -205,9 +208,7 @@ def test_sign_out_refuses_with_unsynced_work_then_clears_the_device(chromium, fi
     page.wait_for_selector("#sync-status[data-unsynced='1']")
     page.click("#sync-status")
     page.click("[data-action=sign-out]")
-    page.wait_for_function(
-        "document.querySelector('[data-role=sign-out-error]').textContent.length > 0"
-    )
+    wait_for(page, "document.querySelector('[data-role=sign-out-error]').textContent.length > 0")
     assert page.locator("[data-form=login]").count() == 0  # still signed in, work kept
     page.unroute("**/api/sync/push")
     page.click("[data-action=sync-now]")
@@ -251,8 +252,6 @@ def test_photos_are_refused_when_storage_is_short(chromium, field_app, tmp_path)
         "navigator.storage.estimate = async () => ({usage: 99 * 1048576, quota: 100 * 1048576})"
     )
     page.set_input_files("input[data-input=photos]", [str(jpeg_file(tmp_path / "x.jpg", 3))])
-    page.wait_for_function(
-        "document.querySelector('[data-role=photo-error]').textContent.length > 0"
-    )
+    wait_for(page, "document.querySelector('[data-role=photo-error]').textContent.length > 0")
     assert page.locator("figure.photo").count() == 0
     context.close()

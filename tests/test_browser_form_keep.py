@@ -4,7 +4,7 @@ import pytest
 
 from server.db import connect
 from server.seed.demo import DEMO_PASSWORD
-from tests.browser import compile_catalogues, demo_app
+from tests.browser import compile_catalogues, demo_app, wait_for
 from tests.live import LiveServer
 
 pytestmark = pytest.mark.browser
@@ -49,7 +49,7 @@ def test_typing_during_a_render_is_kept(chromium, tmp_path):
         page.fill("input[name=username]", username)
         page.fill("input[name=password]", DEMO_PASSWORD)
         page.click("[data-form=login] button[type=submit]")
-        page.wait_for_function("window.fieldbook.lastSync !== null")
+        wait_for(page, "window.fieldbook.lastSync !== null")
         server.stop()
 
         page.goto(server.url + "/m/appointments")

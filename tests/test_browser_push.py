@@ -14,7 +14,7 @@ from server.push import vapid
 from server.reminders import engine
 from server.seed.demo import DEMO_PASSWORD
 from server.work_orders.model import create_order
-from tests.browser import compile_catalogues, demo_app, serving
+from tests.browser import compile_catalogues, demo_app, serving, wait_for
 from tests.pushservice import PushService
 
 pytestmark = pytest.mark.browser
@@ -42,7 +42,7 @@ STUB = """
 """
 
 
-def wait_for(page, predicate, timeout=10.0):
+def wait_until(page, predicate, timeout=10.0):
     """Poll predicate, letting Playwright deliver events meanwhile (time.sleep would not)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -83,8 +83,8 @@ def test_a_pushed_reminder_is_shown_and_opens_its_screen(chromium, tmp_path):
             page.fill("input[name=username]", tech["username"])
             page.fill("input[name=password]", DEMO_PASSWORD)
             page.click("[data-form=login] button[type=submit]")
-            page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=20000)
-            page.wait_for_function("window.fieldbook.lastSync !== null", timeout=20000)
+            wait_for(page, "navigator.serviceWorker.controller !== null", timeout=20000)
+            wait_for(page, "window.fieldbook.lastSync !== null", timeout=20000)
             assert page.evaluate("window.__asked") == 0  # nothing asked before a tap
 
             page.click("#sync-status")
@@ -121,7 +121,7 @@ def test_a_pushed_reminder_is_shown_and_opens_its_screen(chromium, tmp_path):
                 lambda event: registrations.extend(event["registrations"]),
             )
             cdp.send("ServiceWorker.enable")
-            wait_for(page, lambda: any(r["scopeURL"].endswith("/m/") for r in registrations))
+            wait_until(page, lambda: any(r["scopeURL"].endswith("/m/") for r in registrations))
             registration_id = next(
                 r["registrationId"] for r in registrations if r["scopeURL"].endswith("/m/")
             )
@@ -133,7 +133,7 @@ def test_a_pushed_reminder_is_shown_and_opens_its_screen(chromium, tmp_path):
                     "data": json.dumps(payload, ensure_ascii=False),
                 },
             )
-            shown = wait_for(
+            shown = wait_until(
                 page,
                 lambda: worker.evaluate(
                     "self.registration.getNotifications().then(ns => ns.map(n =>"

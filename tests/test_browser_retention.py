@@ -8,7 +8,7 @@ from server import records
 from server.billing import importer
 from server.db import connect
 from server.retention import run
-from tests.browser import compile_catalogues, demo_app
+from tests.browser import compile_catalogues, demo_app, wait_for
 from tests.live import LiveServer
 from tests.test_browser_field import DEMO_PASSWORD, sign_in
 
@@ -65,7 +65,8 @@ def test_retention_task_offline_outcome_reaches_supervisor(chromium, warned):
 
     server.start()
     page.evaluate("window.dispatchEvent(new Event('online'))")
-    page.wait_for_function(
+    wait_for(
+        page,
         "document.querySelector('#sync-status').dataset.unsynced === '0'"
         " && document.querySelector('#sync-status').dataset.state === 'idle'",
         timeout=30000,

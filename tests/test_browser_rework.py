@@ -9,7 +9,7 @@ from server.db import connect
 from server.inspections.checklists import ensure_default_templates
 from server.seed.demo import DEMO_PASSWORD
 from server.work_orders.model import create_order
-from tests.browser import compile_catalogues, demo_app
+from tests.browser import compile_catalogues, demo_app, wait_for
 from tests.device import Device
 from tests.live import LiveServer
 
@@ -77,14 +77,15 @@ def phone_page(context, server, username):
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", DEMO_PASSWORD)
     page.click("[data-form=login] button[type=submit]")
-    page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=20000)
-    page.wait_for_function("window.fieldbook.lastSync !== null", timeout=20000)
+    wait_for(page, "navigator.serviceWorker.controller !== null", timeout=20000)
+    wait_for(page, "window.fieldbook.lastSync !== null", timeout=20000)
     return page
 
 
 def synced(page):
     page.evaluate("window.dispatchEvent(new Event('online'))")
-    page.wait_for_function(
+    wait_for(
+        page,
         "document.querySelector('#sync-status').dataset.unsynced === '0'"
         " && document.querySelector('#sync-status').dataset.state === 'idle'",
         timeout=60000,

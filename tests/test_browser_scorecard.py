@@ -5,7 +5,7 @@ import pytest
 from server.db import connect
 from server.scores import compute, months
 from server.seed.demo import DEMO_PASSWORD
-from tests.browser import compile_catalogues, demo_app
+from tests.browser import compile_catalogues, demo_app, wait_for
 from tests.live import LiveServer
 
 pytestmark = pytest.mark.browser
@@ -35,8 +35,8 @@ def test_my_scorecard_offline(chromium, tmp_path):
         page.fill("input[name=username]", username)
         page.fill("input[name=password]", DEMO_PASSWORD)
         page.click("[data-form=login] button[type=submit]")
-        page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=20000)
-        page.wait_for_function("window.fieldbook.lastSync !== null")
+        wait_for(page, "navigator.serviceWorker.controller !== null", timeout=20000)
+        wait_for(page, "window.fieldbook.lastSync !== null")
     finally:
         server.stop()  # offline from here
     page.click("[data-testid=scorecard-link]")

@@ -6,7 +6,7 @@ import pytest
 
 from server.db import connect
 from server.seed.demo import DEMO_PASSWORD
-from tests.browser import compile_catalogues, demo_app
+from tests.browser import compile_catalogues, demo_app, wait_for
 from tests.live import LiveServer
 from tests.test_browser_field import an_account_manager
 
@@ -58,18 +58,20 @@ def test_stopped_and_503_are_waited_out_and_the_same_batch_applies_once(chromium
     page.fill("input[name=username]", who["username"])
     page.fill("input[name=password]", DEMO_PASSWORD)
     page.click("[data-form=login] button[type=submit]")
-    page.wait_for_function(
+    wait_for(
+        page,
         "window.fieldbook.lastSync && document.querySelector('#sync-status').dataset.state"
         " === 'idle'",
         timeout=20000,
     )
     page.goto(f"{server.url}/m/customers/{who['id']}")
     page.click("[data-action=start-visit]")
-    page.wait_for_function(
-        "document.querySelector('#sync-status').dataset.state === 'waiting'", timeout=20000
+    wait_for(
+        page, "document.querySelector('#sync-status').dataset.state === 'waiting'", timeout=20000
     )
     states.append(page.get_attribute("#sync-status", "data-unsynced"))
-    page.wait_for_function(
+    wait_for(
+        page,
         "document.querySelector('#sync-status').dataset.unsynced === '0'"
         " && document.querySelector('#sync-status').dataset.state === 'idle'",
         timeout=30000,

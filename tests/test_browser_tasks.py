@@ -11,7 +11,7 @@ from server import records
 from server.db import connect
 from server.ids import now_utc
 from server.tasks import model, rules
-from tests.browser import compile_catalogues, demo_app
+from tests.browser import compile_catalogues, demo_app, wait_for
 from tests.live import LiveServer
 from tests.task_cases import CASES
 from tests.test_browser_field import sign_in
@@ -130,7 +130,8 @@ def test_tasks_offline_progress_matches_server(chromium, assigned):
 
     server.start()
     page.evaluate("window.dispatchEvent(new Event('online'))")
-    page.wait_for_function(
+    wait_for(
+        page,
         "document.querySelector('#sync-status').dataset.unsynced === '0'"
         " && document.querySelector('#sync-status').dataset.state === 'idle'",
         timeout=30000,

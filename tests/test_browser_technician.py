@@ -10,7 +10,7 @@ from server.db import connect
 from server.inspections.checklists import ensure_default_templates, items_of
 from server.seed.demo import DEMO_PASSWORD
 from server.work_orders.model import create_order
-from tests.browser import compile_catalogues, demo_app
+from tests.browser import compile_catalogues, demo_app, wait_for
 from tests.live import LiveServer
 from tests.test_browser_field import jpeg_file
 
@@ -71,8 +71,8 @@ def day(tmp_path):
 
 
 def wait_saved(page, n):
-    page.wait_for_function(
-        f"document.querySelector('#sync-status').dataset.unsynced === '{n}'", timeout=15000
+    wait_for(
+        page, f"document.querySelector('#sync-status').dataset.unsynced === '{n}'", timeout=15000
     )
 
 
@@ -108,8 +108,8 @@ def test_a_technicians_day_offline(chromium, day, tmp_path):
     page.fill("input[name=password]", DEMO_PASSWORD)
     page.click("[data-form=login] button[type=submit]")
     page.wait_for_selector(f"a[data-order='{day['fault']['id']}']")
-    page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=20000)
-    page.wait_for_function("window.fieldbook.lastSync !== null")
+    wait_for(page, "navigator.serviceWorker.controller !== null", timeout=20000)
+    wait_for(page, "window.fieldbook.lastSync !== null")
     assert page.locator(f"a[data-order='{day['inspection']['id']}']").count() == 1
 
     server.stop()  # from here the server is unreachable
@@ -126,7 +126,7 @@ def test_a_technicians_day_offline(chromium, day, tmp_path):
     wait_saved(page, 4)
     page.set_input_files("input[data-stage=after]", [str(jpeg_file(tmp_path / "a.jpg", 2))])
     wait_saved(page, 5)
-    page.wait_for_function("document.querySelectorAll('figure.photo').length === 2")
+    wait_for(page, "document.querySelectorAll('figure.photo').length === 2")
     step(page, 6)  # resolve (takes the report from the form)
     step(page, 7)  # submit
 
@@ -196,7 +196,8 @@ def test_a_technicians_day_offline(chromium, day, tmp_path):
 
     server.start()
     page.evaluate("window.dispatchEvent(new Event('online'))")
-    page.wait_for_function(
+    wait_for(
+        page,
         "document.querySelector('#sync-status').dataset.unsynced === '0'"
         " && document.querySelector('#sync-status').dataset.state === 'idle'",
         timeout=60000,

@@ -16,6 +16,7 @@ from server import records
 from server.reminders import engine
 from server.reports import fetcher
 from tests import factories
+from tests.browser import wait_for
 from tests.conftest import Auth
 from tests.device import Device
 from tests.pushservice import PushService
@@ -234,13 +235,13 @@ def test_a_subscription_the_server_refuses_is_not_left_on_in_the_browser(chromiu
             page.fill("input[name=username]", tech["username"])
             page.fill("input[name=password]", DEMO_PASSWORD)
             page.click("[data-form=login] button[type=submit]")
-            page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=20000)
-            page.wait_for_function("window.fieldbook.lastSync !== null", timeout=20000)
+            wait_for(page, "navigator.serviceWorker.controller !== null", timeout=20000)
+            wait_for(page, "window.fieldbook.lastSync !== null", timeout=20000)
             page.click("#sync-status")
             page.click("[data-testid=notifications-link]")
             page.click("[data-action=push-enable]")
-            page.wait_for_function(
-                "document.querySelector('[data-role=push-error]')?.textContent.trim() !== ''"
+            wait_for(
+                page, "document.querySelector('[data-role=push-error]')?.textContent.trim() !== ''"
             )
             assert page.evaluate("window.__unsubscribed") == 1
             assert page.locator("[data-push-state=off]").count() == 1

@@ -2,10 +2,32 @@
 
 import csv
 import io
+import unicodedata
 
-# Excel runs a cell starting with one of these as a formula; exports quote them with an
-# apostrophe, and imports take the apostrophe off again, so an export re-imports unchanged.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# CSV injection (OWASP "CSV Injection"): a spreadsheet may run a cell starting with one of
+# these as a formula or DDE command (";" and "|" start DDE in some). Exports quote such a
+# cell with an apostrophe, and imports take it off again, so an export re-imports unchanged.
+FORMULA_STARTS = frozenset("=+-@\t\r;|")
+# Characters a reader does not see before the formula: spreadsheets and their users skip
+# them, so "\u200b=cmd" is as dangerous as "=cmd". Besides the Unicode formats (Cf: zero
+# width space, BOM, direction marks), separators (Z*) and controls (Cc), the blank letters.
+BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+
+
+def _invisible(ch: str) -> bool:
+    return unicodedata.category(ch)[0] in "CZ" or ch in BLANK_LETTERS
+
+
+def formula_like(text: str) -> bool:
+    """Whether a spreadsheet could read this cell as a formula: after any invisible prefix,
+    it starts with a formula character, also in its full-width or small form (NFKC: ＝ ＋ －
+    ＠ ﹦ …). The one rule for every export (and, reversed, every import)."""
+    for ch in text:
+        if ch in FORMULA_STARTS or unicodedata.normalize("NFKC", ch)[:1] in FORMULA_STARTS:
+            return True
+        if not _invisible(ch):
+            return False
+    return False
 
 
 class UnreadableFile(ValueError):
@@ -43,7 +65,7 @@ def read(text: str) -> tuple[list[str], list[tuple[int, dict]]]:
 
 
 def _unquote(cell: str) -> str:
-    if cell.startswith("'") and cell[1:2] and cell[1] in FORMULA_STARTS:
+    if cell.startswith("'") and formula_like(cell[1:]):
         return cell[1:]
     return cell
 
@@ -54,11 +76,12 @@ def _safe(value) -> str:
     if isinstance(value, int | float):
         return str(value)
     text = str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    return "'" + text if formula_like(text) else text
 
 
 def write(columns, records) -> str:
-    """CSV text with a BOM (so Excel reads UTF-8): the header, then each record's columns."""
+    """CSV text with a BOM (so Excel reads UTF-8): the header, then each record's columns,
+    every text cell made formula-safe (numbers are written as numbers)."""
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out, lineterminator="\r\n")

@@ -7,12 +7,18 @@ from . import csvfile
 from .engine import Spec
 
 
-def csv_response(spec: Spec, records, filename: str) -> Response:
-    """A CSV download (UTF-8 with BOM, for Excel) of records in the spec's import columns."""
-    response = Response(csvfile.write(spec.columns, records), mimetype="text/csv")
+def download(columns, records, filename: str) -> Response:
+    """Every CSV download: UTF-8 with BOM (for Excel), formula-safe cells (csvfile.write),
+    an attachment, never cached."""
+    response = Response(csvfile.write(columns, records), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def csv_response(spec: Spec, records, filename: str) -> Response:
+    """A CSV download of records in the spec's import columns."""
+    return download(spec.columns, records, filename)
 
 
 def export(db, spec: Spec, query: tuple[str, list], order_by: str, filename: str) -> Response:

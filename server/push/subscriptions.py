@@ -2,61 +2,67 @@
 
 import base64
 import binascii
-from urllib.parse import urlparse
+import re
+
+from cryptography.hazmat.primitives.asymmetric import ec
 
 from ..db import one, rows
 from ..ids import now_utc, uuid7
+from . import endpoints
 
-MAX_ENDPOINT = 2048
 # Devices a user keeps at most: a new one pushes out the oldest. A reinstalled app makes a
 # new endpoint each time, and a hostile device could otherwise register thousands of URLs
 # for every reminder run to post to.
 MAX_PER_USER = 10
+# base64url as browsers write it (padding optional): the lenient decoder would drop other
+# characters, so what is checked here could differ from what pywebpush decodes.
+B64URL = re.compile(r"[A-Za-z0-9_-]+={0,2}")
 
 
 def _b64url_bytes(value: str) -> bytes | None:
+    if not B64URL.fullmatch(value):
+        return None
     try:
-        return base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+        return base64.urlsafe_b64decode(value.rstrip("=") + "=" * (-len(value.rstrip("=")) % 4))
     except (binascii.Error, ValueError):
         return None
 
 
-LOOPBACK = ("127.0.0.1", "localhost", "::1")
-
-
-def endpoint_allowed(endpoint: str, hosts) -> bool:
-    """Whether the reminder run may post to this endpoint: its host is one of the push
-    services' hosts (PUSH_ENDPOINT_HOSTS: a name or any subdomain of it), over https; plain
-    http only to a loopback host listed on purpose (the tests' stand-in). Otherwise a device
-    could make the server post to any address inside its network."""
-    url = urlparse(endpoint)
-    host = (url.hostname or "").lower()
-    if not host or not any(host == h or host.endswith("." + h) for h in hosts):
+def key_ok(p256dh: str) -> bool:
+    """Whether p256dh is an uncompressed point on P-256 (65 bytes starting 0x04 is not enough:
+    a point off the curve made every reminder run fail at encryption)."""
+    point = _b64url_bytes(p256dh)
+    if point is None or len(point) != 65 or point[0] != 4:
         return False
-    return url.scheme == "https" or (url.scheme == "http" and host in LOOPBACK)
+    try:
+        ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), point)
+    except ValueError:
+        return False
+    return True
 
 
-def validate(body: dict, hosts=None) -> tuple[dict, dict]:
+def auth_ok(auth: str) -> bool:
+    """Whether auth is a 16-byte secret (RFC 8291)."""
+    secret = _b64url_bytes(auth)
+    return secret is not None and len(secret) == 16
+
+
+def validate(body: dict, hosts=None, allow_private: bool = False) -> tuple[dict, dict]:
     """Check a PushSubscription's JSON (endpoint, keys.p256dh, keys.auth) from a browser.
 
-    The endpoint must be an absolute https URL of a known push service (endpoint_allowed,
-    when hosts are given); p256dh a 65-byte uncompressed P-256 point and auth a 16-byte
-    secret, both base64url (RFC 8291).
+    The endpoint must pass endpoints.check (a known push service's https URL, when hosts are
+    given); p256dh a point on P-256 and auth a 16-byte secret, both base64url (RFC 8291).
     """
     errors: dict = {}
     endpoint = str(body.get("endpoint") or "").strip()
     keys = body.get("keys") if isinstance(body.get("keys"), dict) else {}
     p256dh, auth = str(keys.get("p256dh") or ""), str(keys.get("auth") or "")
-    url = urlparse(endpoint)
-    if url.scheme not in ("https", "http") or not url.netloc or len(endpoint) > MAX_ENDPOINT:
-        errors["endpoint"] = "invalid"
-    elif hosts is not None and not endpoint_allowed(endpoint, hosts):
-        errors["endpoint"] = "unknown_push_service"
-    point = _b64url_bytes(p256dh)
-    if point is None or len(point) != 65 or point[0] != 4:
+    problem = endpoints.check(endpoint, hosts, allow_private)
+    if problem:
+        errors["endpoint"] = problem
+    if not key_ok(p256dh):
         errors["p256dh"] = "invalid"
-    secret = _b64url_bytes(auth)
-    if secret is None or len(secret) != 16:
+    if not auth_ok(auth):
         errors["auth"] = "invalid"
     device = str(body.get("device_name") or "")[:120]
     return {"endpoint": endpoint, "p256dh": p256dh, "auth": auth, "device_name": device}, errors

@@ -57,7 +57,10 @@ def subscribe():
     body = _json_object()
     _texts(body, "endpoint", "device_name")
     _texts(body.get("keys") if isinstance(body.get("keys"), dict) else {}, "p256dh", "auth")
-    clean, errors = subscriptions.validate(body, current_app.config["PUSH_ENDPOINT_HOSTS"])
+    config = current_app.config
+    clean, errors = subscriptions.validate(
+        body, config["PUSH_ENDPOINT_HOSTS"], config["PUSH_ALLOW_PRIVATE_ADDRESSES"]
+    )
     if errors:
         message = "not a usable subscription: " + ", ".join(sorted(errors))
         return jsonify(error="invalid_subscription", message=message, fields=errors), 400

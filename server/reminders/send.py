@@ -108,38 +108,46 @@ def _send_batch(db, config, settings, now, batch, counts, renderer) -> None:
             if (reminder["id"], sub["id"]) not in done:
                 jobs.append((sub, payload))
                 owners.append(reminder)
-    outcomes = sender.send_all(settings, jobs)
-    _record(db, config, now, ready, jobs, owners, outcomes, done, counts)
+    results: dict[int, list[str]] = {r["id"]: [] for r in ready}
 
+    def record(back):
+        # As they come back, in one small transaction for those that came back together.
+        with write_lock(db):
+            for i, outcome in back:
+                results[owners[i]["id"]].append(outcome.result)
+                _record(db, now, owners[i], jobs[i][0], outcome, counts)
 
-def _record(db, config, now, ready, jobs, owners, outcomes, done, counts) -> None:
-    now_iso = sla.iso(now)
-    by_reminder: dict[int, list[str]] = {r["id"]: [] for r in ready}
-    with db.atomic():
-        for (sub, _payload), reminder, outcome in zip(jobs, owners, outcomes, strict=True):
-            by_reminder[reminder["id"]].append(outcome.result)
-            if outcome.result == "sent":
-                counts["pushes"] += 1
-                db.execute(
-                    "INSERT OR IGNORE INTO reminder_delivery (reminder_id, subscription_id,"
-                    " sent_at) VALUES (?, ?, ?)",
-                    [reminder["id"], sub["id"], now_iso],
-                )
-                db.execute(
-                    "UPDATE push_subscription SET last_sent_at = ?, last_error = NULL"
-                    " WHERE id = ?",
-                    [now_iso, sub["id"]],
-                )
-            elif outcome.result == "gone":
-                counts["gone"] += 1
-                db.execute("DELETE FROM push_subscription WHERE id = ?", [sub["id"]])
-            else:
-                db.execute(
-                    "UPDATE push_subscription SET last_error = ? WHERE id = ?",
-                    [f"{outcome.status or ''} {outcome.error}".strip()[:200], sub["id"]],
-                )
+    sender.send_all(settings, jobs, record)
+    with write_lock(db):
         for reminder in ready:
-            _settle(db, config, now, reminder, by_reminder[reminder["id"]], done, counts)
+            _settle(db, config, now, reminder, results[reminder["id"]], done, counts)
+
+
+def _record(db, now, reminder, sub, outcome, counts) -> None:
+    """One delivery's outcome, written as soon as it is back: a run that dies later in the
+    batch has recorded this one, so no later run sends it again."""
+    now_iso = sla.iso(now)
+    if outcome.result == "sent":
+        counts["pushes"] += 1
+        db.execute(
+            "INSERT OR IGNORE INTO reminder_delivery (reminder_id, subscription_id,"
+            " sent_at) VALUES (?, ?, ?)",
+            [reminder["id"], sub["id"], now_iso],
+        )
+        db.execute(
+            "UPDATE push_subscription SET last_sent_at = ?, last_error = NULL WHERE id = ?",
+            [now_iso, sub["id"]],
+        )
+    elif outcome.result == "gone":
+        counts["gone"] += 1
+        db.execute("DELETE FROM push_subscription WHERE id = ?", [sub["id"]])
+    else:
+        # Only `HTTP <status>` or a fixed word (sender.UNREACHABLE, sender.INVALID); it was
+        # `403 HTTP 403`, the status twice.
+        db.execute(
+            "UPDATE push_subscription SET last_error = ? WHERE id = ?",
+            [(outcome.error or f"HTTP {outcome.status}")[:200], sub["id"]],
+        )
 
 
 def _settle(db, config, now, reminder, results: list[str], done: set, counts: dict) -> None:

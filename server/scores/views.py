@@ -1,12 +1,12 @@
 """Scores pages: rankings by month, a card's indicators, an indicator's records, the
 weights policy, CSV. Supervisors see their subtree; admins everything."""
 
-from flask import Blueprint, Response, abort, current_app, flash, request, url_for
+from flask import Blueprint, abort, current_app, flash, request, url_for
 from flask_babel import gettext as _
 
 from ..db import get_db
 from ..ids import now_utc
-from ..imports import csvfile
+from ..imports.export import download as csv_download
 from ..web import Page, caller, finish, form_status, page_number, render, roles_required
 from . import cards, compute, indicators, months, policy
 
@@ -110,10 +110,7 @@ def records(key, user_id=None, org_id=None):
 def export_csv():
     month = _month()
     columns, found = cards.export_rows(get_db(), caller(), month)
-    response = Response(csvfile.write(columns, found), mimetype="text/csv")
-    response.headers["Content-Disposition"] = f'attachment; filename="scores-{month}.csv"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return csv_download(columns, found, f"scores-{month}.csv")
 
 
 def _policy_page(form=None, errors=None, status=200):

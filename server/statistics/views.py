@@ -2,12 +2,12 @@
 
 from datetime import UTC, datetime
 
-from flask import Blueprint, Response, abort, request
+from flask import Blueprint, abort, request
 
 from .. import scope
 from ..db import get_db
 from ..i18n import select_timezone
-from ..imports import csvfile
+from ..imports.export import download as csv_download
 from ..web import caller, render, roles_required
 from . import filters, queries, report
 
@@ -44,8 +44,4 @@ def export_csv(chart: str):
         abort(404)
     clean, _errors, now = _filters()
     found = report.data(get_db(), caller(), clean, chart, now)
-    body = csvfile.write(report.COLUMNS[chart], found)
-    response = Response(body, mimetype="text/csv")
-    response.headers["Content-Disposition"] = f'attachment; filename="statistics-{chart}.csv"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return csv_download(report.COLUMNS[chart], found, f"statistics-{chart}.csv")

@@ -4,7 +4,7 @@ Supervisors and admins see their subtree; account managers may read their own cu
 visits here; technicians have no visits.
 """
 
-from flask import Blueprint, Response, abort, current_app, flash, request, url_for
+from flask import Blueprint, abort, current_app, flash, request, url_for
 from flask_babel import gettext as _
 
 from sync.blobs import BlobStore, valid_sha
@@ -12,7 +12,7 @@ from sync.blobs import BlobStore, valid_sha
 from ..blob_files import send_blob
 from ..db import get_db
 from ..i18n import select_timezone
-from ..imports import csvfile
+from ..imports.export import download as csv_download
 from ..scope import may_manage
 from ..web import caller, finish, paginate, render, roles_required, scoped_one_or_404
 from . import listing, model
@@ -52,10 +52,7 @@ def export():
     filters, _errors, _managers = _filters()
     query = listing.query(caller(), filters, select_timezone())
     records = listing.csv_records(get_db(), query, select_timezone())
-    response = Response(csvfile.write(listing.CSV_COLUMNS, records), mimetype="text/csv")
-    response.headers["Content-Disposition"] = 'attachment; filename="visits.csv"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return csv_download(listing.CSV_COLUMNS, records, "visits.csv")
 
 
 def _visit_or_404(visit_id: str) -> dict:

@@ -1,7 +1,7 @@
 """Supervisor pages for work orders: dispatch board, dispatch form, detail with review
 actions, and the SLA policy. Supervisors and admins only; technicians work on the device."""
 
-from flask import Blueprint, Response, abort, current_app, flash, request, url_for
+from flask import Blueprint, abort, current_app, flash, request, url_for
 from flask_babel import gettext as _
 
 from sync.blobs import BlobStore, valid_sha
@@ -11,7 +11,7 @@ from ..blob_files import send_blob
 from ..db import get_db
 from ..i18n import select_timezone
 from ..ids import now_utc
-from ..imports import csvfile
+from ..imports.export import download as csv_download
 from ..labels import label
 from ..web import caller, finish, form_status, page_number, render, roles_required
 from ..web import scoped_one_or_404 as _scoped
@@ -72,11 +72,7 @@ def export_csv():
     filters, _errors, _orgs, _techs = _filters()
     now, tz = now_utc(), select_timezone()
     found = board.all_rows(get_db(), board.query(get_db(), caller(), filters, now, tz), now)
-    body = csvfile.write(export.CSV_COLUMNS, export.csv_records(found, tz))
-    response = Response(body, mimetype="text/csv")
-    response.headers["Content-Disposition"] = 'attachment; filename="work-orders.csv"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return csv_download(export.CSV_COLUMNS, export.csv_records(found, tz), "work-orders.csv")
 
 
 def _form_page(form: dict, errors: dict, status: int = 200):
