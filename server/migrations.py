@@ -1067,3 +1067,9 @@ def m014_blob_holders(db):
             WHERE photo_sha256 IS NOT NULL
         """,
     )
+
+
+@migrations()
+def m015_held_allowance(db):
+    """Held items per device and hour (sync/conflicts.py counts them before each hold)."""
+    db.execute("CREATE INDEX IF NOT EXISTS conflict_client ON conflict(client_id, created_at)")

@@ -1,7 +1,11 @@
 """The conflicts and late-edits inbox: what sync kept for a supervisor (sync/conflicts.py).
 
 A conflict row is in the caller's scope when its record is (a visit or work order by their
-scope rules; a visit never created because its customer had moved: by that customer).
+scope rules; a visit never created because its customer had moved: by that customer) AND
+its author is: a user of the caller's organisation subtree, or a technician of a contractor
+the caller may name (scope.contractors: one serving their organisation). So a field user
+can only ever reach the supervisors above them; a record moved between branches shows its
+held items to the supervisors over both (the lowest common one and up), docs/decisions.md.
 Resolving it is one decision per row:
 
 - a field conflict (a guarded field edited on a stale base): accept the device's value (it
@@ -63,7 +67,13 @@ def _in_scope(caller: Caller) -> tuple[str, list]:
         " OR (c.entity = 'work_order' AND EXISTS (SELECT 1 FROM work_order ws"
         f" WHERE ws.id = c.entity_id AND {orders})))"
     )
-    return sql, [*p1, *p3, *p2]
+    users, p4 = scope.users(caller, "au")
+    contractors, p5 = scope.contractors(caller, "ak")
+    author = (
+        f"EXISTS (SELECT 1 FROM app_user au WHERE au.id = c.user_id AND ({users}"
+        f" OR EXISTS (SELECT 1 FROM org ak WHERE ak.id = au.org_id AND {contractors})))"
+    )
+    return f"({sql} AND {author})", [*p1, *p3, *p2, *p4, *p5]
 
 
 def query(caller: Caller) -> tuple[str, list]:
