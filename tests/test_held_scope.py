@@ -208,6 +208,29 @@ def test_a_contractors_late_edit_reaches_the_branch_it_works_for(app, client, db
     assert inbox(app, "sup_d1") == set()
 
 
+def test_a_held_appointment_reaches_the_inbox(app, client, db, branches):
+    """An appointment recorded offline for a customer since handed to a colleague is held
+    (appointments/sync.py); it reached no inbox at all (the inbox knew visits and orders)."""
+    colleague = factories.make_user(db, branches["T1"], "account_manager", username="am1b")
+    customer = branches["a"]["customer"]
+    records.update(db, "customer", customer, {"account_manager_id": colleague["id"]}, None)
+    dev = Device(client, "am1", PW)
+    assert (
+        push_one(dev, "appointment.record", with_ids("appointment.record", branches["a"]))[
+            "status"
+        ]
+        == "held"
+    )
+    (cid,) = (r[0] for r in db.execute("SELECT id FROM conflict").fetchall())
+    assert cid in inbox(app, "sup_d1") and cid in inbox(app, "sup_city")
+    assert inbox(app, "sup_d2") == set()
+    sup = _signed_in(app, "sup_d1")
+    html = sup.client.get("/reviews/conflicts/").get_data(as_text=True)
+    assert "appointment.record" in html and 'data-decision="seen"' in html
+    assert sup.post(f"/reviews/conflicts/{cid}", {"decision": "seen"}).status_code == 303
+    assert inbox(app, "sup_d1") == set()
+
+
 # ---- per-device allowance ----
 
 
