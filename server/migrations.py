@@ -1107,3 +1107,9 @@ def m015_sessions_and_sign_in(db):
         ALTER TABLE app_user ADD COLUMN must_change_password INTEGER NOT NULL DEFAULT 0
         """,
     )
+
+
+@migrations()
+def m016_held_allowance(db):
+    """Held items per device and hour (sync/conflicts.py counts them before each hold)."""
+    db.execute("CREATE INDEX IF NOT EXISTS conflict_client ON conflict(client_id, created_at)")

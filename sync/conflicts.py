@@ -1,8 +1,13 @@
 """Conflicts and late edits: kept for a supervisor, never applied silently, never dropped."""
 
 import json
+from datetime import datetime, timedelta
 
+from .errors import PermanentError
 from .registry import Context, Held
+
+# Held items a device may leave in an hour (config HELD_PER_CLIENT_PER_HOUR; None: no limit).
+LIMIT_KEY = "HELD_PER_CLIENT_PER_HOUR"
 
 
 def _json(value) -> str:
@@ -25,7 +30,12 @@ def hold(
     client=None,
     new_id,
 ) -> Held:
-    """Record a conflict (kind 'field') or a late edit (kind 'late_edit'); return Held."""
+    """Record a conflict (kind 'field') or a late edit (kind 'late_edit'); return Held.
+
+    A device that has already left its hourly allowance of held items gets the mutation
+    rejected with `too_many_held` instead: a supervisor's inbox is not a free-for-all.
+    """
+    _within_allowance(ctx)
     ctx.db.execute(
         "INSERT INTO conflict (id, kind, entity, entity_id, field, server_value, client_value,"
         " mutation_name, args, client_id, mutation_id, user_id, base_version, reason,"
@@ -49,6 +59,26 @@ def hold(
         ],
     )
     return Held(kind, reason, new_id)
+
+
+def _hour_before(server_time: str) -> str:
+    at = datetime.strptime(server_time[:19], "%Y-%m-%dT%H:%M:%S") - timedelta(hours=1)
+    return at.strftime("%Y-%m-%dT%H:%M:%S") + server_time[19:]
+
+
+def _within_allowance(ctx: Context) -> None:
+    limit = (ctx.extra.get("config") or {}).get(LIMIT_KEY)
+    if limit is None:
+        return
+    count = ctx.db.execute(
+        "SELECT count(*) FROM conflict WHERE client_id = ? AND created_at > ?",
+        [ctx.client_id, _hour_before(ctx.server_time)],
+    ).fetchone()[0]
+    if count >= limit:
+        raise PermanentError(
+            "too_many_held",
+            f"this device has had {count} items kept for review in the last hour; try later",
+        )
 
 
 def open_for(db, entity: str, entity_id: str) -> list[dict]:

@@ -1,7 +1,12 @@
 """The conflicts and late-edits inbox: what sync kept for a supervisor (sync/conflicts.py).
 
 A conflict row is in the caller's scope when its record is (a visit or work order by their
-scope rules; a visit never created because its customer had moved: by that customer).
+scope rules; a visit or an appointment never created because its customer had moved: by
+that customer) AND
+its author is: a user of the caller's organisation subtree, or a technician of a contractor
+the caller may name (scope.contractors: one serving their organisation). So a field user
+can only ever reach the supervisors above them; a record moved between branches shows its
+held items to the supervisors over both (the lowest common one and up), docs/decisions.md.
 Resolving it is one decision per row:
 
 - a field conflict (a guarded field edited on a stale base): accept the device's value (it
@@ -55,15 +60,24 @@ def _in_scope(caller: Caller) -> tuple[str, list]:
     visits, p1 = scope.visits(caller, "vs")
     orders, p2 = scope.work_orders(caller, "ws")
     customers, p3 = scope.customers(caller, "cs")
+    appointments, p6 = scope.customers(caller, "ca")
     sql = (
         "((c.entity = 'visit' AND (EXISTS (SELECT 1 FROM visit vs WHERE vs.id = c.entity_id"
         f" AND {visits}) OR (NOT EXISTS (SELECT 1 FROM visit vx WHERE vx.id = c.entity_id)"
         " AND EXISTS (SELECT 1 FROM customer cs WHERE"
         f" cs.id = json_extract(c.args, '$.customer_id') AND {customers}))))"
         " OR (c.entity = 'work_order' AND EXISTS (SELECT 1 FROM work_order ws"
-        f" WHERE ws.id = c.entity_id AND {orders})))"
+        f" WHERE ws.id = c.entity_id AND {orders}))"
+        " OR (c.entity = 'appointment' AND EXISTS (SELECT 1 FROM customer ca WHERE"
+        f" ca.id = json_extract(c.args, '$.customer_id') AND {appointments})))"
     )
-    return sql, [*p1, *p3, *p2]
+    users, p4 = scope.users(caller, "au")
+    contractors, p5 = scope.contractors(caller, "ak")
+    author = (
+        f"EXISTS (SELECT 1 FROM app_user au WHERE au.id = c.user_id AND ({users}"
+        f" OR EXISTS (SELECT 1 FROM org ak WHERE ak.id = au.org_id AND {contractors})))"
+    )
+    return f"({sql} AND {author})", [*p1, *p3, *p2, *p6, *p4, *p5]
 
 
 def query(caller: Caller) -> tuple[str, list]:

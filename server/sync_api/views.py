@@ -17,8 +17,8 @@ from ..ids import now_utc
 bp = Blueprint("sync_api", __name__, url_prefix="/api/sync")
 csrf.exempt(bp)
 
-CONFIG_KEYS = ("VISIT_FAR_METERS", "VISIT_LOW_ACCURACY_METERS")
-DEVICE_CONFIG_KEYS = (*CONFIG_KEYS, "VISIT_POLICY_DAYS")
+CONFIG_KEYS = ("VISIT_FAR_METERS", "VISIT_LOW_ACCURACY_METERS", "HELD_PER_CLIENT_PER_HOUR")
+DEVICE_CONFIG_KEYS = ("VISIT_FAR_METERS", "VISIT_LOW_ACCURACY_METERS", "VISIT_POLICY_DAYS")
 
 
 def _registry():
