@@ -1113,3 +1113,9 @@ def m015_sessions_and_sign_in(db):
 def m016_held_allowance(db):
     """Held items per device and hour (sync/conflicts.py counts them before each hold)."""
     db.execute("CREATE INDEX IF NOT EXISTS conflict_client ON conflict(client_id, created_at)")
+
+
+@migrations()
+def m017_held_allowance_per_user(db):
+    """Held items per user and hour, across all of the user's devices."""
+    db.execute("CREATE INDEX IF NOT EXISTS conflict_user ON conflict(user_id, created_at)")

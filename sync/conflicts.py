@@ -8,6 +8,7 @@ from .registry import Context, Held
 
 # Held items a device may leave in an hour (config HELD_PER_CLIENT_PER_HOUR; None: no limit).
 LIMIT_KEY = "HELD_PER_CLIENT_PER_HOUR"
+USER_LIMIT_KEY = "HELD_PER_USER_PER_HOUR"  # all the user's devices together
 
 
 def _json(value) -> str:
@@ -67,18 +68,24 @@ def _hour_before(server_time: str) -> str:
 
 
 def _within_allowance(ctx: Context) -> None:
-    limit = (ctx.extra.get("config") or {}).get(LIMIT_KEY)
-    if limit is None:
-        return
-    count = ctx.db.execute(
-        "SELECT count(*) FROM conflict WHERE client_id = ? AND created_at > ?",
-        [ctx.client_id, _hour_before(ctx.server_time)],
-    ).fetchone()[0]
-    if count >= limit:
-        raise PermanentError(
-            "too_many_held",
-            f"this device has had {count} items kept for review in the last hour; try later",
-        )
+    # Per device, and per user across devices: a device names its own client_id, so new
+    # ids would otherwise reset the allowance.
+    config = ctx.extra.get("config") or {}
+    since = _hour_before(ctx.server_time)
+    for key, column, value, who in (
+        (LIMIT_KEY, "client_id", ctx.client_id, "this device has"),
+        (USER_LIMIT_KEY, "user_id", ctx.user_id, "you have"),
+    ):
+        limit = config.get(key)
+        if limit is None:
+            continue
+        sql = f"SELECT count(*) FROM conflict WHERE {column} = ? AND created_at > ?"  # noqa: S608
+        count = ctx.db.execute(sql, [value, since]).fetchone()[0]
+        if count >= limit:
+            raise PermanentError(
+                "too_many_held",
+                f"{who} had {count} items kept for review in the last hour; try later",
+            )
 
 
 def open_for(db, entity: str, entity_id: str) -> list[dict]:

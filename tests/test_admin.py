@@ -34,7 +34,7 @@ def test_org_tree_is_in_path_order_indented_with_user_counts(tree, auth, client)
     positions = [page.index(f'data-org="{code}"') for code in codes]
     assert positions == sorted(positions)  # parent before child, depth first
     t1_row = page[page.index(f'data-org="{tree["T1"]["code"]}"') :].split("</tr>")[0]
-    assert "padding-left: 5.0rem" in t1_row  # depth 3
+    assert 'data-depth="3"' in t1_row  # indented by depth in app.css (no style attributes: CSP)
     assert ">2</a>" in t1_row  # am1 and tech1 belong to T1
     c_row = page[page.index(f'data-org="{tree["C"]["code"]}"') :].split("</tr>")[0]
     assert "<td>7</td>" in c_row  # every user but the admin sits under the city

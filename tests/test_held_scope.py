@@ -255,3 +255,19 @@ def test_a_device_may_leave_only_so_many_held_items_an_hour(app, client, db, bra
     db.conn.commit()
     later = dev.push([dev.mutation("visit.update", edits[0]["args"])])[1]
     assert later["results"][0]["status"] == "held"
+
+
+def test_new_client_ids_do_not_reset_a_users_allowance(app, client, db, branches):
+    """The device picks its client_id: a user inventing new ones still has one allowance."""
+    app.config["HELD_PER_CLIENT_PER_HOUR"] = 2
+    app.config["HELD_PER_USER_PER_HOUR"] = 3
+    records.update(db, "visit", branches["a"]["visit"], {"status": "cancelled"}, None)
+    found = []
+    for n in range(3):
+        dev = Device(client, "am1", PW, name=f"phone {n}")
+        args = {"id": branches["a"]["visit"], "fields": {"notes": str(n)}}
+        body = dev.push([dev.mutation("visit.update", args) for _ in range(2)])[1]
+        found += [(r["status"], (r.get("result") or {}).get("code")) for r in body["results"]]
+    assert found.count(("held", None)) == 3
+    assert found[3:] == [("rejected", "too_many_held")] * 3
+    assert db.execute("SELECT count(*) FROM conflict").fetchone()[0] == 3

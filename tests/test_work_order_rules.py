@@ -228,6 +228,7 @@ def world(client, db, tree):
     # Hypothesis runs every example on this one device: its held items would soon pass the
     # hourly allowance (sync/conflicts.py), which test_held_scope.py covers.
     client.application.config["HELD_PER_CLIENT_PER_HOUR"] = None
+    client.application.config["HELD_PER_USER_PER_HOUR"] = None
     return World(client, db, tree)
 
 

@@ -11,7 +11,7 @@ from ..db import get_db
 from ..errors import json_text
 from ..extensions import csrf
 from ..web import render
-from . import preferences, subscriptions, vapid
+from . import endpoints, preferences, subscriptions, vapid
 
 bp = Blueprint("push", __name__)
 
@@ -31,7 +31,7 @@ def _texts(body: dict, *keys: str) -> None:
     """Each given field, when present and not null, is storable text (400 otherwise)."""
     for key in keys:
         if body.get(key) is not None:
-            json_text(body, key, max_length=subscriptions.MAX_ENDPOINT)
+            json_text(body, key, max_length=endpoints.MAX_ENDPOINT)
 
 
 @bp.get("/api/push/key")

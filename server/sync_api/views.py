@@ -17,7 +17,12 @@ from ..ids import now_utc
 bp = Blueprint("sync_api", __name__, url_prefix="/api/sync")
 csrf.exempt(bp)
 
-CONFIG_KEYS = ("VISIT_FAR_METERS", "VISIT_LOW_ACCURACY_METERS", "HELD_PER_CLIENT_PER_HOUR")
+CONFIG_KEYS = (
+    "VISIT_FAR_METERS",
+    "VISIT_LOW_ACCURACY_METERS",
+    "HELD_PER_CLIENT_PER_HOUR",
+    "HELD_PER_USER_PER_HOUR",
+)
 DEVICE_CONFIG_KEYS = ("VISIT_FAR_METERS", "VISIT_LOW_ACCURACY_METERS", "VISIT_POLICY_DAYS")
 
 
