@@ -63,7 +63,8 @@ def hold(
 
 
 def _hour_before(server_time: str) -> str:
-    at = datetime.strptime(server_time[:19], "%Y-%m-%dT%H:%M:%S") - timedelta(hours=1)
+    # Stored times compare as text: keep the server's format (only the clock part moves).
+    at = datetime.fromisoformat(server_time[:19]) - timedelta(hours=1)
     return at.strftime("%Y-%m-%dT%H:%M:%S") + server_time[19:]
 
 

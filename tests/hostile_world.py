@@ -51,6 +51,7 @@ def app_config(tmp) -> dict:
         # The auth cases send wrong passwords for real users: no lockout in this world.
         "LOGIN_LOCKOUT_THRESHOLD": 1_000_000,
         "PUSH_ENDPOINT_HOSTS": ["127.0.0.1"],
+        "PUSH_ALLOW_PRIVATE_ADDRESSES": True,  # the loopback endpoint above, as in conftest
     }
 
 
