@@ -69,6 +69,7 @@ class App {
     window.addEventListener("popstate", () => this.render());
     if (!this.session) return this.go("/m/login", { replace: true });
     await this.openReplica();
+    if (this.session.signin_needed) this.sync.state = "signin"; // tokens refused before a reload
     if (location.pathname === "/m/login") history.replaceState(null, "", "/m/");
     await this.render();
     this.startSyncLoop();
@@ -246,7 +247,7 @@ class App {
         this.loginError = _("Wrong username or password, or the account is disabled.");
         return this.render();
       }
-      await this.updateSession({ user: body.user, access_token: body.access_token, refresh_token: body.refresh_token });
+      await this.updateSession({ user: body.user, access_token: body.access_token, refresh_token: body.refresh_token, signin_needed: false });
       this.loginError = "";
       this.sync.state = "idle";
       await this.render();
