@@ -236,7 +236,18 @@ class App {
       return this.render();
     }
     if (!response.ok) {
-      this.loginError = response.status === 429 ? _("Too many attempts. Wait a minute.") : _("Wrong username or password, or the account is disabled.");
+      let code = null;
+      try {
+        code = (await response.json()).error;
+      } catch (_e) {
+        /* not JSON (a proxy): the generic message */
+      }
+      this.loginError =
+        response.status === 429
+          ? _("Too many attempts. Wait a minute.")
+          : code === "password_change_required"
+            ? _("Your password must be changed first: sign in on the website to choose a new one, then sign in here with it.")
+            : _("Wrong username or password, or the account is disabled.");
       return this.render();
     }
     const body = await response.json();
