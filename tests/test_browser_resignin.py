@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from server.auth.model import set_password
 from server.auth.passwords import verify_password
 from server.db import connect
 from server.seed.demo import DEMO_PASSWORD
@@ -52,16 +53,16 @@ def field_app(tmp_path_factory):
 
 
 def account_managers(app) -> list[dict]:
-    """One account manager per case (each case changes its user's password), with a customer."""
+    """One account manager per test (each changes its user's password), with a customer."""
     db = connect(app.config["DATABASE"])
     rows = db.execute(
         "SELECT u.id AS user_id, u.username, min(c.id) AS customer_id, c.lat, c.lon"
         " FROM app_user u JOIN customer c ON c.account_manager_id = u.id"
         " WHERE u.role = 'account_manager' AND u.active = 1"
-        " GROUP BY u.id ORDER BY u.username LIMIT 3"
+        " GROUP BY u.id ORDER BY u.username LIMIT 4"
     ).fetchall()
     db.conn.close()
-    assert len(rows) == 3
+    assert len(rows) == 4
     return [dict(r) for r in rows]
 
 
@@ -296,3 +297,52 @@ def current_password(app, who) -> str:
     hashed = row.fetchone()[0]
     db.conn.close()
     return DEMO_PASSWORD if verify_password(hashed, DEMO_PASSWORD) else NEW_PASSWORD
+
+
+def test_a_form_open_when_the_tokens_end_is_kept_then_saved_and_synced(chromium, field_app):
+    """Tokens revoked while the user types in a form: the form is not replaced (what was typed
+    stays); once saved, the phone asks to sign in, then syncs the saved change."""
+    app, server = field_app
+    who = account_managers(app)[3]
+    phone = chromium.new_context(
+        geolocation={"latitude": who["lat"], "longitude": who["lon"], "accuracy": 12},
+        permissions=["geolocation"],
+    )
+    try:
+        page = phone.new_page()
+        sign_in(page, server, who["username"])
+        page.evaluate(f"window.fieldbook.go('/m/customers/{who['customer_id']}')")
+        page.click("[data-action=start-visit]")
+        page.wait_for_selector("[data-form=visit] textarea[name=notes]")
+        wait_for(
+            page, f"{IDLE} && document.querySelector('#sync-status').dataset.unsynced === '0'"
+        )
+        visit_id = page.url.rsplit("/", 1)[1]
+
+        phone.set_offline(True)
+        notes = "Met the buyer; wants a quote by Friday"
+        page.fill("[data-form=visit] textarea[name=notes]", notes)
+        with app.app_context():
+            db = connect(app.config["DATABASE"])
+            admin_id = db.execute("SELECT id FROM app_user WHERE username = 'admin'").fetchone()[0]
+            set_password(db, admin_id, who["user_id"], NEW_PASSWORD, reason="reset")
+            db.conn.close()
+        phone.set_offline(False)
+        wait_for(page, "document.querySelector('#sync-status').dataset.state === 'signin'")
+        assert page.query_selector(AGAIN_FORM) is None  # the open form is not replaced
+        assert page.input_value("[data-form=visit] textarea[name=notes]") == notes
+
+        page.click("[data-form=visit] button[type=submit]")
+        page.wait_for_selector(AGAIN_FORM)
+        assert [m["name"] for m in page.evaluate(OUTBOX, who["user_id"])] == ["visit.update"]
+        page.fill(f"{AGAIN_FORM} input[name=password]", NEW_PASSWORD)
+        page.click(f"{AGAIN_FORM} button[type=submit]")
+        wait_for(
+            page, f"{IDLE} && document.querySelector('#sync-status').dataset.unsynced === '0'"
+        )
+        db = connect(app.config["DATABASE"])
+        row = db.execute("SELECT notes FROM visit WHERE id = ?", [visit_id]).fetchone()
+        db.conn.close()
+        assert row[0] == notes
+    finally:
+        phone.close()
