@@ -123,6 +123,7 @@ class App {
     if (this.sync.state === "signin" && !this.formOpen) {
       root.innerHTML = screens.login.html(this, this.session.user.username);
       screens.login.bind(this, root);
+      this.pendingCount = (await outbox(this.db)).filter((m) => m.status === "pending").length;
       return this.renderStatus();
     }
     const path = location.pathname;

@@ -79,9 +79,11 @@ export class SyncClient {
     // The server refused this device's tokens (revoked): nothing to try until the user
     // signs in again (app.signIn clears the mark). Kept in the session, so that a reload,
     // online or not, asks for the password at once rather than after a sync.
+    // Only the status is redrawn: the sign-in form (or an open form) is already on screen,
+    // and a timer's render would wipe a half-typed password.
     if (this.app.session.signin_needed) {
       this.state = "signin";
-      return this.app.changed(false);
+      return this.app.renderStatus();
     }
     this.state = "syncing";
     this.app.renderStatus();

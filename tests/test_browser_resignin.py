@@ -231,6 +231,12 @@ def test_unsynced_work_survives_the_end_of_sessions_and_tokens(chromium, field_a
             web_page.click("#password-form button[type=submit]")
             web_page.wait_for_url(lambda url: "/account/password" not in url)
 
+        # A sync trigger (the timer, `online`, the app coming back into view) while the user
+        # types the password does not redraw the form and wipe it.
+        page.fill(f"{AGAIN_FORM} input[name=password]", "half-typ")
+        page.evaluate("window.fieldbook.sync.schedule({ now: true })")
+        assert page.input_value(f"{AGAIN_FORM} input[name=password]") == "half-typ"
+
         # Signed in again with the new password: same device, same outbox, synced once.
         page.fill(f"{AGAIN_FORM} input[name=password]", NEW_PASSWORD)
         page.click(f"{AGAIN_FORM} button[type=submit]")
