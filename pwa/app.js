@@ -69,6 +69,7 @@ class App {
     window.addEventListener("popstate", () => this.render());
     if (!this.session) return this.go("/m/login", { replace: true });
     await this.openReplica();
+    if (this.session.signin_needed) this.sync.state = "signin"; // tokens refused before a reload
     if (location.pathname === "/m/login") history.replaceState(null, "", "/m/");
     await this.render();
     this.startSyncLoop();
@@ -122,6 +123,7 @@ class App {
     if (this.sync.state === "signin" && !this.formOpen) {
       root.innerHTML = screens.login.html(this, this.session.user.username);
       screens.login.bind(this, root);
+      this.pendingCount = (await outbox(this.db)).filter((m) => m.status === "pending").length;
       return this.renderStatus();
     }
     const path = location.pathname;
@@ -235,7 +237,18 @@ class App {
       return this.render();
     }
     if (!response.ok) {
-      this.loginError = response.status === 429 ? _("Too many attempts. Wait a minute.") : _("Wrong username or password, or the account is disabled.");
+      let code = null;
+      try {
+        code = (await response.json()).error;
+      } catch (_e) {
+        /* not JSON (a proxy): the generic message */
+      }
+      this.loginError =
+        response.status === 429
+          ? _("Too many attempts. Wait a minute.")
+          : code === "password_change_required"
+            ? _("Your password must be changed first: sign in on the website to choose a new one, then sign in here with it.")
+            : _("Wrong username or password, or the account is disabled.");
       return this.render();
     }
     const body = await response.json();
@@ -246,7 +259,7 @@ class App {
         this.loginError = _("Wrong username or password, or the account is disabled.");
         return this.render();
       }
-      await this.updateSession({ user: body.user, access_token: body.access_token, refresh_token: body.refresh_token });
+      await this.updateSession({ user: body.user, access_token: body.access_token, refresh_token: body.refresh_token, signin_needed: false });
       this.loginError = "";
       this.sync.state = "idle";
       await this.render();

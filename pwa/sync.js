@@ -76,6 +76,15 @@ export class SyncClient {
   }
 
   async run() {
+    // The server refused this device's tokens (revoked): nothing to try until the user
+    // signs in again (app.signIn clears the mark). Kept in the session, so that a reload,
+    // online or not, asks for the password at once rather than after a sync.
+    // Only the status is redrawn: the sign-in form (or an open form) is already on screen,
+    // and a timer's render would wipe a half-typed password.
+    if (this.app.session.signin_needed) {
+      this.state = "signin";
+      return this.app.renderStatus();
+    }
     this.state = "syncing";
     this.app.renderStatus();
     try {
@@ -90,7 +99,10 @@ export class SyncClient {
     } catch (error) {
       if (error instanceof Offline) this.retryOffline();
       else if (error instanceof Waiting) this.waitAndRetry(error);
-      else if (error instanceof SignInAgain) this.state = "signin";
+      else if (error instanceof SignInAgain) {
+        this.state = "signin";
+        await this.app.updateSession({ signin_needed: true });
+      }
       else {
         this.state = "error";
         this.error = String(error && error.message ? error.message : error);
@@ -153,7 +165,7 @@ export class SyncClient {
         response = await send();
       }
     } catch (error) {
-      if (error instanceof SignInAgain) throw error;
+      if (error instanceof SignInAgain || error instanceof Waiting) throw error;
       throw new Offline(String(error)); // no answer at all: offline or the connection dropped
     }
     if (response.status === 401) throw new SignInAgain();
@@ -170,6 +182,10 @@ export class SyncClient {
       });
     } catch (error) {
       throw new Offline(String(error));
+    }
+    // Busy (429: the sign-in limiter, 5xx: a proxy) is not a refusal: wait, try again.
+    if (response.status === 429 || response.status >= 500) {
+      throw new Waiting(`refresh: server busy (${response.status})`, retryAfter(response));
     }
     if (!response.ok) throw new SignInAgain();
     const pair = await response.json();
