@@ -120,3 +120,23 @@ def chromium(playwright):
 
     with launch_chromium(playwright) as browser:
         yield browser
+
+
+@pytest.fixture
+def service():
+    """The loopback push service stand-in (tests/pushservice.py): it decrypts what it gets."""
+    from tests.pushservice import PushService
+
+    with PushService() as running:
+        yield running
+
+
+@pytest.fixture
+def push_app(app, tmp_path):
+    """The app with its own VAPID key and short push timeouts, no retry back-off."""
+    app.config.update(
+        PUSH_VAPID_KEY_FILE=str(tmp_path / "vapid.pem"),
+        PUSH_TIMEOUT_SECONDS=2,
+        PUSH_RETRY_BACKOFF_SECONDS=0,
+    )
+    return app

@@ -20,22 +20,6 @@ from tests.pushservice import PushService
 NOW = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai: no quiet hours
 
 
-@pytest.fixture
-def service():
-    with PushService() as running:
-        yield running
-
-
-@pytest.fixture
-def push_app(app, tmp_path):
-    app.config.update(
-        PUSH_VAPID_KEY_FILE=str(tmp_path / "vapid.pem"),
-        PUSH_TIMEOUT_SECONDS=1,
-        PUSH_RETRY_BACKOFF_SECONDS=0,
-    )
-    return app
-
-
 def subscribe(db, user, service, **mode) -> tuple:
     endpoint = service.new_endpoint(**mode)
     body = endpoint.subscription(service.base) | {"device_name": "测试手机"}

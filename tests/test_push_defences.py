@@ -19,22 +19,6 @@ from tests.test_push import NOW, subscribe
 LATER = NOW + timedelta(minutes=16)  # past the 15-minute lease of a run that died
 
 
-@pytest.fixture
-def service():
-    with PushService() as running:
-        yield running
-
-
-@pytest.fixture
-def push_app(app, tmp_path):
-    app.config.update(
-        PUSH_VAPID_KEY_FILE=str(tmp_path / "vapid.pem"),
-        PUSH_TIMEOUT_SECONDS=1,
-        PUSH_RETRY_BACKOFF_SECONDS=0,
-    )
-    return app
-
-
 def run(app, db, now=NOW):
     with app.app_context():
         return engine.run(app, db, now)

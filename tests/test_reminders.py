@@ -13,25 +13,8 @@ from server.visits import model as visits
 from server.work_orders import model as work_orders
 from server.work_orders import sla
 from tests import factories
-from tests.pushservice import PushService
 
 NOW = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # Monday 10:00 in Shanghai
-
-
-@pytest.fixture
-def service():
-    with PushService() as running:
-        yield running
-
-
-@pytest.fixture
-def push_app(app, tmp_path):
-    app.config.update(
-        PUSH_VAPID_KEY_FILE=str(tmp_path / "vapid.pem"),
-        PUSH_TIMEOUT_SECONDS=2,
-        PUSH_RETRY_BACKOFF_SECONDS=0,
-    )
-    return app
 
 
 @pytest.fixture

@@ -30,16 +30,6 @@ def signed_in(app, username):
     return client
 
 
-@pytest.fixture
-def push_app(app, tmp_path):
-    app.config.update(
-        PUSH_VAPID_KEY_FILE=str(tmp_path / "vapid.pem"),
-        PUSH_TIMEOUT_SECONDS=1,
-        PUSH_RETRY_BACKOFF_SECONDS=0,
-    )
-    return app
-
-
 # Reports ----------------------------------------------------------------------------
 
 
