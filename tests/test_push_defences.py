@@ -258,3 +258,16 @@ def test_a_refusal_is_kept_as_its_status_alone(push_app, db, tree, service):
     counts = run(push_app, db)
     assert counts["failed"] == 1 and counts["pushes"] == 0
     assert last_error(db, sub["id"]) == "HTTP 403"
+
+
+@pytest.mark.parametrize("header", ["²", "١٢", " 3 ", "soon", ""])
+def test_a_push_services_retry_after_of_any_text_is_read_safely(header):
+    """'²' passed isdigit() and then failed float(); any header gives a bounded delay."""
+    from types import SimpleNamespace
+
+    from server.push.sender import _retry_delay
+
+    settings = SimpleNamespace(backoff=1.0, max_delay=30.0)
+    answer = SimpleNamespace(headers={"Retry-After": header})
+    delay = _retry_delay(settings, answer, attempt=2)
+    assert delay == (3.0 if header.strip() == "3" else 4.0)

@@ -68,7 +68,9 @@ class Outcome:
 
 def _retry_delay(settings: Settings, response, attempt: int) -> float:
     raw = response.headers.get("Retry-After", "") if response is not None else ""
-    delay = float(raw) if raw.strip().isdigit() else settings.backoff * 2**attempt
+    raw = raw.strip()
+    # ASCII digits only: str.isdigit() takes '²', which float() refuses.
+    delay = float(raw) if raw.isascii() and raw.isdigit() else settings.backoff * 2**attempt
     return min(delay, settings.max_delay)
 
 
