@@ -67,6 +67,18 @@ class Device:
             self.epoch = data["server_epoch"]  # §5: send it with every later push and pull
         return resp.status_code, data
 
+    def push_one(self, name, args, base_version=None) -> dict:
+        """Push one mutation; its result (the push itself must answer 200)."""
+        status, body = self.push([self.mutation(name, args, base_version)])
+        assert status == 200, body
+        return body["results"][0]
+
+    def applied(self, name, args, base_version=None) -> dict:
+        """Push one mutation that must be applied; its result's payload."""
+        result = self.push_one(name, args, base_version)
+        assert result["status"] == "applied", result
+        return result["result"]
+
     def pull(self, limit=500, max_pages=None):
         """Pull to the end (or max_pages), applying puts and deletes; return the last body."""
         pages = 0

@@ -119,9 +119,7 @@ def with_ids(name: str, ids: dict, override: tuple[str, str] | None = None) -> d
 
 
 def push_one(dev: Device, name: str, args: dict) -> dict:
-    status, body = dev.push([dev.mutation(name, args)])
-    assert status == 200, body
-    return body["results"][0]
+    return dev.push_one(name, args)
 
 
 @pytest.mark.parametrize("user", FIELD_USERS)

@@ -11,15 +11,11 @@ SHA1, SHA2 = "a" * 64, "b" * 64
 
 
 def one(dev, name, args, base_version=None) -> dict:
-    status, body = dev.push([dev.mutation(name, args, base_version)])
-    assert status == 200, body
-    return body["results"][0]
+    return dev.push_one(name, args, base_version)
 
 
 def applied(dev, name, args, base_version=None) -> dict:
-    result = one(dev, name, args, base_version)
-    assert result["status"] == "applied", result
-    return result["result"]
+    return dev.applied(name, args, base_version)
 
 
 def check_in(customer) -> dict:

@@ -28,15 +28,11 @@ def field(db, tree):
 
 
 def one(dev, name, args, base_version=None) -> dict:
-    status, body = dev.push([dev.mutation(name, args, base_version)])
-    assert status == 200, body
-    return body["results"][0]
+    return dev.push_one(name, args, base_version)
 
 
 def applied(dev, name, args, base_version=None) -> dict:
-    result = one(dev, name, args, base_version)
-    assert result["status"] == "applied", result
-    return result["result"]
+    return dev.applied(name, args, base_version)
 
 
 def rejected(dev, name, args, base_version=None) -> dict:
