@@ -13,13 +13,9 @@ Retry-After, on another 5xx or a dropped connection it resends the same batch. A
 run each thread finishes its outbox, and the database is counted against what each was told.
 """
 
-import argparse
-import json
 import os
-import shutil
 import sqlite3
 import sys
-import tempfile
 import threading
 import time
 
@@ -27,7 +23,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from loadbench import serve, world  # noqa: E402
+from loadbench import cli, serve, world  # noqa: E402
 from loadbench.client import Http, percentile  # noqa: E402
 from loadbench.device import PULL, PUSH, SIGNIN, Device, Fatal  # noqa: E402
 from loadbench.lockholder import LockHolder  # noqa: E402
@@ -203,38 +199,15 @@ def run(args, tmp: str) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--server", choices=("dev", "gunicorn"), default="gunicorn")
+    parser = cli.parser(__doc__, hold_every=12)
     parser.add_argument("--threads", default="8,32", help="device thread counts, e.g. 8,32")
     parser.add_argument("--seconds", type=float, default=20, help="push phase per count")
-    parser.add_argument(
-        "--hold-lock", type=float, default=0, help="another writer holds the lock this long"
-    )
-    parser.add_argument("--hold-every", type=float, default=12, help="… every this many s")
-    parser.add_argument(
-        "--port",
-        type=int,
-        default=int(os.environ.get("BENCH_PORT", 0)),
-        help="port to serve on (default $BENCH_PORT, else a free one)",
-    )
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
-    parser.add_argument("--gunicorn-threads", type=int, default=4, help="1 = sync workers")
-    args = parser.parse_args()
-    began = time.perf_counter()
-    tmp = tempfile.mkdtemp(prefix="fieldbook-bench-")
-    try:
-        out = run(args, tmp)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    print(f"run took {time.perf_counter() - began:.1f} s")
-    print(json.dumps(out, sort_keys=True, ensure_ascii=False))
-    bad = [
-        k
-        for k, v in out.items()
-        if k.endswith(("_5xx_not_503", "_lost", "_duplicated", "_without_retry_after")) and v
-    ]
-    if bad:  # issue 12: none of these may happen (make bench stops here)
-        sys.exit(f"FAILED: {', '.join(bad)}")
+    cli.run_and_report(run, parser.parse_args(), _must_be_zero)
+
+
+def _must_be_zero(out: dict) -> list[str]:
+    ends = ("_5xx_not_503", "_lost", "_duplicated", "_without_retry_after")
+    return [k for k, v in out.items() if k.endswith(ends) and v]
 
 
 if __name__ == "__main__":

@@ -13,14 +13,10 @@ Per kind it reports requests, successes, 5xx, 503, p50/p95, and afterwards count
 database against what the devices were told (lost, duplicated).
 """
 
-import argparse
 import itertools
-import json
 import os
-import shutil
 import sqlite3
 import sys
-import tempfile
 import threading
 import time
 from collections import deque
@@ -30,7 +26,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from loadbench import serve, world  # noqa: E402
+from loadbench import cli, serve, world  # noqa: E402
 from loadbench.client import Dropped, Http  # noqa: E402
 from loadbench.device import PUSH, Device, Fatal  # noqa: E402
 from loadbench.lockholder import LockHolder  # noqa: E402
@@ -367,42 +363,19 @@ def run(args, tmp: str) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--server", choices=("dev", "gunicorn"), default="gunicorn")
+    parser = cli.parser(__doc__, hold_every=20)
     parser.add_argument("--seconds", type=float, default=60, help="length of the load")
     parser.add_argument("--rate", type=float, default=50, help="pushes per second")
     parser.add_argument("--push-threads", type=int, default=16, help="device threads (pool)")
     parser.add_argument("--signin-rate", type=float, default=1.0, help="sign-ins per second")
     parser.add_argument("--refresh-rate", type=float, default=1.0, help="refreshes per second")
     parser.add_argument("--web-rate", type=float, default=2.0, help="web writes per second")
-    parser.add_argument(
-        "--hold-lock", type=float, default=0, help="another writer holds the lock this long"
-    )
-    parser.add_argument("--hold-every", type=float, default=20, help="… every this many s")
-    parser.add_argument(
-        "--port",
-        type=int,
-        default=int(os.environ.get("BENCH_PORT", 0)),
-        help="port to serve on (default $BENCH_PORT, else a free one)",
-    )
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
-    parser.add_argument("--gunicorn-threads", type=int, default=4, help="1 = sync workers")
-    args = parser.parse_args()
-    began = time.perf_counter()
-    tmp = tempfile.mkdtemp(prefix="fieldbook-bench-")
-    try:
-        out = run(args, tmp)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    print(f"run took {time.perf_counter() - began:.1f} s")
-    print(json.dumps(out, sort_keys=True, ensure_ascii=False))
-    bad = [
-        k
-        for k in ("5xx", "lost", "duplicated", "web_write_lost", "busy_503_without_retry_after")
-        if out[k]
-    ]
-    if bad:  # issue 12: none of these may happen (make bench stops here)
-        sys.exit(f"FAILED: {', '.join(bad)}")
+    cli.run_and_report(run, parser.parse_args(), _must_be_zero)
+
+
+def _must_be_zero(out: dict) -> list[str]:
+    keys = ("5xx", "lost", "duplicated", "web_write_lost", "busy_503_without_retry_after")
+    return [k for k in keys if out[k]]
 
 
 if __name__ == "__main__":
