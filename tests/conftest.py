@@ -85,14 +85,7 @@ def tree(db):
                         └ contractor K
     """
     f = factories
-    t = {}
-    t["P"] = f.make_org(db, "province", name="浙江省公司")
-    t["C"] = f.make_org(db, "city", t["P"], name="杭州分公司")
-    t["D1"] = f.make_org(db, "district", t["C"], name="西湖区")
-    t["D2"] = f.make_org(db, "district", t["C"], name="上城区")
-    t["T1"] = f.make_org(db, "team", t["D1"], name="西湖一班")
-    t["T2"] = f.make_org(db, "team", t["D2"], name="上城一班")
-    t["K"] = f.make_org(db, "contractor", t["C"], name="华信代维")
+    t = f.make_org_tree(db)
     t["admin"] = f.make_user(db, t["P"], "admin", username="admin")
     t["sup_city"] = f.make_user(db, t["C"], "supervisor", username="sup_city")
     t["sup_d1"] = f.make_user(db, t["D1"], "supervisor", username="sup_d1")

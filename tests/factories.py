@@ -21,6 +21,21 @@ def make_org(db, kind="team", parent=None, **overrides) -> dict:
 
 
 @functools.cache
+def make_org_tree(db) -> dict:
+    """The tests' org tree by key: province P, city C, districts D1 and D2 with teams T1 and
+    T2, and contractor K under the city."""
+    f = make_org
+    t = {}
+    t["P"] = f(db, "province", name="浙江省公司")
+    t["C"] = f(db, "city", t["P"], name="杭州分公司")
+    t["D1"] = f(db, "district", t["C"], name="西湖区")
+    t["D2"] = f(db, "district", t["C"], name="上城区")
+    t["T1"] = f(db, "team", t["D1"], name="西湖一班")
+    t["T2"] = f(db, "team", t["D2"], name="上城一班")
+    t["K"] = f(db, "contractor", t["C"], name="华信代维")
+    return t
+
+
 def _password_hash() -> str:
     return hash_password(PASSWORD)  # argon2 is slow on purpose: hash the test password once
 

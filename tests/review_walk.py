@@ -116,14 +116,7 @@ def build(tmp_dir: str) -> World:
     )
     db = connect(app.config["DATABASE"])
     upgrade(db)
-    t = {}
-    t["P"] = f.make_org(db, "province", name="浙江省公司")
-    t["C"] = f.make_org(db, "city", t["P"], name="杭州分公司")
-    t["D1"] = f.make_org(db, "district", t["C"], name="西湖区")
-    t["D2"] = f.make_org(db, "district", t["C"], name="上城区")
-    t["T1"] = f.make_org(db, "team", t["D1"], name="西湖一班")
-    t["T2"] = f.make_org(db, "team", t["D2"], name="上城一班")
-    t["K"] = f.make_org(db, "contractor", t["C"], name="华信代维")
+    t = f.make_org_tree(db)
     roles = {"admin": "P", "sup_city": "C", "sup_d1": "D1", "sup_d2": "D2", "sup_k": "K"}
     for name, org in roles.items():
         t[name] = f.make_user(
