@@ -19,7 +19,8 @@ This checkout runs with server/scores/indexes.py's covering indexes created on i
 (until a migration makes them); --against and --without-indexes run without them.
 
 Ends with one JSON line: {"scores_month_s", "scores_month_cpu_s", "scores_recompute_s",
-"scores_recompute_cpu_s", "scores_child_cpu_s", "scores_peak_mb"} (this checkout's medians;
+"scores_recompute_cpu_s", "scores_child_cpu_s", "scores_disk_read_mb", "scores_peak_mb"}
+(this checkout's medians; the month's bytes read from the disk itself, not the page cache;
 with --against also "against_month_s", "against_month_cpu_s" and the ratios
 "against_month_wall_ratio", "against_month_cpu_ratio": against ÷ this; with
 --without-indexes the same with the prefix "without_indexes").
@@ -56,6 +57,18 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def disk_read_mb() -> float:
+    """Bytes this process had read from the disk itself (not from the OS's page cache)."""
+    try:
+        with open("/proc/self/io") as io:
+            for line in io:
+                if line.startswith("read_bytes:"):
+                    return int(line.split()[1]) / 2**20
+    except OSError:
+        pass
+    return 0.0
+
+
 def measure(path: str, code_root: str) -> None:
     """In a fresh process, with the code of `code_root`: time compute_month twice (wall and
     CPU); print one JSON line."""
@@ -71,10 +84,11 @@ def measure(path: str, code_root: str) -> None:
     db.execute("ANALYZE")
     runs = []
     for _ in range(2):
-        started, started_cpu = time.perf_counter(), time.process_time()
+        started, started_cpu, disk = time.perf_counter(), time.process_time(), disk_read_mb()
         result = compute_month(db, MONTH, now=NOW)
-        runs.append((result, time.perf_counter() - started, time.process_time() - started_cpu))
-    (first, s, cpu), (again, again_s, again_cpu) = runs
+        wall, cpu = time.perf_counter() - started, time.process_time() - started_cpu
+        runs.append((result, wall, cpu, disk_read_mb() - disk))
+    (first, s, cpu, disk), (again, again_s, again_cpu, _) = runs
     print(
         json.dumps(
             dict(
@@ -84,6 +98,7 @@ def measure(path: str, code_root: str) -> None:
                 cpu=cpu,
                 again_s=again_s,
                 again_cpu=again_cpu,
+                disk_mb=disk,
                 mb=peak_mb(),
             )
         )
@@ -164,7 +179,8 @@ def main() -> None:
             found[name].append(one)
             print(
                 f"round {n + 1} {name} ({tree}): month {one['s']:.2f} s wall,"
-                f" {one['cpu']:.2f} s CPU; again {one['again_s']:.2f} s wall,"
+                f" {one['cpu']:.2f} s CPU, {one['disk_mb']:.0f} MB read from disk;"
+                f" again {one['again_s']:.2f} s wall,"
                 f" {one['again_cpu']:.2f} s CPU; child process {one['child_cpu']:.2f} s CPU;"
                 f" load {load()}",
                 flush=True,
@@ -193,6 +209,7 @@ def main() -> None:
         "scores_recompute_s": round(median("this", "again_s"), 2),
         "scores_recompute_cpu_s": round(median("this", "again_cpu"), 2),
         "scores_child_cpu_s": round(median("this", "child_cpu"), 2),
+        "scores_disk_read_mb": round(median("this", "disk_mb"), 1),
         "scores_peak_mb": round(median("this", "mb"), 1),
     }
     for name, prefix in (("against", "against"), ("this-without-indexes", "without_indexes")):
