@@ -324,7 +324,11 @@ def test_the_dispatch_form_sets_a_due_time_or_a_severity(client, auth, db, tree)
     )
     page = client.get("/work-orders/new").get_data(True)
     assert 'data-testid="dispatch-due-at"' in page and 'data-testid="dispatch-severity"' in page
-    for bad, code in (("yesterday", "invalid_datetime"), ("2000-01-01T08:00", "out_of_range")):
+    for bad, code in (
+        ("yesterday", "invalid_datetime"),
+        ("0001-01-01T00:00", "invalid_datetime"),  # before year 1 in UTC
+        ("2000-01-01T08:00", "out_of_range"),
+    ):
         response = auth.post("/work-orders/new", data={**form, "due_at": bad})
         assert response.status_code == 422, code
         assert 'data-error="due_at"' in response.get_data(True)

@@ -57,11 +57,11 @@ def _local_time(raw: str, tz: str) -> str | None:
     """A local date-time from a form (no offset: the user's zone) as stored UTC; None if bad."""
     try:
         local = datetime.fromisoformat(raw)
-    except ValueError:
+        if local.tzinfo is None:
+            local = local.replace(tzinfo=ZoneInfo(tz))
+        return sla.iso(local)
+    except (ValueError, OverflowError):  # 0001-01-01T00:00 in Shanghai is before year 1 UTC
         return None
-    if local.tzinfo is None:
-        local = local.replace(tzinfo=ZoneInfo(tz))
-    return sla.iso(local)
 
 
 def _zone(tz: str | None) -> str:
