@@ -36,11 +36,12 @@ const NEXT = {
   returned: ["work_order.submit", () => _("Resubmit report")],
 };
 
-// The next deadline still running: arrival before check-in, restore after.
+// The next deadline still running: a fault repair's arrival before check-in, restore after;
+// another type's due time (the server keeps it in restore_due_at).
 export function nextDeadline(o) {
   if (!OPEN.has(o.status)) return null;
   if (!o.on_site_at && o.arrival_due_at) return { kind: "arrival", at: o.arrival_due_at };
-  if (!o.resolved_at && o.restore_due_at) return { kind: "restore", at: o.restore_due_at };
+  if (!o.resolved_at && o.restore_due_at) return { kind: o.wo_type === "fault_repair" ? "restore" : "due", at: o.restore_due_at };
   return null;
 }
 
@@ -57,7 +58,7 @@ function slaLine(o, key, label) {
   const done = { response_due_at: o.accepted_at, arrival_due_at: o.on_site_at, restore_due_at: o.resolved_at }[key];
   if (!o[key]) return "";
   const state = done ? (done <= o[key] ? `<span class="badge good">${esc(_("Met"))}</span>` : `<span class="badge warn">${esc(_("Missed"))}</span>`) : countdown(o[key]);
-  return `<li>${esc(label)}: ${esc(formatTime(o[key]))} ${state}</li>`;
+  return `<li data-testid="order-clock-${key === "restore_due_at" && o.wo_type !== "fault_repair" ? "due" : key}">${esc(label)}: ${esc(formatTime(o[key]))} ${state}</li>`;
 }
 
 export function myOrders(app, data) {
@@ -155,7 +156,7 @@ export const orderScreen = {
       ${o.return_reason && o.status === "returned" ? `<p class="error">${esc(_("Returned: %(r)s", { r: o.return_reason }))}</p>` : ""}
       ${site.id ? `<p><a href="/m/sites/${site.id}" data-link>${esc(site.name)}</a> <span class="muted">${esc(site.code)} · ${esc(_("%(n)s earlier orders here", { n: history }))}</span></p>` : ""}
       <section class="card" data-testid="sla"><h2>${esc(_("SLA"))}</h2><ul>
-        ${slaLine(o, "response_due_at", _("Respond by"))}${slaLine(o, "arrival_due_at", _("Arrive by"))}${slaLine(o, "restore_due_at", _("Restore by"))}
+        ${slaLine(o, "response_due_at", _("Respond by"))}${slaLine(o, "arrival_due_at", _("Arrive by"))}${slaLine(o, "restore_due_at", o.wo_type === "fault_repair" ? _("Restore by") : _("Due by"))}
       </ul></section>
       ${o.check_in_flag ? `<section class="card" data-testid="check-in"><h2>${esc(_("Check-in"))}</h2><p>${o.check_in_distance_m !== null && o.check_in_distance_m !== undefined ? esc(_("%(m)s m from the site", { m: Math.round(o.check_in_distance_m) })) : ""} ${flags(o.check_in_flag)}</p></section>` : ""}
       ${o.wo_type === "inspection" && ["on_site", "resolved", "returned"].includes(o.status) ? `<p><a class="button" href="/m/orders/${o.id}/checklist" data-link>${esc(_("Checklist"))}</a></p>` : ""}

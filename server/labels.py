@@ -229,6 +229,7 @@ LABELS = {
         "first_time_fix": _l("First-time fix"),
         "order_review_pass": _l("Review pass rate (orders)"),
         "order_report_timeliness": _l("Report timeliness (orders)"),
+        "order_on_time": _l("Due-time orders done on time"),
     },
     "score_rule": {
         "completed": _l("Completed"),
@@ -266,6 +267,9 @@ LABELS = {
         "submitted_within_24h": _l("Submitted within 24 h"),
         "submitted_late": _l("Submitted after 24 h"),
         "not_submitted_late": _l("Not submitted after 24 h"),
+        "done_on_time": _l("Done by the due time"),
+        "done_late": _l("Done after the due time"),
+        "not_done_past_due": _l("Not done, past the due time"),
     },
     "churn_tendency": {
         "high": _l("High churn tendency"),
@@ -290,6 +294,12 @@ LABELS = {
         "lost": _l("Lost"),
         "won_back": _l("Won back"),
     },
+    "severity": {
+        "critical": _l("Critical"),
+        "major": _l("Major"),
+        "minor": _l("Minor"),
+    },
+    "due_clock": {"restore_due_at": _l("Due")},
 }
 
 

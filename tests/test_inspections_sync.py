@@ -2,10 +2,12 @@
 rectification opened on the spot, completeness at resolve."""
 
 import json
+from datetime import timedelta
 
 import pytest
 
 from server.inspections.checklists import ensure_default_templates, items_of
+from server.work_orders.sla import parse
 from tests import factories
 from tests.device import Device, new_id
 
@@ -96,6 +98,10 @@ def test_a_checklist_with_an_out_of_range_reading_and_a_rectification(client, db
     rect = db.execute("SELECT * FROM work_order WHERE id = ?", [rect_id]).fetchone()
     assert rect["wo_type"] == "rectification" and rect["parent_id"] == oid
     assert rect["parent_item_id"] == voltage["id"] and rect["assignee_id"]
+    # due by its severity (default major: 4320 min), no fault clocks
+    assert rect["severity"] == "major" and rect["arrival_due_at"] is None
+    due = parse(rect["restore_due_at"]) - parse(rect["dispatched_at"])
+    assert due == timedelta(minutes=4320)
     linked = db.execute(
         "SELECT rectification_id FROM inspection_answer WHERE work_order_id = ? AND item_id = ?"
         " ORDER BY version DESC LIMIT 1",

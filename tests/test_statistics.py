@@ -209,6 +209,14 @@ def sla_table(client, **args) -> dict:
     }
 
 
+def due_table(client, **args) -> dict:
+    """The due-time columns (on-demand, accompanying, inspection, rectification) by grade."""
+    return {
+        r["sla_grade"]: (int(r["due_met"]), int(r["due_decided"]), r["due_rate"])
+        for r in csv_rows(client, "sla", **{**MARCH, **args})
+    }
+
+
 def pairs(client, chart, **args) -> list[tuple[str, int]]:
     return [
         tuple((r[k] if i == 0 else int(r[k])) for i, k in enumerate(r))
@@ -231,17 +239,24 @@ def test_sla_on_time_rate_by_grade(client, auth, world):
     auth.login("admin")
     found = sla_table(client)
     assert found["gold"] == (1, 2, "50.0", 2, 2, "100.0")
-    assert found["standard"] == (2, 3, "66.7", 1, 3, "33.3")
+    # arrival and restore count fault repairs only (the on-demand job's old fault clocks
+    # are not judged): the en-route order (both past due) and the contractor's order
+    assert found["standard"] == (1, 2, "50.0", 0, 2, "0.0")
     assert found["silver"] == (1, 1, "100.0", 1, 1, "100.0")
     assert found["diamond"] == (0, 0, "", 0, 0, "")
+    # the on-demand job is judged by its due time (restore_due_at): done at 02:00, due 08:00
+    assert due_table(client)["standard"] == (1, 1, "100.0")
+    assert due_table(client)["gold"] == (0, 0, "")
     auth.login("sup_d1")
     found = sla_table(client)
-    assert found["standard"] == (1, 2, "50.0", 1, 2, "50.0")
+    assert found["standard"] == (0, 1, "0.0", 0, 1, "0.0")
     assert found["silver"] == (0, 0, "", 0, 0, "")
+    assert due_table(client)["standard"] == (1, 1, "100.0")
     auth.login("sup_k")  # a contractor's supervisor: only orders dispatched to them
     found = sla_table(client)
     assert found["standard"] == (1, 1, "100.0", 0, 1, "0.0")
     assert found["gold"][1] == 0
+    assert due_table(client)["standard"] == (0, 0, "")
 
 
 def test_faults_by_cause(client, auth, world):
@@ -264,7 +279,8 @@ def test_inspection_failures_by_item_latest_answer(client, auth, world):
 
 def test_filters_narrow_every_chart(client, auth, world, tree):
     auth.login("admin")
-    assert sla_table(client, wo_type="on_demand")["standard"] == (1, 1, "100.0", 1, 1, "100.0")
+    assert sla_table(client, wo_type="on_demand")["standard"] == (0, 0, "", 0, 0, "")
+    assert due_table(client, wo_type="on_demand")["standard"] == (1, 1, "100.0")
     assert pairs(client, "faults", wo_type="on_demand") == []
     assert pairs(client, "inspections", wo_type="fault_repair") == []
     assert pairs(client, "faults", customer_class="A") == [("光缆中断", 2)]
@@ -360,7 +376,7 @@ def test_csv_equals_the_table_and_the_svg_shows_it(client, auth, world):
         for row in table:
             assert row[0] in svg and f">{row[1]}<" in svg
     svg = re.search(r"<svg.*?</svg>", section(html, "sla"), re.S).group(0)
-    assert ">50%<" in svg and ">100%<" in svg and ">66.7%<" in svg and ">33.3%<" in svg
+    assert ">50%<" in svg and ">100%<" in svg and ">0%<" in svg
     sla_rows = table_cells(section(html, "sla"))
     assert len(sla_rows) == 5 and sla_rows[0][1:4] == ["0", "0", "—"]
 

@@ -254,6 +254,7 @@ EXAMPLES = {
         "item_id": UUID,
         "title": "t",
         "description": "d",
+        "severity": "critical",
     },
     "task.complete": {"id": UUID, "at": "2026-11-20T02:00:00Z", "note": "n"},
     "appointment.record": {

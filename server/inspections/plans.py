@@ -161,7 +161,8 @@ def run_plans(db, actor_id, today: date, horizon_days: int = 0, caller=None) -> 
 
     For each site of the plan's site type in the plan's organisation subtree: one order per
     cycle period (the site's inspection_cycle_days, counted from the plan's start date)
-    overlapping [today, today + horizon_days]. Orders that exist already are counted, not
+    overlapping [today, today + horizon_days], each due by the end of its period (no fault
+    clocks: work_orders/sla.py clocks_for). Orders that exist already are counted, not
     made again (the unique index on site, plan and period backs this). With `caller`, only
     the plans the caller may see run. Returns {plans, created, existing}.
     """

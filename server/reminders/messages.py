@@ -32,6 +32,11 @@ def _texts(_, kind: str, p: dict, zone: ZoneInfo) -> tuple[str, str]:
                 title=p["title"],
             ),
         )
+    if kind == "sla_restore" and p.get("wo_type", "fault_repair") != "fault_repair":
+        return (  # another type's due time (the SLA by work type keeps it as restore_due_at)
+            _("Due by %(time)s", time=_clock(p["due_at"], zone)),
+            _("%(code)s %(title)s: the due time is near.", code=p["code"], title=p["title"]),
+        )
     if kind == "sla_restore":
         return (
             _("Restore by %(time)s", time=_clock(p["due_at"], zone)),

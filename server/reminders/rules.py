@@ -150,6 +150,7 @@ def sla_warnings(db, now: datetime, lead: timedelta, grades) -> list[dict]:
                 "code": order["code"],
                 "title": order["title"] or "",
                 "due_at": order["due_at"],
+                "wo_type": order["wo_type"],
             }
             out.append(
                 _reminder(

@@ -1,4 +1,5 @@
-"""flask --app server scores compute --month YYYY-MM [--org CODE]."""
+"""flask --app server scores compute --month YYYY-MM [--org CODE];
+flask --app server scores recompute --from YYYY-MM [--to YYYY-MM]."""
 
 import time
 
@@ -37,3 +38,28 @@ def compute_command(month, org_code):
         f"scores {month}: {result['cards']} cards, {result['changed']} changed,"
         f" in {time.monotonic() - started:.1f} s"
     )
+
+
+@scores_cli.command("recompute")
+@click.option("--from", "first", required=True, help="First month to correct, YYYY-MM.")
+@click.option("--to", "last", default=None, help="Last month, YYYY-MM (default: this month).")
+def recompute_command(first, last):
+    """Correct orders' SLA clocks by work type and recompute stored months, each keeping
+    the weights version it was scored with."""
+    now = now_utc()
+    last = last or months.current(now)
+    for name, value in (("--from", first), ("--to", last)):
+        if months.parse(value) is None:
+            raise click.BadParameter("expected YYYY-MM", param_hint=name)
+    if last < first:
+        raise click.BadParameter("--to is before --from", param_hint="--to")
+    db = connect(current_app.config["DATABASE"])
+    try:
+        started = time.monotonic()
+        result = compute.recompute(db, first, last, now=now)
+    finally:
+        db.conn.close()
+    click.echo(f"orders re-stamped by work type: {result['orders']}")
+    for month, counts in result["months"].items():
+        click.echo(f"scores {month}: {counts['cards']} cards, {counts['changed']} changed")
+    click.echo(f"in {time.monotonic() - started:.1f} s")

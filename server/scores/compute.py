@@ -40,9 +40,10 @@ def breakdown(found: dict, weights: dict) -> tuple[float | None, dict]:
     return score, parts
 
 
-def _cards(db, role, subjects, passes, month, by="subject", card_role=None) -> list[dict]:
-    """Score each subject ({id, org_id}) with the role's indicators and policy in force."""
-    rule = policy.in_force(db, role, month)
+def _cards(db, role, subjects, passes, month, by="subject", card_role=None, rule=None):
+    """Score each subject ({id, org_id}) with the role's indicators and policy in force
+    (or `rule`, a stored version)."""
+    rule = rule or policy.in_force(db, role, month)
     measured = {key: found[by] for key, found in passes.items()}
     cards = []
     for subject in subjects:
@@ -81,12 +82,28 @@ def _teams(db, person_cards: list[dict], org_path) -> list[dict]:
     return cards
 
 
-def compute_month(db, month: str, org_id: str | None = None, now=None, actor_id=None) -> dict:
+def stored_versions(db, month: str) -> dict[str, dict]:
+    """The weights versions the month's stored cards were scored with, per policy role (the
+    lowest when cards differ; contractors' cards count for the technician policy)."""
+    found = db.execute(
+        "SELECT CASE role WHEN 'contractor' THEN 'technician' ELSE role END AS basis,"
+        " min(policy_version) FROM scorecard WHERE month = ? AND policy_version IS NOT NULL"
+        " AND role IN ('account_manager', 'technician', 'contractor') GROUP BY basis",
+        [month],
+    ).fetchall()
+    return {basis: policy.version(db, basis, number) for basis, number in found}
+
+
+def compute_month(
+    db, month: str, org_id: str | None = None, now=None, actor_id=None, keep_versions=False
+) -> dict:
     """Compute and store the month's scorecards (of `org_id`'s subtree, else everyone).
 
     Account managers and technicians: weighted indicators (formula.weighted). Contractors:
     the technicians' indicators over all of the contractor's orders, with the technician
-    policy. Teams: the mean of their members' scores (formula.mean_score).
+    policy. Teams: the mean of their members' scores (formula.mean_score). With
+    `keep_versions` (a recompute), a role whose cards are stored already is scored with the
+    version those cards carry, not the one in force now.
     Returns counts: {cards, changed}.
     """
     if months.parse(month) is None:
@@ -100,9 +117,12 @@ def compute_month(db, month: str, org_id: str | None = None, now=None, actor_id=
         role: {s.key: indicators.aggregate(db, s, month, now) for s in indicators.for_role(role)}
         for role in policy.ROLES
     }
+    kept = stored_versions(db, month) if keep_versions else {}
     people = []
     for role in policy.ROLES:
-        people += _cards(db, role, _people(db, role, path), passes[role], month)
+        people += _cards(
+            db, role, _people(db, role, path), passes[role], month, rule=kept.get(role)
+        )
     contractors = _cards(
         db,
         "technician",
@@ -111,6 +131,7 @@ def compute_month(db, month: str, org_id: str | None = None, now=None, actor_id=
         month,
         "contractor",
         "contractor",
+        rule=kept.get("technician"),
     )
     cards = people + contractors + _teams(db, people, path)
     changed = _store(db, month, cards, now)
@@ -163,3 +184,35 @@ def _store(db, month: str, cards: list[dict], at: str) -> int:
                 marks = ", ".join(f":{k}" for k in values)
                 db.execute(f"INSERT INTO scorecard ({names}) VALUES ({marks})", values)
     return changed
+
+
+def month_range(first: str, last: str) -> list[str]:
+    """The months first..last ("YYYY-MM"), in order; empty when last is before first."""
+    out, month = [], first
+    while month <= last:
+        out.append(month)
+        year, number = int(month[:4]), int(month[5:])
+        month = f"{year + 1}-01" if number == 12 else f"{year}-{number + 1:02d}"
+    return out
+
+
+def recompute(db, first: str, last: str, now=None, actor_id=None) -> dict:
+    """Correct stored scores after the SLA clocks by work type (docs/scores.md).
+
+    First the orders dispatched since `first` began that still carry fault clocks without
+    being fault repairs get their type's deadline (work_orders.sla.restamp: audited and
+    synced); then every month first..last is computed again, each role with the weights
+    version its stored cards carry (months without cards: the version in force). Returns
+    {orders, months: {month: {cards, changed}}}.
+    """
+    from ..work_orders import sla
+
+    start = months.parse(first)
+    if start is None or months.parse(last) is None:
+        raise ValueError(f"not a month: {first!r} / {last!r}")
+    orders = sla.restamp(db, start.start, actor_id)
+    done = {
+        month: compute_month(db, month, now=now, actor_id=actor_id, keep_versions=True)
+        for month in month_range(first, last)
+    }
+    return {"orders": orders, "months": done}

@@ -27,6 +27,18 @@ DEFAULTS = {
         "order_report_timeliness": 10,
     },
 }
+# Technicians' version 2 (migration m022, from 2026-12 when the weights were not edited yet):
+# order_on_time judges the due times of on-demand, accompanying and rectification orders;
+# the fault clocks give it 10. Our defaults, as the rest.
+TECHNICIAN_V2 = {
+    "sla_arrival": 15,
+    "sla_restore": 15,
+    "order_on_time": 10,
+    "inspection_completion": 20,
+    "first_time_fix": 15,
+    "order_review_pass": 15,
+    "order_report_timeliness": 10,
+}
 MAX_WEIGHT = 100
 
 
@@ -46,6 +58,13 @@ def in_force(db, role: str, month: str) -> dict:
             " ORDER BY effective_from DESC, version DESC LIMIT 1",
             [role, first],
         )
+    )
+
+
+def version(db, role: str, number: int) -> dict | None:
+    """One stored version of a role's weights."""
+    return _out(
+        one(db, "SELECT * FROM score_policy WHERE role = ? AND version = ?", [role, number])
     )
 
 

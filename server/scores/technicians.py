@@ -20,7 +20,12 @@ STAMP = "strftime('%Y-%m-%dT%H:%M:%fZ', {})"
 INSPECTION_DUE = "coalesce(substr(wo.plan_period, 12, 10), date(wo.restore_due_at, '+8 hours'))"
 
 
-def _sla(due: str, done: str, verb: str) -> str:
+# The types whose single due time order_on_time judges (work_orders/sla.py); inspections'
+# due dates are inspection_completion's.
+DUE_TIME_TYPES = "('on_demand', 'accompanying', 'rectification')"
+
+
+def _sla(due: str, done: str, verb: str, types: str = "('fault_repair')") -> str:
     return f"""SELECT {WHO}, wo.{due} AS at,
         CASE WHEN wo.status = 'cancelled' THEN 'cancelled'
              WHEN wo.{done} IS NOT NULL AND julianday(wo.{done}) <= julianday(wo.{due})
@@ -29,7 +34,8 @@ def _sla(due: str, done: str, verb: str) -> str:
              WHEN wo.{due} > :now THEN 'not_yet_due'
              ELSE 'not_{verb}_past_due' END AS rule
         FROM {ORDERS}
-        WHERE wo.deleted_at IS NULL AND wo.{due} >= :start AND wo.{due} < :end"""
+        WHERE wo.deleted_at IS NULL AND wo.{due} >= :start AND wo.{due} < :end
+          AND wo.wo_type IN {types}"""
 
 
 @indicator(
@@ -41,10 +47,11 @@ def _sla(due: str, done: str, verb: str) -> str:
     missed=("arrived_late", "not_arrived_past_due"),
 )
 def sla_arrival(db, user_id, month, now=None):
-    """SLA on-time arrival = orders with on_site_at ≤ arrival_due_at ÷ orders whose arrival is
-    due in the month.
+    """SLA on-time arrival = fault repairs with on_site_at ≤ arrival_due_at ÷ fault repairs
+    whose arrival is due in the month.
 
-    on_site_at is the first arrival (rework does not move it). Not arrived and past due:
+    Only fault repairs have an arrival clock (the SLA policy by work type). on_site_at is
+    the first arrival (rework does not move it). Not arrived and past due:
     missed; not arrived and not yet due: not counted.
     """
 
@@ -58,10 +65,30 @@ def sla_arrival(db, user_id, month, now=None):
     missed=("restored_late", "not_restored_past_due"),
 )
 def sla_restore(db, user_id, month, now=None):
-    """SLA on-time restore = orders with resolved_at ≤ restore_due_at ÷ orders whose restore is
-    due in the month.
+    """SLA on-time restore = fault repairs with resolved_at ≤ restore_due_at ÷ fault repairs
+    whose restore is due in the month.
 
-    resolved_at is the first resolution. Not restored and past due: missed.
+    Only fault repairs have a restore clock; other types' due times are order_on_time's and
+    inspection_completion's. resolved_at is the first resolution. Not restored and past
+    due: missed.
+    """
+
+
+@indicator(
+    "order_on_time",
+    "technician",
+    "work_order",
+    _sla("restore_due_at", "resolved_at", "done", DUE_TIME_TYPES),
+    met=("done_on_time",),
+    missed=("done_late", "not_done_past_due"),
+)
+def order_on_time(db, user_id, month, now=None):
+    """Due-time orders on time = on-demand, accompanying and rectification orders with
+    resolved_at ≤ their due time ÷ those orders due in the month.
+
+    The due time was set at dispatch (the supervisor's, else the policy's minutes for the
+    grade; a rectification's by its severity). resolved_at is the first resolution (the job
+    done). Not done and past due: missed; not done and not yet due: not counted.
     """
 
 
@@ -83,7 +110,8 @@ def sla_restore(db, user_id, month, now=None):
 def inspection_completion(db, user_id, month, now=None):
     """Inspection completion = inspection orders submitted ÷ inspection orders due in the month.
 
-    Due: the last day of the plan period (else the local day of restore_due_at). Submitted
+    Due: the last day of the plan period (else the local day of its due time, restore_due_at,
+    for an inspection dispatched outside a plan). Submitted
     means handed in: submitted, approved, closed, or returned for rework.
     """
 

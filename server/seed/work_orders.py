@@ -58,7 +58,7 @@ def _times(dispatched: datetime, order: dict, steps: list[str], late: bool, rng)
         "resolved": order["restore_due_at"],
     }
     for step in steps:
-        if step in due:
+        if due.get(step):  # fault repairs have three clocks, other types a due time only
             limit = parse(due[step])
             at = (
                 limit + timedelta(minutes=rng.randint(5, 90))

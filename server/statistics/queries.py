@@ -112,18 +112,29 @@ def visits_per_week(db, caller: Caller, f: dict) -> list[dict]:
 
 
 GRADES = ("diamond", "gold", "silver", "bronze", "standard")
-# The clock rules of work_orders.sla.state, summed: met when the event came by the deadline;
-# decided when it came at all, or the deadline passed on an order not cancelled.
-SLA_SQL = """
+# The clock rules of work_orders.sla.state, summed, each over the types it applies to:
+# arrival and restore over fault repairs, the due time over the other dispatched types
+# (on-demand, accompanying, inspection, rectification; stored in restore_due_at). Met when
+# the event came by the deadline; decided when it came at all, or the deadline passed on an
+# order not cancelled.
+FAULT = "wo.wo_type = 'fault_repair'"
+SLA_SQL = f"""
 SELECT wo.sla_grade AS sla_grade,
-  sum(wo.on_site_at IS NOT NULL AND wo.on_site_at <= wo.arrival_due_at) AS arrival_met,
-  sum(wo.arrival_due_at IS NOT NULL AND (wo.on_site_at IS NOT NULL
+  sum({FAULT} AND wo.on_site_at IS NOT NULL AND wo.on_site_at <= wo.arrival_due_at)
+    AS arrival_met,
+  sum({FAULT} AND wo.arrival_due_at IS NOT NULL AND (wo.on_site_at IS NOT NULL
       OR (wo.status <> 'cancelled' AND wo.arrival_due_at < ?))) AS arrival_decided,
-  sum(wo.resolved_at IS NOT NULL AND wo.resolved_at <= wo.restore_due_at) AS restore_met,
-  sum(wo.restore_due_at IS NOT NULL AND (wo.resolved_at IS NOT NULL
-      OR (wo.status <> 'cancelled' AND wo.restore_due_at < ?))) AS restore_decided
-FROM work_order wo WHERE {where} AND wo.arrival_due_at IS NOT NULL GROUP BY wo.sla_grade
+  sum({FAULT} AND wo.resolved_at IS NOT NULL AND wo.resolved_at <= wo.restore_due_at)
+    AS restore_met,
+  sum({FAULT} AND (wo.resolved_at IS NOT NULL
+      OR (wo.status <> 'cancelled' AND wo.restore_due_at < ?))) AS restore_decided,
+  sum(NOT {FAULT} AND wo.resolved_at IS NOT NULL AND wo.resolved_at <= wo.restore_due_at)
+    AS due_met,
+  sum(NOT {FAULT} AND (wo.resolved_at IS NOT NULL
+      OR (wo.status <> 'cancelled' AND wo.restore_due_at < ?))) AS due_decided
+FROM work_order wo WHERE {{where}} AND wo.restore_due_at IS NOT NULL GROUP BY wo.sla_grade
 """
+CLOCKS = ("arrival", "restore", "due")
 
 
 def _rate(met: int, decided: int) -> float | None:
@@ -131,14 +142,17 @@ def _rate(met: int, decided: int) -> float | None:
 
 
 def sla_by_grade(db, caller: Caller, f: dict, now: str) -> list[dict]:
-    """On-time arrival and restore per grade: met, decided (met or breached), rate in %."""
+    """On-time rates per grade, each clock over the types it applies to: fault repairs'
+    arrival and restore, the other types' due time. Met, decided (met or breached), %."""
     where, params = order_where(caller, f)
-    found = {r["sla_grade"]: r for r in rows(db, SLA_SQL.format(where=where), [now, now, *params])}
+    found = {
+        r["sla_grade"]: r for r in rows(db, SLA_SQL.format(where=where), [now, now, now, *params])
+    }
     out = []
     for grade in GRADES:
         r = found.get(grade) or {}
         row = {"sla_grade": grade}
-        for clock in ("arrival", "restore"):
+        for clock in CLOCKS:
             met, decided = r.get(f"{clock}_met") or 0, r.get(f"{clock}_decided") or 0
             row |= {f"{clock}_met": met, f"{clock}_decided": decided}
             row[f"{clock}_rate"] = _rate(met, decided)

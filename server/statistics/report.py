@@ -16,6 +16,9 @@ COLUMNS = {
         "restore_met",
         "restore_decided",
         "restore_rate",
+        "due_met",
+        "due_decided",
+        "due_rate",
     ),
     "faults": ("cause", "orders"),
     "inspections": ("item", "failures"),
@@ -42,6 +45,7 @@ def _svg(chart: str, found: list[dict], title: str):
         series = [
             (_("Arrival on time"), [r["arrival_rate"] for r in found]),
             (_("Restore on time"), [r["restore_rate"] for r in found]),
+            (_("Other types done by the due time"), [r["due_rate"] for r in found]),
         ]
         return charts.bar_chart(title, names, series, unit="%", ceiling=100)
     key, value, name = (

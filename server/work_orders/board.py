@@ -1,10 +1,11 @@
 """The dispatch board: orders in the caller's scope, filtered, most urgent first.
 
-Urgency: orders with a running SLA clock first, by that clock's deadline (arrival until the
-technician is on site, then restore), earliest first, so overdue orders lead; then open
-orders without a running clock (resolved, submitted, approved, returned, exception reports);
-then closed and cancelled ones; newest first within a group. The index work_order_board
-(migration m004) holds exactly these expressions and the filter columns, so a page walks
+Urgency: orders with a running SLA clock first, by that clock's deadline (a fault repair's
+arrival until the technician is on site, then restore; another type's due time), earliest
+first, so overdue orders lead; then open orders without a running clock (resolved,
+submitted, approved, returned, exception reports); then closed and cancelled ones; newest
+first within a group. The index work_order_board (migration m004, rebuilt by m022 with the
+due-time fallback) holds exactly these expressions and the filter columns, so a page walks
 the index in order and stops after one row more than it shows: no count, no sort of all
 orders. Low-cardinality filters are written `+column = ?` so SQLite filters them on that
 walk instead of choosing their own index and sorting everything it finds.
@@ -25,9 +26,10 @@ RANK = (
     f"(CASE WHEN work_order.status IN {RUNNING} AND work_order.restore_due_at IS NOT NULL"
     " THEN 0 WHEN work_order.status IN ('closed', 'cancelled') THEN 2 ELSE 1 END)"
 )
+# Fault repairs: arrival until on site, then restore; other types have their due time only.
 DUE = (
-    f"(CASE WHEN work_order.status IN {RUNNING} THEN CASE WHEN work_order.on_site_at IS NULL"
-    " THEN work_order.arrival_due_at ELSE work_order.restore_due_at END END)"
+    f"(CASE WHEN work_order.status IN {RUNNING} THEN coalesce(CASE WHEN work_order.on_site_at"
+    " IS NULL THEN work_order.arrival_due_at END, work_order.restore_due_at) END)"
 )
 ORDER_BY = f"{RANK}, {DUE}, work_order.created_at DESC, work_order.id DESC"
 # Status filters: a set of statuses as a range of the rank (an index range), or one status.

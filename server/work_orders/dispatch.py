@@ -4,7 +4,7 @@ Validators read raw form values and return (clean, errors) with error codes from
 server/labels.py; every referenced row must be in the caller's scope.
 """
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from .. import scope
@@ -53,8 +53,50 @@ def validate_assignment(db, caller: Caller, data: dict, errors: dict) -> dict:
     return {"assignee_id": assignee, "assigned_org_id": org}
 
 
-def validate_dispatch(db, caller: Caller, data: dict) -> tuple[dict, dict]:
-    """Read the dispatch form: type, site and optional customer in scope, title, grade."""
+def _local_time(raw: str, tz: str) -> str | None:
+    """A local date-time from a form (no offset: the user's zone) as stored UTC; None if bad."""
+    try:
+        local = datetime.fromisoformat(raw)
+        if local.tzinfo is None:
+            local = local.replace(tzinfo=ZoneInfo(tz))
+        return sla.iso(local)
+    except (ValueError, OverflowError):  # 0001-01-01T00:00 in Shanghai is before year 1 UTC
+        return None
+
+
+def _zone(tz: str | None) -> str:
+    if tz:
+        return tz
+    from ..i18n import select_timezone
+
+    return select_timezone()
+
+
+def validate_due(data: dict, clean: dict, errors: dict, tz: str | None, now: str) -> None:
+    """The type's SLA inputs: a due time (optional: else the policy's default for the grade)
+    for on-demand, accompanying and inspection orders, after now and within a year; a
+    severity for rectifications (default: major). Ignored for the other types."""
+    raw, wo_type = text(data, "due_at"), clean.get("wo_type")
+    if raw and wo_type in sla.DUE_AT_DISPATCH:
+        due = _local_time(raw, _zone(tz))
+        if due is None:
+            errors["due_at"] = "invalid_datetime"
+        elif not now < due <= sla.iso(sla.parse(now) + timedelta(minutes=sla.MAX_MINUTES)):
+            errors["due_at"] = "out_of_range"
+        else:
+            clean["due_at"] = due
+    severity = text(data, "severity")
+    if wo_type == "rectification":
+        if severity and severity not in sla.SEVERITIES:
+            errors["severity"] = "invalid_choice"
+        clean["severity"] = severity or sla.DEFAULT_SEVERITY
+
+
+def validate_dispatch(
+    db, caller: Caller, data: dict, tz: str | None = None, now: str | None = None
+) -> tuple[dict, dict]:
+    """Read the dispatch form: type, site and optional customer in scope, title, grade, and
+    the type's due time or severity (validate_due)."""
     errors: dict = {}
     clean = {key: text(data, key) for key in ("wo_type", "title", "description", "sla_grade")}
     choice(clean, errors, "wo_type", DISPATCHABLE)
@@ -62,6 +104,7 @@ def validate_dispatch(db, caller: Caller, data: dict) -> tuple[dict, dict]:
         errors["title"] = "required"
     if clean["sla_grade"] and clean["sla_grade"] not in sla.GRADES:
         errors["sla_grade"] = "invalid_choice"
+    validate_due(data, clean, errors, tz, now or now_utc())
     clean["site_id"] = reference(
         db,
         data,
@@ -95,20 +138,19 @@ def dispatch(db, actor_id, clean: dict, at: str | None = None) -> dict:
 
 
 def validate_policy(data: dict, tz: str) -> tuple[dict, dict]:
-    """Read the policy form: limits per grade, effective from (local date-time), a note."""
+    """Read the policy form: fault limits per grade, due minutes per type and grade or
+    severity, effective from (local date-time), a note."""
     limits, errors = sla.validate_limits(data)
+    due, due_errors = sla.validate_due(data)
+    errors.update(due_errors)
     raw = text(data, "effective_from")
     effective = now_utc()
     if raw:
-        try:
-            local = datetime.fromisoformat(raw)
-        except ValueError:
+        effective = _local_time(raw, tz)
+        if effective is None:
             errors["effective_from"] = "invalid_datetime"
-        else:
-            if local.tzinfo is None:
-                local = local.replace(tzinfo=ZoneInfo(tz))
-            effective = sla.iso(local)
-    return {"limits": limits, "effective_from": effective, "note": text(data, "note")}, errors
+    clean = {"limits": limits, "due": due, "effective_from": effective, "note": text(data, "note")}
+    return clean, errors
 
 
 def policy_history(db) -> list[dict]:
@@ -132,6 +174,20 @@ def policy_history(db) -> list[dict]:
             ),
         )
         entry["limits"][r["sla_grade"]] = r
+    for r in rows(db, "SELECT * FROM sla_due_policy ORDER BY version DESC"):
+        entry = versions.setdefault(
+            r["version"],
+            dict(
+                version=r["version"],
+                effective_from=r["effective_from"],
+                note=r["note"],
+                created_at=r["created_at"],
+                created_by_name=None,
+                limits={},
+            ),
+        )
+        entry.setdefault("due", {}).setdefault(r["wo_type"], {})[r["band"]] = r["due_minutes"]
     for entry in versions.values():
         entry["limits"] = {g: entry["limits"][g] for g in sla.GRADES if g in entry["limits"]}
-    return list(versions.values())
+        entry.setdefault("due", {})
+    return sorted(versions.values(), key=lambda v: -v["version"])

@@ -6,7 +6,7 @@ from sync import args as check
 from .. import records
 from ..db import one, rows
 from ..inspections.evaluation import INVALID_CHOICE, INVALID_NUMBER, evaluate, order_complete
-from . import model
+from . import model, sla
 from .fieldwork import workable
 
 ANSWERING = {"on_site", "resolved", "returned"}
@@ -81,11 +81,13 @@ def answer(ctx, args):
 
 
 def open_rectification(ctx, args):
-    """inspection.open_rectification {id, work_order_id, item_id, title?, description?}: a
-    rectification order for a failed item, opened on the spot (offline too)."""
+    """inspection.open_rectification {id, work_order_id, item_id, title?, description?,
+    severity?}: a rectification order for a failed item, opened on the spot (offline too),
+    due by its severity's minutes (critical, major, minor; default major)."""
     rect_id, item_id = check.uuid_id(args), check.uuid_id(args, "item_id")
     title = check.text(args, "title", max_length=200)
     description = check.text(args, "description", max_length=5000)
+    severity = check.choice(args, "severity", sla.SEVERITIES, default=sla.DEFAULT_SEVERITY)
     order, held = _inspection(ctx, args)
     if held:
         return held
@@ -107,6 +109,7 @@ def open_rectification(ctx, args):
         assignee_id=order["assignee_id"] or ctx.user_id,
         parent_id=order["id"],
         parent_item_id=item["id"],
+        severity=severity,
         title=title,
         description=description,
         at=ctx.server_time,

@@ -42,16 +42,21 @@ def _grade_for(db, site_id, customer_id, given) -> str:
 
 
 def create_order(db, actor_id, *, wo_type, org_id, id=None, at=None, **fields) -> dict:  # noqa: A002
-    """Create an order in its type's first status; dispatched orders get SLA deadlines.
+    """Create an order in its type's first status; dispatched orders get their type's SLA
+    deadlines (sla.clocks_for: fault clocks for fault repairs, one due time otherwise).
 
     `fields` may hold title, description, site_id, customer_id, assigned_org_id,
     assignee_id, reported_by, sla_grade, lat, lon, parent_id, parent_item_id,
-    checklist_template_id, inspection_plan_id, plan_period.
+    checklist_template_id, inspection_plan_id, plan_period, severity (rectifications), and
+    due_at (the supervisor's due time for on-demand, accompanying or unplanned inspection).
     """
     if wo_type not in rules.TYPES:
         raise rules.IllegalTransition(f"unknown work-order type {wo_type!r}")
     at = sla.iso(sla.parse(at)) if at else now_utc()  # UTC, so times compare as text
     status = rules.INITIAL[wo_type]
+    due_at = fields.pop("due_at", None)
+    if wo_type == "rectification":
+        fields["severity"] = fields.get("severity") or sla.DEFAULT_SEVERITY
     values = dict(fields, id=id or uuid7(), wo_type=wo_type, org_id=org_id, status=status)
     values["sla_grade"] = _grade_for(
         db, fields.get("site_id"), fields.get("customer_id"), fields.get("sla_grade")
@@ -60,7 +65,17 @@ def create_order(db, actor_id, *, wo_type, org_id, id=None, at=None, **fields) -
         values["code"] = next_code(db, at)
         if status == "dispatched":
             values["dispatched_at"] = at
-            values.update(sla.deadlines(at, sla.policy_for(db, values["sla_grade"], at)))
+            values.update(
+                sla.clocks_for(
+                    db,
+                    wo_type,
+                    values["sla_grade"],
+                    at,
+                    severity=values.get("severity"),
+                    plan_period=values.get("plan_period"),
+                    due_at=due_at,
+                )
+            )
         else:
             values["submitted_at"] = at
         return records.insert(db, "work_order", values, actor_id)

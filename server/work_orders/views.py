@@ -205,6 +205,7 @@ def _policy_page(form=None, errors=None, status: int = 200):
         "work_orders/policy.html",
         status=status,
         current=current,
+        due=sla.current_due(get_db()),
         history=dispatch.policy_history(get_db()),
         form=form,
         errors=errors or {},
@@ -225,7 +226,12 @@ def policy_save():
     if errors:
         return _policy_page(request.form.to_dict(), errors, form_status(errors))
     version = sla.new_version(
-        get_db(), caller().id, clean["limits"], clean["effective_from"], clean["note"]
+        get_db(),
+        caller().id,
+        clean["limits"],
+        clean["effective_from"],
+        clean["note"],
+        clean["due"],
     )
     flash(_("SLA policy version %(version)s saved.", version=version))
     return finish(url_for("work_orders.policy"))
