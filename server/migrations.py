@@ -1119,3 +1119,22 @@ def m016_held_allowance(db):
 def m017_held_allowance_per_user(db):
     """Held items per user and hour, across all of the user's devices."""
     db.execute("CREATE INDEX IF NOT EXISTS conflict_user ON conflict(user_id, created_at)")
+
+
+@migrations()
+def m019_field_edits(db):
+    """Field users correct their customers and contacts (server/customers/mutations.py):
+    per-field clocks for last-writer-wins, the contact's email and notes, the customer's
+    notes and the accuracy and device time of the fix its location was set from."""
+    _run(
+        db,
+        """
+        ALTER TABLE contact ADD COLUMN email TEXT NOT NULL DEFAULT '';
+        ALTER TABLE contact ADD COLUMN notes TEXT NOT NULL DEFAULT '';
+        ALTER TABLE contact ADD COLUMN field_clock TEXT NOT NULL DEFAULT '{}';
+        ALTER TABLE customer ADD COLUMN notes TEXT NOT NULL DEFAULT '';
+        ALTER TABLE customer ADD COLUMN location_accuracy REAL;
+        ALTER TABLE customer ADD COLUMN located_at TEXT;
+        ALTER TABLE customer ADD COLUMN field_clock TEXT NOT NULL DEFAULT '{}'
+        """,
+    )
