@@ -79,3 +79,20 @@ def test_history_in_english_and_of_a_web_edit(client, db, world, auth):
 def test_another_teams_customer_page_and_its_history_are_404(client, world, auth):
     auth.login("am1")
     assert client.get(f"/customers/{world['other']['id']}").status_code == 404
+
+
+def test_web_contact_form_checks_phone_and_email_and_keeps_the_new_fields(client, db, world, auth):
+    cust, cid = world["cust"]["id"], world["contact"]["id"]
+    auth.login("sup_d1")
+    bad = {"name": "王经理", "phone": "call me", "email": "nope"}
+    resp = auth.post(f"/customers/{cust}/contacts/{cid}/edit", bad)
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 422
+    assert 'data-error="phone"' in html and 'data-error="email"' in html
+    stored = db.execute("SELECT phone, email FROM contact WHERE id = ?", [cid]).fetchone()
+    assert tuple(stored) == ("13800001234", "")
+    good = {"name": "王经理", "phone": "0571-8888 6666#12", "email": "w@example.com"}
+    good["notes"] = "周三"
+    assert auth.post(f"/customers/{cust}/contacts/{cid}/edit", good).status_code == 303
+    stored = db.execute("SELECT phone, email, notes FROM contact WHERE id = ?", [cid]).fetchone()
+    assert tuple(stored) == ("0571-8888 6666#12", "w@example.com", "周三")

@@ -273,7 +273,7 @@ def customer_update(ctx, args):
     beyond CUSTOMER_MOVE_HOLD_METERS is held for a supervisor."""
     customer_id = check.uuid_id(args)
     fields = validate_customer(_fields(args, CUSTOMER_FIELDS, customer=True))
-    customer = customer_in_scope(ctx, {"customer_id": customer_id})
+    customer = customer_in_scope(ctx, args, key="id")
     if customer is None:
         return _late(ctx, "customer", customer_id, "reassigned", args)
     clock = load_clock(customer["field_clock"])
