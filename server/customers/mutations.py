@@ -74,22 +74,24 @@ def email_problem(value: str) -> str | None:
     return None
 
 
-def _past_day(fields: dict, key: str, today: str) -> str | None:
-    value = check.day(fields, key, required=False, name=f"fields.{key}")
+def _past_day(fields: dict, key: str, today: str, prefix: str = "fields.") -> str | None:
+    name = f"{prefix}{key}"
+    value = check.day(fields, key, required=False, name=name)
     if value is not None and not EARLIEST <= value <= today:
-        raise check.bad(f"fields.{key}", f"fields.{key} must be a day from {EARLIEST} to today")
+        raise check.bad(name, f"{name} must be a day from {EARLIEST} to today")
     return value
 
 
-def _key_dates(fields: dict) -> str:
+def _key_dates(fields: dict, prefix: str) -> str:
     value = fields["key_dates"]
     if value is None:
         return "[]"
     if not isinstance(value, list) or len(value) > MAX_KEY_DATES:
-        raise check.bad("fields.key_dates", f"fields.key_dates: at most {MAX_KEY_DATES} dates")
+        name = f"{prefix}key_dates"
+        raise check.bad(name, f"{name} must be a list of at most {MAX_KEY_DATES} dates")
     out = []
     for n, entry in enumerate(value):
-        name = f"fields.key_dates[{n}]"
+        name = f"{prefix}key_dates[{n}]"
         if not isinstance(entry, dict):
             raise check.bad(name, f"{name} must be an object {{label, date}}")
         label = check.text(
@@ -99,27 +101,28 @@ def _key_dates(fields: dict) -> str:
     return json.dumps(out, ensure_ascii=False)
 
 
-def validate_contact(fields: dict, *, today: str | None = None) -> dict:
-    """Clean contact fields (any subset of CONTACT_FIELDS); bad_args naming the one at fault."""
+def validate_contact(fields: dict, *, today: str | None = None, prefix="fields.") -> dict:
+    """Clean contact fields (any subset of CONTACT_FIELDS); bad_args naming the one at fault
+    (`prefix` + its key: `fields.phone` in an update, `phone` in contact.add)."""
     today = today or date.today().isoformat()
     clean: dict = {}
     limits = {"name": MAX_NAME, "title": MAX_TITLE, "phone": MAX_PHONE, "email": MAX_EMAIL}
     for key, limit in limits.items():
         if key in fields:
             clean[key] = check.text(
-                fields, key, max_length=limit, required=key == "name", name=f"fields.{key}"
+                fields, key, max_length=limit, required=key == "name", name=f"{prefix}{key}"
             )
     for key, problem in (("phone", phone_problem), ("email", email_problem)):
         reason = problem(clean.get(key, ""))
         if reason:
-            raise check.bad(f"fields.{key}", f"fields.{key} must be {reason}")
+            raise check.bad(f"{prefix}{key}", f"{prefix}{key} must be {reason}")
     if "birthday" in fields:
-        clean["birthday"] = _past_day(fields, "birthday", today)
+        clean["birthday"] = _past_day(fields, "birthday", today, prefix)
     if "key_dates" in fields:
-        clean["key_dates"] = _key_dates(fields)
+        clean["key_dates"] = _key_dates(fields, prefix)
     if "notes" in fields:
         clean["notes"] = check.text(
-            fields, "notes", max_length=MAX_NOTES, strip=False, name="fields.notes"
+            fields, "notes", max_length=MAX_NOTES, strip=False, name=f"{prefix}notes"
         )
     return clean
 
@@ -210,7 +213,7 @@ def contact_add(ctx, args):
     notes?}: a new contact of one of the caller's customers."""
     contact_id, customer_id = check.uuid_id(args), check.uuid_id(args, "customer_id")
     given = {key: args[key] for key in CONTACT_FIELDS if key in args}
-    clean = validate_contact({"name": None, **given})
+    clean = validate_contact({"name": None, **given}, prefix="")
     existing = one(ctx.db, "SELECT * FROM contact WHERE id = ?", [contact_id])
     if existing is not None:
         try:
