@@ -222,6 +222,24 @@ const MUTATORS = {
       done_device_at: m.args.at,
     });
   },
+  "contact.add"(data, m) {
+    if (data.contact.has(m.args.id)) return;
+    const defaults = { title: "", phone: "", email: "", birthday: null, key_dates: "[]", notes: "" };
+    Object.assign(touch(data.contact, m.args.id, defaults, m), m.args, { key_dates: JSON.stringify(m.args.key_dates || []), created_at: m.created_at });
+  },
+  "contact.update"(data, m) {
+    const c = data.contact.get(m.args.id);
+    if (!c || c.deleted_at) return;
+    const fields = { ...m.args.fields };
+    if ("key_dates" in fields) fields.key_dates = JSON.stringify(fields.key_dates || []);
+    Object.assign(touch(data.contact, m.args.id, {}, m), fields);
+  },
+  "contact.remove"(data, m) {
+    if (data.contact.has(m.args.id)) touch(data.contact, m.args.id, {}, m).deleted_at = m.created_at;
+  },
+  "customer.update"(data, m) {
+    if (data.customer.has(m.args.id)) Object.assign(touch(data.customer, m.args.id, {}, m), m.args.fields);
+  },
   "inspection.open_rectification"(data, m, ctx) {
     const parent = data.work_order.get(m.args.work_order_id) || {};
     const item = data.checklist_item.get(m.args.item_id) || {};

@@ -4,6 +4,7 @@
 import { _ } from "./i18n.js";
 import { uuid7, write } from "./local.js";
 import { openCareCount } from "./care.js";
+import { bindCustomerEdits, contactsSection, customerSection } from "./contacts.js";
 import { locate } from "./media.js";
 import { openRetentionCount } from "./retention.js";
 import { LABELS, dayOf, esc, label, lastVisitDay, overdue, pendingNote, today } from "./ui.js";
@@ -107,25 +108,14 @@ export const screens = {
     html(app, data, params, id) {
       const c = data.customer.get(id);
       if (!c) return `<p class="error">${esc(_("This customer is not on this device."))}</p>`;
-      const contacts = [...data.contact.values()].filter((x) => x.customer_id === id && !x.deleted_at);
       const visits = [...data.visit.values()].filter((v) => v.customer_id === id).sort((a, b) => String(b.check_in_device_at || b.planned_date || "").localeCompare(String(a.check_in_device_at || a.planned_date || ""))).slice(0, 10);
-      const keyDates = (x) => {
-        let list = [];
-        try {
-          list = JSON.parse(x.key_dates || "[]");
-        } catch (_e) {
-          list = [];
-        }
-        return [x.birthday ? `${_("Birthday")} ${x.birthday}` : "", ...list.map((k) => `${k.label} ${k.date}`)].filter(Boolean).join(" · ");
-      };
       return `
         <h1>${esc(c.name)}</h1>
         <p><span class="badge class-${esc(c.customer_class)}">${esc(c.customer_class)}</span> ${esc(label("grade", c.sla_grade))}
         ${overdue(app, data, c) ? `<span class="badge warn">${esc(_("Overdue"))}</span>` : ""}</p>
         <p class="muted">${esc(c.address)}</p>
-        <section class="card"><h2>${esc(_("Contacts"))}</h2>
-          ${contacts.map((x) => `<div class="row"><b>${esc(x.name)}</b> ${esc(x.title)} <a href="tel:${esc(x.phone)}">${esc(x.phone)}</a><br><span class="muted">${esc(keyDates(x))}</span></div>`).join("") || `<p class="muted">${esc(_("None"))}</p>`}
-        </section>
+        ${contactsSection(app, data, id)}
+        ${customerSection(app, data, c)}
         <section class="card"><h2>${esc(_("Start or plan a visit"))}</h2>
           <button type="button" data-action="start-visit" data-customer="${esc(id)}">${esc(_("Start a visit now (GPS check-in)"))}</button>
           <form data-form="plan" class="inline">
@@ -139,6 +129,7 @@ export const screens = {
         </section>`;
     },
     bind(app, root, data, params, id) {
+      bindCustomerEdits(app, root, data, id);
       const start = root.querySelector("[data-action=start-visit]");
       if (start) {
         start.addEventListener("click", async () => {

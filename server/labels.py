@@ -102,6 +102,7 @@ LABELS = {
         "cancelled": _l("Sent after cancellation"),
         "reassigned": _l("Customer reassigned"),
         "stale_base": _l("Edited an older version"),
+        "location_moved": _l("Location moved far from the recorded one"),
     },
     "checklist_kind": {
         "pass_fail": _l("Pass / fail"),
@@ -300,6 +301,39 @@ LABELS = {
         "minor": _l("Minor"),
     },
     "due_clock": {"restore_due_at": _l("Due")},
+    # Fields in a customer's change history (server/customers/history.py).
+    "changed_field": {
+        "name": _l("Name"),
+        "title": _l("Title"),
+        "phone": _l("Phone"),
+        "email": _l("Email"),
+        "birthday": _l("Birthday"),
+        "key_dates": _l("Key dates"),
+        "notes": _l("Notes"),
+        "address": _l("Address"),
+        "founded_on": _l("Founded on"),
+        "lat": _l("Latitude"),
+        "lon": _l("Longitude"),
+        "location_accuracy": _l("Location accuracy (m)"),
+        "located_at": _l("Location taken at"),
+        "code": _l("Code"),
+        "industry": _l("Industry"),
+        "handsets": _l("Handsets"),
+        "top500": _l("Top-500 tax payer"),
+        "class_override": _l("Class override"),
+        "class_override_reason": _l("Reason for override"),
+        "customer_class": _l("Class"),
+        "sla_grade": _l("Service grade"),
+        "account_manager_id": _l("Account manager"),
+        "org_id": _l("Organisation"),
+    },
+    "change_action": {
+        "create": _l("Added"),
+        "update": _l("Changed"),
+        "delete": _l("Removed"),
+        "apply_late_edit": _l("Applied from review"),
+        "accept_conflict": _l("Accepted from review"),
+    },
 }
 
 
@@ -384,6 +418,8 @@ ERRORS = {
     "invalid_product_code": _l("Product codes are letters, digits, dots, dashes or underscores."),
     "high_below_warn": _l("The high level must not be below the warning level."),
     "already_closed": _l("This task has an outcome already."),
+    "invalid_phone": _l("Enter a phone number: digits, spaces, + - ( ), an extension after #."),
+    "invalid_email": _l("Enter an email address like name@example.com."),
 }
 
 

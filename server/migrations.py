@@ -1221,3 +1221,19 @@ def m022_sla_by_type(db):
             " 'our defaults: SLA by work type', ?)",
             [json.dumps(weights), now_utc()],
         )
+def m019_field_edits(db):
+    """Field users correct their customers and contacts (server/customers/mutations.py):
+    per-field clocks for last-writer-wins, the contact's email and notes, the customer's
+    notes and the accuracy and device time of the fix its location was set from."""
+    _run(
+        db,
+        """
+        ALTER TABLE contact ADD COLUMN email TEXT NOT NULL DEFAULT '';
+        ALTER TABLE contact ADD COLUMN notes TEXT NOT NULL DEFAULT '';
+        ALTER TABLE contact ADD COLUMN field_clock TEXT NOT NULL DEFAULT '{}';
+        ALTER TABLE customer ADD COLUMN notes TEXT NOT NULL DEFAULT '';
+        ALTER TABLE customer ADD COLUMN location_accuracy REAL;
+        ALTER TABLE customer ADD COLUMN located_at TEXT;
+        ALTER TABLE customer ADD COLUMN field_clock TEXT NOT NULL DEFAULT '{}'
+        """,
+    )

@@ -136,6 +136,26 @@ BASES = {
         "at": AT,
     },
     "user.locale": lambda w: {"locale": "zh_CN"},
+    "contact.add": lambda w: {
+        "id": new_id(),
+        "customer_id": w.rec["A.customer0"],
+        "name": "赵秘书",
+        "title": "秘书",
+        "phone": "0571-88886666",
+        "email": "zhao@example.com",
+        "birthday": "1980-02-29",
+        "key_dates": [{"label": "签约纪念日", "date": "2020-06-01"}],
+        "notes": "周三在",
+    },
+    "contact.update": lambda w: {
+        "id": w.rec["A.contact"],
+        "fields": {"phone": "13900000000", "birthday": "1981-03-01", "notes": "改"},
+    },
+    "contact.remove": lambda w: {"id": w.rec["A.contact_gone"]},
+    "customer.update": lambda w: {
+        "id": w.rec["A.customer1"],
+        "fields": {"address": "新地址", "notes": "前台", "founded_on": "2001-01-01"},
+    },
 }
 # What a mutation whose base `id` is new creates (its counterpart of B's is an id taken).
 CREATES = {
@@ -149,6 +169,7 @@ CREATES = {
     "inspection.open_rectification": "work_order",
     "appointment.record": "appointment",
     "care.done": "care_done",
+    "contact.add": "contact",
 }
 
 

@@ -133,6 +133,7 @@ def build(app) -> World:
         _visits(world, owner)
         _orders(world, owner)
         _others(world, owner)
+        _contacts(world, owner)
     _conflict(world)
     _victim(world)
     return world
@@ -293,6 +294,22 @@ def _orders(world: World, owner: str) -> None:
         ],
     )
     world.add(owner, "wo_photo", "work_order_photo", photo)
+
+
+def _contacts(world: World, owner: str) -> None:
+    """Two contacts of the owner's first customer, added from the device (contact.add)."""
+    dev = world.devices[owner]
+    ids = new_id(), new_id()
+    customer = world.rec[f"{owner}.customer0"]
+    _push_ok(
+        dev,
+        [
+            dev.mutation("contact.add", {"id": cid, "customer_id": customer, "name": f"联系人{n}"})
+            for n, cid in enumerate(ids)
+        ],
+    )
+    world.add(owner, "contact", "contact", ids[0])
+    world.add(owner, "contact_gone", "contact", ids[1])
 
 
 def _others(world: World, owner: str) -> None:

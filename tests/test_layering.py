@@ -25,6 +25,7 @@ def test_sync_imports_no_flask_and_no_domain():
 HANDLERS = [
     *sorted((ROOT / "server").glob("*/sync.py")),
     ROOT / "server/visits/mutations.py",
+    ROOT / "server/customers/mutations.py",
     ROOT / "server/visits/attachments.py",
     ROOT / "server/work_orders/mutations.py",
     ROOT / "server/work_orders/fieldwork.py",

@@ -279,6 +279,20 @@ EXAMPLES = {
         "at": "2026-06-01T02:00:00Z",
     },
     "user.locale": {"locale": "en"},
+    "contact.add": {
+        "id": UUID,
+        "customer_id": UUID,
+        "name": "n",
+        "title": "t",
+        "phone": "13800000000",
+        "email": "a@example.com",
+        "birthday": "1980-01-01",
+        "key_dates": [{"label": "l", "date": "2020-01-01"}],
+        "notes": "n",
+    },
+    "contact.update": {"id": UUID, "fields": {"phone": "13800000000"}},
+    "contact.remove": {"id": UUID},
+    "customer.update": {"id": UUID, "fields": {"address": "a"}},
 }
 HOSTILE = [True, 2**63, float("nan"), float("inf"), 1e308, "\ud83d", "a\x00b", MEGABYTE, {}, [1]]
 

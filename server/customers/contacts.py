@@ -1,7 +1,12 @@
-"""A customer's contacts: name, title, phone, birthday and key dates (for care reminders)."""
+"""A customer's contacts: name, title, phone, email, birthday, key dates (for care
+reminders) and notes. Field users edit them from the device too (mutations.py)."""
 
 import json
+import time
 from datetime import date
+
+from sync.fields import PENDING, load_clock
+from sync.hlc import make
 
 from .. import fields, records
 from ..db import one, rows
@@ -20,10 +25,22 @@ def validate(data: dict, key_dates: list[tuple[str, str]]) -> tuple[dict, dict]:
 
     A key date needs both a label and a YYYY-MM-DD date.
     """
+    from .mutations import MAX_EMAIL, MAX_NAME, MAX_NOTES, MAX_PHONE, email_problem, phone_problem
+
     errors: dict = {}
-    clean = {key: fields.text(data, key) for key in ("name", "title", "phone", "birthday")}
+    keys = ("name", "title", "phone", "email", "birthday", "notes")
+    clean = {key: fields.text(data, key) for key in keys}
     if not clean["name"]:
         errors["name"] = "required"
+    for key, limit in (("name", MAX_NAME), ("phone", MAX_PHONE), ("email", MAX_EMAIL)):
+        if len(clean[key]) > limit:
+            errors[key] = "too_long"
+    if len(clean["notes"]) > MAX_NOTES:
+        errors["notes"] = "too_long"
+    if "phone" not in errors and phone_problem(clean["phone"]):
+        errors["phone"] = "invalid_phone"
+    if "email" not in errors and email_problem(clean["email"]):
+        errors["email"] = "invalid_email"
     if clean["birthday"]:
         clean["birthday"] = _iso_date(clean["birthday"])
         if clean["birthday"] is None:
@@ -72,9 +89,20 @@ def add(db, actor_id, customer_id: str, clean: dict) -> dict:
     return records.insert(db, "contact", {**clean, "customer_id": customer_id}, actor_id)
 
 
+def server_clock(db, table: str, row_id: str, changes: dict) -> dict:
+    """The row's field clock with the fields `changes` really changes stamped now by the
+    server: an older edit still queued on a device cannot undo a web edit (sync.fields)."""
+    row = one(db, f"SELECT * FROM [{table}] WHERE id = ?", [row_id]) or {}  # noqa: S608
+    clock = load_clock(row.get("field_clock"))
+    stamp = make(int(time.time() * 1000), 0, "server")
+    changed = [k for k, v in changes.items() if k in row and row[k] != v]
+    return {**clock, **{name: {"hlc": stamp, "v": PENDING} for name in changed}}
+
+
 def edit(db, actor_id, contact_id: str, clean: dict) -> dict:
     """Change a contact's fields."""
-    return records.update(db, "contact", contact_id, clean, actor_id)
+    clock = server_clock(db, "contact", contact_id, clean)
+    return records.update(db, "contact", contact_id, clean, actor_id, clock=clock)
 
 
 def remove(db, actor_id, contact_id: str) -> dict:

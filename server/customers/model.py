@@ -84,8 +84,11 @@ def update_customer(db, actor_id, customer_id: str, changes: dict) -> dict:
     merged = {**current, **changes}
     merged["top500"] = 1 if merged.get("top500") else 0
     changes = {**changes, "top500": merged["top500"], **_classify(merged)}
+    from .contacts import server_clock
+
     with db.atomic():
-        row = records.update(db, "customer", customer_id, changes, actor_id)
+        clock = server_clock(db, "customer", customer_id, changes)
+        row = records.update(db, "customer", customer_id, changes, actor_id, clock=clock)
         if (row["account_manager_id"], row["org_id"]) != (
             current["account_manager_id"],
             current["org_id"],
@@ -129,6 +132,10 @@ def validate(db, caller: Caller, data: dict) -> tuple[dict, dict]:
     fields.coordinates(data, clean, errors)
     if "founded_on" in data:  # the company anniversary (care calendar); imports may omit it
         clean["founded_on"] = _founded_on(data, errors)
+    if "notes" in data:  # what field staff should know (the device edits it too)
+        clean["notes"] = fields.text(data, "notes")
+        if len(clean["notes"]) > 5000:
+            errors["notes"] = "too_long"
     return clean, errors
 
 

@@ -1,4 +1,5 @@
-"""What the customers domain registers with the sync protocol: customers and contacts.
+"""What the customers domain registers with the sync protocol: customers and contacts, and
+the field corrections of them (mutations.py).
 
 Also the one check of a `customer_id` a device names in a mutation (visits, appointments).
 """
@@ -31,5 +32,10 @@ def customer_in_scope(ctx, args: dict, key: str = "customer_id") -> dict | None:
 
 def register(registry) -> None:
     """Customers and their contacts replicate to the devices that may see them."""
-    registry.entity(EntitySpec("customer", "customer", scope.customers))
-    registry.entity(EntitySpec("contact", "contact", scope.contacts))
+    from .mutations import MUTATIONS
+
+    hidden = ("field_clock",)
+    registry.entity(EntitySpec("customer", "customer", scope.customers, exclude=hidden))
+    registry.entity(EntitySpec("contact", "contact", scope.contacts, exclude=hidden))
+    for name, handler in MUTATIONS.items():
+        registry.mutation(name)(handler)

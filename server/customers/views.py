@@ -19,7 +19,7 @@ from ..web import (
     roles_required,
     scoped_one_or_404,
 )
-from . import contacts, model
+from . import contacts, history, model
 
 bp = Blueprint("customers", __name__, url_prefix="/customers")
 MANAGERS = ("supervisor", "admin")
@@ -64,6 +64,7 @@ def detail(customer_id):
         "customers/detail.html",
         customer=customer,
         contacts=contacts.for_customer(get_db(), customer_id),
+        changes=history.changes(get_db(), customer_id),
         may_manage=may_manage(caller()),
         revealed={},
         form={},

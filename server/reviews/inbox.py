@@ -12,7 +12,8 @@ Resolving it is one decision per row:
 - a field conflict (a guarded field edited on a stale base): accept the device's value (it
   is written to the record as the supervisor) or keep the server's;
 - a late edit (sent after approval, cancellation or reassignment): for `visit.update` and
-  `work_order.update` apply the fields the supervisor picks, as the supervisor; for any
+  `work_order.update` (and `customer.update`, `contact.update`: a held location move
+  applies as a whole fix) apply the fields the supervisor picks, as the supervisor; for any
   other mutation only mark it seen; or dismiss it.
 
 Either way the row is closed with its resolution, who and when, and the audit log has it.
@@ -26,26 +27,35 @@ from sync.fields import PENDING, load_clock
 from sync.hlc import make
 
 from .. import records, scope
+from ..customers.mutations import LOCATION, validate_contact, validate_customer
 from ..db import one
 from ..ids import now_utc
 from ..scope import Caller
 from ..visits.mutations import EDITABLE, GUARDED, _validate_edit
 from ..work_orders.mutations import REPORT_FIELDS, _report
 
-APPLICABLE = {"visit.update": _validate_edit, "work_order.update": _report}
+APPLICABLE = {
+    "visit.update": _validate_edit,
+    "work_order.update": _report,
+    "customer.update": validate_customer,  # a held location move: applying it moves it
+    "contact.update": validate_contact,
+}
 ACCEPTABLE_FIELDS = {"visit": GUARDED | EDITABLE, "work_order": REPORT_FIELDS}
 RESOLUTIONS = ("accepted_device", "kept_server", "applied", "seen", "dismissed")
 
 SELECT = """
     SELECT c.*, u.display_name AS user_name, sc.app_version, ml.device_time,
-           coalesce(vc.name, wo.code) AS record_name,
+           coalesce(vc.name, wo.code, ct.name) AS record_name,
            coalesce(v.status, wo.status) AS record_status
     FROM conflict c
     LEFT JOIN app_user u ON u.id = c.user_id
     LEFT JOIN sync_client sc ON sc.client_id = c.client_id
     LEFT JOIN mutation_log ml ON ml.client_id = c.client_id AND ml.mutation_id = c.mutation_id
     LEFT JOIN visit v ON c.entity = 'visit' AND v.id = c.entity_id
-    LEFT JOIN customer vc ON vc.id = coalesce(v.customer_id, json_extract(c.args, '$.customer_id'))
+    LEFT JOIN contact ct ON c.entity = 'contact' AND ct.id = c.entity_id
+    LEFT JOIN customer vc ON vc.id = coalesce(v.customer_id, ct.customer_id,
+        CASE WHEN c.entity = 'customer' THEN c.entity_id END,
+        json_extract(c.args, '$.customer_id'))
     LEFT JOIN work_order wo ON c.entity = 'work_order' AND wo.id = c.entity_id
     WHERE c.status = 'open'
 """
@@ -61,6 +71,7 @@ def _in_scope(caller: Caller) -> tuple[str, list]:
     orders, p2 = scope.work_orders(caller, "ws")
     customers, p3 = scope.customers(caller, "cs")
     appointments, p6 = scope.customers(caller, "ca")
+    field_customers, p7 = scope.customers(caller, "cf")
     sql = (
         "((c.entity = 'visit' AND (EXISTS (SELECT 1 FROM visit vs WHERE vs.id = c.entity_id"
         f" AND {visits}) OR (NOT EXISTS (SELECT 1 FROM visit vx WHERE vx.id = c.entity_id)"
@@ -69,7 +80,11 @@ def _in_scope(caller: Caller) -> tuple[str, list]:
         " OR (c.entity = 'work_order' AND EXISTS (SELECT 1 FROM work_order ws"
         f" WHERE ws.id = c.entity_id AND {orders}))"
         " OR (c.entity = 'appointment' AND EXISTS (SELECT 1 FROM customer ca WHERE"
-        f" ca.id = json_extract(c.args, '$.customer_id') AND {appointments})))"
+        f" ca.id = json_extract(c.args, '$.customer_id') AND {appointments}))"
+        " OR (c.entity IN ('customer', 'contact') AND EXISTS (SELECT 1 FROM customer cf WHERE"
+        " cf.id = coalesce((SELECT cn.customer_id FROM contact cn WHERE c.entity = 'contact'"
+        " AND cn.id = c.entity_id), CASE WHEN c.entity = 'customer' THEN c.entity_id END,"
+        f" json_extract(c.args, '$.customer_id')) AND {field_customers})))"
     )
     users, p4 = scope.users(caller, "au")
     contractors, p5 = scope.contractors(caller, "ak")
@@ -77,7 +92,7 @@ def _in_scope(caller: Caller) -> tuple[str, list]:
         f"EXISTS (SELECT 1 FROM app_user au WHERE au.id = c.user_id AND ({users}"
         f" OR EXISTS (SELECT 1 FROM org ak WHERE ak.id = au.org_id AND {contractors})))"
     )
-    return f"({sql} AND {author})", [*p1, *p3, *p2, *p6, *p4, *p5]
+    return f"({sql} AND {author})", [*p1, *p3, *p2, *p6, *p7, *p4, *p5]
 
 
 def query(caller: Caller) -> tuple[str, list]:
@@ -180,6 +195,8 @@ def apply_late_edit(db, actor_id, conflict: dict, chosen) -> None:
     picked = {k: v for k, v in fields.items() if k in set(chosen)}
     if not picked:
         raise Refused("pick at least one field to apply")
+    if conflict["mutation_name"] == "customer.update" and set(picked) & set(LOCATION):
+        picked.update({k: v for k, v in fields.items() if k in LOCATION})  # one fix, whole
     try:
         changes = validate(picked)
     except PermanentError as exc:
