@@ -1221,6 +1221,9 @@ def m022_sla_by_type(db):
             " 'our defaults: SLA by work type', ?)",
             [json.dumps(weights), now_utc()],
         )
+
+
+@migrations()
 def m019_field_edits(db):
     """Field users correct their customers and contacts (server/customers/mutations.py):
     per-field clocks for last-writer-wins, the contact's email and notes, the customer's
