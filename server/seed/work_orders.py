@@ -81,6 +81,10 @@ ANSWERED = ("resolved", "submitted", "approved", "returned", "closed")
 DEMO_PHOTO = "0" * 64  # a photo item's answer names a photo that was never uploaded
 
 
+def _words(value) -> list:
+    return json.loads(value or "[]") if isinstance(value, str) else list(value or [])
+
+
 def _passing(item: dict) -> dict:
     """An answer that passes its item (the middle of a reading's range, a good choice)."""
     kind, answer = item["kind"], {"passed": 1}
@@ -88,8 +92,8 @@ def _passing(item: dict) -> dict:
         low, high = item["min_value"], item["max_value"]
         answer["value_number"] = round((low + high) / 2, 2) if None not in (low, high) else 0
     elif kind == "choice":
-        bad = set(json.loads(item["failing_choices"] or "[]"))
-        answer["value_text"] = next(c for c in json.loads(item["choices"]) if c not in bad)
+        bad = set(_words(item["failing_choices"]))
+        answer["value_text"] = next(c for c in _words(item["choices"]) if c not in bad)
     elif kind == "text":
         answer["value_text"] = "设备运行正常"
     if kind == "photo" or item["photo_required"]:
