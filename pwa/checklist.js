@@ -41,6 +41,19 @@ function input(item, a) {
   return "";
 }
 
+// An inspection's open checklist items (the server's rule: every item answered without
+// problems), and whether it has no checklist at all.
+export function checklistGaps(data, o) {
+  const items = [...data.checklist_item.values()].filter((i) => i.template_id === o.checklist_template_id && !i.deleted_at).sort((a, b) => a.position - b.position);
+  if (!o.checklist_template_id || !items.length) return { none: true, missing: [] };
+  const latest = latestAnswers(data, o.id);
+  const missing = items.filter((item) => {
+    const a = latest.get(item.id);
+    return !a || evaluate(item, a).problems.length;
+  });
+  return { none: false, missing };
+}
+
 export const checklistScreen = {
   title: () => _("Checklist"),
   html(app, data, params, id) {

@@ -3,6 +3,7 @@
 
 import { _, formatTime } from "./i18n.js";
 import { haversine, uuid7, write } from "./local.js";
+import { checklistGaps } from "./checklist.js";
 import { compressPhoto, locate, spaceFor } from "./media.js";
 import { esc, flags, pendingNote } from "./ui.js";
 
@@ -140,26 +141,65 @@ function readParts(text) {
     });
 }
 
+// Who works on an order: its technician, or its team while nobody has it. The reporter of
+// an exception report sees the order made from it (read-only unless it is theirs too).
+function worksOn(app, o) {
+  const me = app.session.user;
+  if (o.wo_type === "exception_report") return o.reported_by === me.id;
+  return o.assignee_id === me.id || (!o.assignee_id && o.assigned_org_id === me.org_id) || !["technician", "account_manager"].includes(me.role);
+}
+
+// The orders linked to this one: the report it was made from, the order a report became.
+function links(app, data, o) {
+  const parent = o.parent_id ? data.work_order.get(o.parent_id) : null;
+  const made = o.converted_to_id ? data.work_order.get(o.converted_to_id) : null;
+  const mine = o.reported_by === app.session.user.id;
+  let html = "";
+  if (parent && parent.wo_type === "exception_report") {
+    const text = mine ? _("From your report %(code)s: %(title)s", { code: parent.code || "", title: parent.title || "" }) : _("From the report %(code)s: %(title)s", { code: parent.code || "", title: parent.title || "" });
+    html += `<p class="card" data-testid="order-from-report"><a href="/m/orders/${esc(parent.id)}" data-link>${esc(text)}</a></p>`;
+  }
+  if (o.converted_to_id) {
+    const label = made ? `${made.code || ""} · ${TYPE()[made.wo_type] || made.wo_type}` : "";
+    html += `<p class="card" data-testid="report-converted">${esc(_("Your report became a work order"))} ${made ? `<a href="/m/orders/${esc(made.id)}" data-link>${esc(label)}</a>` : ""}</p>`;
+  }
+  return html;
+}
+
+// What keeps an inspection from being resolved or submitted (the server refuses it too).
+function checklistBlock(data, o) {
+  if (o.wo_type !== "inspection" || !["on_site", "resolved", "returned"].includes(o.status)) return "";
+  const gaps = checklistGaps(data, o);
+  if (gaps.none) return `<p class="error" data-testid="checklist-none">${esc(_("This inspection has no checklist, so it cannot be submitted. Ask your supervisor."))}</p>`;
+  if (!gaps.missing.length) return "";
+  return `<section class="card" data-testid="checklist-missing" data-missing="${gaps.missing.length}"><p class="error">${esc(_("Answer every checklist item first: %(n)s still open", { n: gaps.missing.length }))}</p>
+    <ul>${gaps.missing.map((m) => `<li>${esc(`${m.position}. ${m.label}`)}</li>`).join("")}</ul></section>`;
+}
+
 export const orderScreen = {
   title: () => _("Work order"),
   html(app, data, params, id) {
     const o = data.work_order.get(id);
     if (!o) return `<p class="error">${esc(_("This work order is not on this device."))}</p>`;
     const site = data.site.get(o.site_id) || {};
-    const next = NEXT[o.status];
-    const working = ["accepted", "en_route", "on_site", "resolved", "returned"].includes(o.status);
+    const mine = worksOn(app, o);
+    const blocked = checklistBlock(data, o);
+    const next = mine && !blocked ? NEXT[o.status] : null;
+    const working = mine && ["accepted", "en_route", "on_site", "resolved", "returned"].includes(o.status);
     const history = [...data.work_order.values()].filter((x) => x.site_id && x.site_id === o.site_id && x.id !== o.id).length;
     return `
       <h1>${esc(TYPE()[o.wo_type] || o.wo_type)} · ${esc(o.code || "")}</h1>
       <p data-testid="order-status"><span class="badge">${esc(STATUS()[o.status] || o.status)}</span> ${pendingNote(data, o)}</p>
       <p><b>${esc(o.title)}</b><br><span class="muted">${esc(o.description)}</span></p>
+      ${links(app, data, o)}
       ${o.return_reason && o.status === "returned" ? `<p class="error">${esc(_("Returned: %(r)s", { r: o.return_reason }))}</p>` : ""}
       ${site.id ? `<p><a href="/m/sites/${site.id}" data-link>${esc(site.name)}</a> <span class="muted">${esc(site.code)} · ${esc(_("%(n)s earlier orders here", { n: history }))}</span></p>` : ""}
       <section class="card" data-testid="sla"><h2>${esc(_("SLA"))}</h2><ul>
         ${slaLine(o, "response_due_at", _("Respond by"))}${slaLine(o, "arrival_due_at", _("Arrive by"))}${slaLine(o, "restore_due_at", o.wo_type === "fault_repair" ? _("Restore by") : _("Due by"))}
       </ul></section>
       ${o.check_in_flag ? `<section class="card" data-testid="check-in"><h2>${esc(_("Check-in"))}</h2><p>${o.check_in_distance_m !== null && o.check_in_distance_m !== undefined ? esc(_("%(m)s m from the site", { m: Math.round(o.check_in_distance_m) })) : ""} ${flags(o.check_in_flag)}</p></section>` : ""}
-      ${o.wo_type === "inspection" && ["on_site", "resolved", "returned"].includes(o.status) ? `<p><a class="button" href="/m/orders/${o.id}/checklist" data-link>${esc(_("Checklist"))}</a></p>` : ""}
+      ${mine ? blocked : ""}
+      ${mine && o.wo_type === "inspection" && ["on_site", "resolved", "returned"].includes(o.status) ? `<p><a class="button" href="/m/orders/${o.id}/checklist" data-link>${esc(_("Checklist"))}</a></p>` : ""}
       ${working && o.wo_type !== "inspection" ? reportForm(o) : ""}
       <section class="card"><h2>${esc(_("Photos"))}</h2><div class="photos">${photos(data, id)}</div>
         ${working ? `<label class="button secondary">${esc(_("Before photo"))}<input type="file" accept="image/*" capture="environment" data-stage="before" hidden></label>

@@ -1240,3 +1240,41 @@ def m019_field_edits(db):
         ALTER TABLE customer ADD COLUMN field_clock TEXT NOT NULL DEFAULT '{}'
         """,
     )
+
+
+@migrations()
+def m021_order_links_precheck(db):
+    """An exception report converted into an order (converted_to_id on the report; one
+    order at most from one report: the unique index on parent_id for children that are not
+    an inspection item's rectification), a contractor supervisor's pre-check of submitted
+    work (prechecked_at/_by, cleared by a return), and the review history's two new steps
+    'precheck' and 'convert' (SQLite cannot widen a CHECK: the table is rebuilt)."""
+    _run(
+        db,
+        f"""
+        ALTER TABLE work_order ADD COLUMN converted_to_id TEXT REFERENCES work_order(id);
+        ALTER TABLE work_order ADD COLUMN prechecked_at TEXT;
+        ALTER TABLE work_order ADD COLUMN prechecked_by TEXT REFERENCES app_user(id);
+        CREATE UNIQUE INDEX work_order_from_report ON work_order(parent_id)
+            WHERE parent_id IS NOT NULL AND parent_item_id IS NULL;
+
+        CREATE TABLE review_m021 (
+            id TEXT PRIMARY KEY,
+            entity TEXT NOT NULL CHECK (entity IN ('visit', 'work_order')),
+            entity_id TEXT NOT NULL,
+            action TEXT NOT NULL CHECK (action IN
+                ('approve', 'return', 'resubmit', 'precheck', 'convert')),
+            reason TEXT NOT NULL DEFAULT '',
+            reviewer_id TEXT REFERENCES app_user(id),
+            at TEXT NOT NULL,
+            org_id TEXT NOT NULL REFERENCES org(id),
+            deleted_at TEXT,
+            {SYNCED}
+        );
+        INSERT INTO review_m021 SELECT id, entity, entity_id, action, reason, reviewer_id, at,
+            org_id, deleted_at, created_at, updated_at, updated_by, version FROM review;
+        DROP TABLE review;
+        ALTER TABLE review_m021 RENAME TO review;
+        CREATE INDEX review_entity ON review(entity, entity_id, at)
+        """,
+    )

@@ -228,3 +228,35 @@ def blob_visible(caller: Caller, sha: str) -> tuple[str, list]:
         )
         params.extend([sha, *scoped])
     return "(" + " OR ".join(parts) + ")", params
+
+
+# ---- 两不三可 "管理不代维": a contractor manages its people, the operator decides ----
+# A supervisor inside a contractor organisation dispatches and pre-checks its own
+# technicians' work; approving, returning and closing (and converting an exception report,
+# which closes it) belong to the operator's supervisors over the site: the order's org.
+DECISIONS = ("approve", "return", "close", "convert")
+
+
+def decides(caller: Caller) -> bool:
+    """Whether the caller's role may take the operator's decisions at all."""
+    return caller.role == "admin" or (
+        caller.role == "supervisor" and caller.org_kind != "contractor"
+    )
+
+
+def work_order_decisions(caller: Caller, alias: str = "work_order") -> tuple[str, list]:
+    """Orders the caller may approve, return, close or convert: an admin's all; an operator
+    supervisor's orders of sites in their subtree (the order's org); a contractor's none."""
+    if caller.role == "admin":
+        return "1", []
+    if not decides(caller):
+        return NOTHING
+    return _subtree(f"{alias}.org_id", caller)
+
+
+def work_order_prechecks(caller: Caller, alias: str = "work_order") -> tuple[str, list]:
+    """Orders a contractor supervisor may pre-check: those dispatched to their contractor
+    (or a team under it). Nobody else pre-checks: the operator's supervisors decide."""
+    if caller.role != "supervisor" or caller.org_kind != "contractor":
+        return NOTHING
+    return _subtree(f"{alias}.assigned_org_id", caller)

@@ -28,9 +28,8 @@ def handed_in(tmp_path):
         "SELECT u.id, u.username, u.org_id FROM app_user u JOIN org o ON o.id = u.org_id"
         " WHERE u.role = 'technician' AND o.kind = 'contractor' ORDER BY u.username LIMIT 1"
     ).fetchone()
-    sup = db.execute(
-        "SELECT username FROM app_user WHERE role = 'supervisor' AND org_id = ?", [tech["org_id"]]
-    ).fetchone()
+    # The operator's supervisor over the sites decides (a contractor's only pre-checks).
+    sup = db.execute("SELECT username FROM app_user WHERE username = 'sup.city'").fetchone()
     site = db.execute(
         "SELECT * FROM site WHERE contractor_id = ? ORDER BY code LIMIT 1", [tech["org_id"]]
     ).fetchone()

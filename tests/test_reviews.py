@@ -203,7 +203,9 @@ def test_return_needs_a_reason(app, db, desk):
 
 
 def test_return_with_a_reason_from_the_list(app, db, desk):
-    auth = signed_in(app, "sup_k")
+    # The operator's supervisor over the contractor's report (a contractor's supervisor only
+    # pre-checks: tests/test_contractor_precheck.py).
+    auth = signed_in(app, "sup_city")
     resp = auth.post(
         f"/reviews/work_order/{desk['exc']}/return", {"reason": "照片不清楚"}, headers=HX
     )
@@ -211,14 +213,16 @@ def test_return_with_a_reason_from_the_list(app, db, desk):
     assert 'data-status="returned"' in html and "照片不清楚" in html
     row = db.execute("SELECT * FROM work_order WHERE id = ?", [desk["exc"]]).fetchone()
     assert row["status"] == "returned" and row["return_reason"] == "照片不清楚"
-    assert history(db, desk["exc"]) == [("return", "照片不清楚", desk["sup_k"]["id"])]
+    assert history(db, desk["exc"]) == [("return", "照片不清楚", desk["sup_city"]["id"])]
 
 
 def test_a_plain_form_post_redirects_to_the_review_page(app, db, desk):
+    # (The desk's inspection has no checklist, so its approval is refused:
+    # tests/test_inspection_gate.py.)
     auth = signed_in(app, "sup_d1")
-    resp = auth.post(f"/reviews/work_order/{desk['insp']}/approve")
+    resp = auth.post(f"/reviews/work_order/{desk['wo_d1']}/approve")
     assert resp.status_code == 303 and resp.headers["Location"].endswith(
-        f"/reviews/work_order/{desk['insp']}"
+        f"/reviews/work_order/{desk['wo_d1']}"
     )
     page = auth.client.get(resp.headers["Location"]).get_data(as_text=True)
     assert 'data-review-step="approve"' in page

@@ -14,6 +14,13 @@ from server.seed.demo import DEMO_PASSWORD, seed_demo
 from server.seed.names import DISTRICTS
 
 TABLES = ("org", "app_user", "customer", "site", "contact", "work_order", "public_holiday")
+CHECKLIST_TABLES = (
+    "checklist_template",
+    "checklist_item",
+    "inspection_plan",
+    "inspection_answer",
+    "review",
+)
 VOLATILE = {"created_at", "updated_at", "password_hash"}  # write time, salted hash
 HANGZHOU = (30.15, 30.35, 120.05, 120.30)
 # Rows the billing import and the churn rules write: their ids come from those code paths
@@ -172,7 +179,7 @@ def test_sites(seeded):
 def test_writes_leave_audit_and_change_log(seeded):
     audited = seeded.execute("SELECT COUNT(*) FROM audit_log").fetchone()[0]
     changes = seeded.execute("SELECT COUNT(*) FROM change_log").fetchone()[0]
-    synced = (*TABLES, "retention_task")
+    synced = (*TABLES, "retention_task", *CHECKLIST_TABLES)
     total = sum(seeded.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in synced)  # noqa: S608
     # Every row's creation is one write; a work order's steps past dispatch are one more, so
     # are a retention task's outcome and a demo birthday moved into the coming week.
@@ -186,7 +193,11 @@ def test_writes_leave_audit_and_change_log(seeded):
         "SELECT COUNT(*) FROM audit_log WHERE entity = 'contact' AND action = 'seed'"
     ).fetchone()[0]
     assert 0 < birthdays <= 8
-    assert changes == total + orders + closed + birthdays
+    # A contractor supervisor's pre-check is one more write on its order.
+    prechecked = seeded.execute(
+        "SELECT COUNT(*) FROM work_order WHERE prechecked_at IS NOT NULL"
+    ).fetchone()[0]
+    assert changes == total + orders + closed + birthdays + prechecked
     # Each billing import is audited once as a whole (its rows are not synced records).
     imports = seeded.execute("SELECT COUNT(*) FROM billing_import").fetchone()[0]
     assert imports == 4
@@ -242,6 +253,46 @@ def test_work_orders(seeded):
     assert 0 < len(breached) < len(orders) and met
     returned = [o for o in orders if o["status"] == "returned"]
     assert all(o["return_reason"] for o in returned)
+
+
+def test_every_demo_inspection_has_its_checklist_and_plans_exist(seeded):
+    from server.work_orders.checklist_gate import refusal
+
+    plans = rows(seeded, "SELECT site_type, active FROM inspection_plan")
+    assert sorted(p["site_type"] for p in plans) == [
+        "base_station",
+        "customer_premises",
+        "line_endpoint",
+    ]
+    inspections = rows(
+        seeded,
+        "SELECT w.*, s.site_type, t.site_type AS template_type FROM work_order w"
+        " JOIN site s ON s.id = w.site_id"
+        " LEFT JOIN checklist_template t ON t.id = w.checklist_template_id"
+        " WHERE w.wo_type = 'inspection'",
+    )
+    assert inspections
+    assert all(i["template_type"] == i["site_type"] for i in inspections)
+    past = [
+        i for i in inspections if i["status"] in ("resolved", "submitted", "approved", "closed")
+    ]
+    assert past and all(refusal(seeded, i) is None for i in past)
+    waiting = [i for i in inspections if i["status"] in ("dispatched", "accepted")]
+    assert all(refusal(seeded, i)[0] == "checklist_incomplete" for i in waiting)
+
+
+def test_contractor_supervisors_pre_check_and_the_operator_decides(seeded):
+    checked = rows(
+        seeded,
+        "SELECT w.status, o.kind, u.role FROM work_order w JOIN app_user u"
+        " ON u.id = w.prechecked_by JOIN org o ON o.id = u.org_id",
+    )
+    assert checked and all(
+        (c["status"], c["kind"], c["role"]) == ("submitted", "contractor", "supervisor")
+        for c in checked
+    )
+    steps = rows(seeded, "SELECT action FROM review WHERE action = 'precheck'")
+    assert len(steps) == len(checked)
 
 
 def test_retention_demo_same_seed_same_figures_warnings_and_tasks(tmp_path):

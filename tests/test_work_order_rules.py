@@ -9,6 +9,8 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from server import records
+from server.inspections import checklists
 from server.work_orders import model, rules
 from tests import factories
 from tests.device import Device
@@ -183,6 +185,11 @@ class World:
         self.site = factories.make_site(db, tree["T1"], contractor=tree["K"])
         self.device = Device(client, "tech_k", factories.PASSWORD)
         self.sup = tree["sup_city"]["id"]
+        # Inspections carry a one-item checklist, answered up front: the checklist gate has
+        # its own tests (tests/test_inspection_gate.py); this one is about the state machine.
+        self.template = checklists.create_template(
+            db, None, "base_station", "属性测试表", [{"label": "小结", "kind": "text"}]
+        )
 
     def create(self, wo_type: str) -> dict:
         tech = self.t["tech_k"]["id"]
@@ -191,7 +198,9 @@ class World:
             if wo_type == "exception_report"
             else {"assignee_id": tech, "assigned_org_id": self.t["K"]["id"]}
         )
-        return model.create_order(
+        if wo_type == "inspection":
+            who["checklist_template_id"] = self.template["id"]
+        order = model.create_order(
             self.db,
             self.sup,
             wo_type=wo_type,
@@ -201,6 +210,15 @@ class World:
             sla_grade="silver",
             **who,
         )
+        if wo_type == "inspection":
+            answer = dict(
+                work_order_id=order["id"],
+                item_id=self.template["items"][0]["id"],
+                value_text="正常",
+                passed=1,
+            )
+            records.insert(self.db, "inspection_answer", answer, None)
+        return order
 
     def row(self, oid: str) -> dict:
         return dict(self.db.execute("SELECT * FROM work_order WHERE id = ?", [oid]).fetchone())

@@ -107,7 +107,7 @@ def _next_version(db, site_type: str) -> int:
     return (found or 0) + 1
 
 
-def _write(db, actor_id, site_type: str, name: str, items: list[dict]) -> dict:
+def _write(db, actor_id, site_type: str, name: str, items: list[dict], new_id=None) -> dict:
     clean, errors = validate_items(items)
     if site_type not in SITE_TYPES:
         errors["site_type"] = "invalid_choice"
@@ -126,16 +126,23 @@ def _write(db, actor_id, site_type: str, name: str, items: list[dict]) -> dict:
             name=name.strip(),
             active=1,
         )
+        if new_id:  # given ids (the demo seed's, so the same seed gives the same rows)
+            values["id"] = new_id()
         template = records.insert(db, "checklist_template", values, actor_id)
         for position, item in enumerate(clean, start=1):
             row = dict(item, template_id=template["id"], position=position)
+            if new_id:
+                row["id"] = new_id()
             records.insert(db, "checklist_item", row, actor_id)
     return {**template, "items": items_of(db, template["id"])}
 
 
-def create_template(db, actor_id, site_type: str, name: str, items: list[dict]) -> dict:
-    """Create the next (current) checklist version of a site type; raise ChecklistError."""
-    return _write(db, actor_id, site_type, name, items)
+def create_template(
+    db, actor_id, site_type: str, name: str, items: list[dict], new_id=None
+) -> dict:
+    """Create the next (current) checklist version of a site type; raise ChecklistError.
+    `new_id` (optional) makes the ids of the template and its items."""
+    return _write(db, actor_id, site_type, name, items, new_id)
 
 
 def new_version(db, actor_id, template_id: str, items: list[dict], name=None) -> dict:
@@ -201,11 +208,12 @@ def editable(item: dict) -> dict:
     }
 
 
-def ensure_default_templates(db, actor_id=None) -> list[dict]:
-    """Create the default checklist of every site type that has no template yet."""
+def ensure_default_templates(db, actor_id=None, new_id=None) -> list[dict]:
+    """Create the default checklist of every site type that has no template yet (`new_id`:
+    as in create_template)."""
     created = []
     for site_type, (name, default_items) in DEFAULTS.items():
         if one(db, "SELECT id FROM checklist_template WHERE site_type = ?", [site_type]):
             continue
-        created.append(create_template(db, actor_id, site_type, name, default_items))
+        created.append(create_template(db, actor_id, site_type, name, default_items, new_id))
     return created

@@ -56,6 +56,7 @@ def compute(db, config, now: datetime) -> dict:
         ids, top = _change_ids(db, now, timedelta(hours=config["REMINDER_LOOKBACK_HOURS"]))
         found += rules.changed_orders(db, sorted(ids.get("work_order", ())), expires, grades)
         found += rules.changed_visits(db, sorted(ids.get("visit", ())), expires)
+        found += rules.converted_reports(db, sorted(ids.get("work_order", ())), expires)
         outbox.set_cursor(db, CHANGES, top)
         lead = timedelta(minutes=int(config["REMINDER_SLA_LEAD_MINUTES"]))
         found += rules.sla_warnings(db, now, lead, grades)

@@ -46,6 +46,11 @@ def _texts(_, kind: str, p: dict, zone: ZoneInfo) -> tuple[str, str]:
                 title=p["title"],
             ),
         )
+    if kind == "report_converted":
+        return (
+            _("Your report became work order %(code)s", code=p["code"]),
+            p["title"],
+        )
     if kind == "rework":
         return _("Returned for rework: %(what)s", what=p["what"]), p["reason"]
     if kind == "visits_tomorrow":

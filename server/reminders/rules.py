@@ -98,6 +98,41 @@ def changed_orders(db, order_ids: list[str], expires_at: str, grades) -> list[di
     return out
 
 
+def converted_reports(db, order_ids: list[str], expires_at: str) -> list[dict]:
+    """Exception reports converted into an order, to their reporter (the occasion is the
+    new order: a report is converted once)."""
+    out = []
+    for start in range(0, len(order_ids), 500):
+        chunk = order_ids[start : start + 500]
+        for report in rows(
+            db,
+            "SELECT r.id, r.code, r.title, r.reported_by, n.id AS order_id, n.code AS order_code,"
+            " n.wo_type AS order_type FROM work_order r"
+            " JOIN work_order n ON n.id = r.converted_to_id"
+            " JOIN app_user u ON u.id = r.reported_by"
+            f" WHERE r.id IN ({_marks(chunk)}) AND r.wo_type = 'exception_report'"
+            " AND r.deleted_at IS NULL AND u.active = 1",
+            chunk,
+        ):
+            params = {
+                "code": report["order_code"],
+                "title": report["title"] or report["code"],
+                "type": report["order_type"],
+            }
+            out.append(
+                _reminder(
+                    report["reported_by"],
+                    "report_converted",
+                    report["id"],
+                    report["order_id"],
+                    f"/m/orders/{report['order_id']}",
+                    params,
+                    expires_at,
+                )
+            )
+    return out
+
+
 def changed_visits(db, visit_ids: list[str], expires_at: str) -> list[dict]:
     """Visits returned for rework, to their account manager."""
     out = []

@@ -1,4 +1,5 @@
-"""The review history of a visit or work order: every approve, return and resubmission.
+"""The review history of a visit or work order: every approve, return and resubmission,
+a contractor supervisor's pre-check and an exception report's conversion into an order.
 
 Rows are only ever added, so a record returned twice and approved once shows all three
 steps with who, when and why. The domain models write them (visits.model, work_orders.model
@@ -10,7 +11,7 @@ from ..db import rows
 from ..ids import now_utc
 
 ENTITIES = ("visit", "work_order")
-ACTIONS = ("approve", "return", "resubmit")
+ACTIONS = ("approve", "return", "resubmit", "precheck", "convert")
 
 
 def record(db, actor_id, entity: str, row: dict, action: str, reason: str = "", at=None) -> dict:

@@ -6,6 +6,10 @@ scope.work_orders), so a contractor's supervisor sees only what was dispatched t
 contractor and a district supervisor only their district. A record is "submitted" when a
 visit is completed or an order submitted; "reviewed" when approved (or closed). It waits
 since its latest hand-in: a resubmission after a return, else check-out or submission.
+
+两不三可 "管理不代维": a contractor's supervisor sees their contractor's submitted orders
+and may pre-check them (the row shows who pre-checked, in the operator's queue too), but
+approving and returning are the operator's (scope.work_order_decisions; model checks).
 """
 
 from datetime import date, timedelta
@@ -38,7 +42,8 @@ VISITS = f"""
            coalesce((SELECT max(rs.at) FROM review rs WHERE rs.entity = 'visit'
                      AND rs.entity_id = visit.id AND rs.action = 'resubmit'),
                     visit.check_out_at, visit.updated_at) AS waiting_since,
-           visit.return_reason AS return_reason, {_CHECKS.format(e="visit", a="visit")}
+           visit.return_reason AS return_reason, NULL AS prechecked_at,
+           NULL AS prechecked_by_name, {_CHECKS.format(e="visit", a="visit")}
     FROM visit
     JOIN customer c ON c.id = visit.customer_id
     JOIN app_user au ON au.id = visit.account_manager_id
@@ -51,9 +56,11 @@ ORDERS = f"""
            coalesce(w.assignee_id, w.reported_by) AS author_id, au.display_name AS author_name,
            coalesce(s.name, w.title) AS subject, w.code AS code,
            coalesce(w.submitted_at, w.updated_at) AS waiting_since,
-           w.return_reason AS return_reason, {_CHECKS.format(e="work_order", a="w")}
+           w.return_reason AS return_reason, w.prechecked_at AS prechecked_at,
+           pc.display_name AS prechecked_by_name, {_CHECKS.format(e="work_order", a="w")}
     FROM work_order w
     LEFT JOIN site s ON s.id = w.site_id
+    LEFT JOIN app_user pc ON pc.id = w.prechecked_by
     LEFT JOIN app_user au ON au.id = coalesce(w.assignee_id, w.reported_by)
     JOIN org o ON o.id = coalesce(w.assigned_org_id, w.org_id)
     WHERE w.deleted_at IS NULL

@@ -22,6 +22,10 @@ def _record_panel_helpers():
     """Templates of visit and work-order pages show a record's review history and checks."""
     return {
         "review_history": lambda entity, record_id: history.history(get_db(), entity, record_id),
+        # 两不三可: a contractor's supervisor pre-checks; the operator's approve and return.
+        "review_prechecks": lambda: (
+            caller().role == "supervisor" and caller().org_kind == "contractor"
+        ),
         "spot_checks_of": lambda entity, record_id: spot_checks.for_record(
             get_db(), entity, record_id
         ),
@@ -89,14 +93,36 @@ def _answer(item: dict, refusal=None, errors=None, status=200):
     return finish(url_for("reviews.detail", entity=item["entity"], entity_id=item["id"]))
 
 
+def _refused(item: dict, exc: Exception):
+    """A refusal with its reason: 403 when the step is not the caller's, 409 when the
+    record's state does not allow it now. Nothing was changed either way."""
+    status = 403 if isinstance(exc, model.Forbidden) else 409
+    return _answer(item, refusal=_("Refused: %(reason)s", reason=_(str(exc))), status=status)
+
+
+@bp.post("/<entity>/<entity_id>/precheck")
+@roles_required(*MANAGERS)
+def precheck(entity, entity_id):
+    item = _item_or_404(entity, entity_id)
+    note = (request.form.get("note") or "").strip()
+    if len(note) > 500:
+        return _answer(item, errors={"note": "out_of_range"}, status=422)
+    try:
+        model.precheck(get_db(), caller(), entity, item["id"], note)
+    except model.Refused as exc:
+        return _refused(item, exc)
+    return _answer(item)
+
+
 @bp.post("/<entity>/<entity_id>/approve")
 @roles_required(*MANAGERS)
 def approve(entity, entity_id):
     item = _item_or_404(entity, entity_id)
     try:
+        model.check_decides(get_db(), caller(), entity, item["id"])
         model.approve(get_db(), caller().id, entity, item["id"])
     except model.Refused as exc:
-        return _answer(item, refusal=_("Refused: %(reason)s", reason=str(exc)), status=409)
+        return _refused(item, exc)
     return _answer(item)
 
 
@@ -108,9 +134,10 @@ def return_for_rework(entity, entity_id):
     if errors:
         return _answer(item, errors=errors, status=422)
     try:
+        model.check_decides(get_db(), caller(), entity, item["id"])
         model.return_for_rework(get_db(), caller().id, entity, item["id"], clean["reason"])
     except model.Refused as exc:
-        return _answer(item, refusal=_("Refused: %(reason)s", reason=str(exc)), status=409)
+        return _refused(item, exc)
     return _answer(item)
 
 

@@ -110,3 +110,17 @@ def held(db, order_id: str) -> list[dict]:
             args = c["args"]
         c["args_shown"] = json.dumps(args, ensure_ascii=False, indent=2, sort_keys=True)
     return found
+
+
+def linked(db, order: dict) -> dict:
+    """The orders linked to this one: the report it was made from (parent), the order a
+    report was converted into."""
+    found = {}
+    for key, column in (("parent", "parent_id"), ("converted_to", "converted_to_id")):
+        if order.get(column):
+            found[key] = one(
+                db,
+                "SELECT id, code, wo_type, status, title FROM work_order WHERE id = ?",
+                [order[column]],
+            )
+    return found

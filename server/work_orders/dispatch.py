@@ -129,6 +129,31 @@ def validate_dispatch(
     return clean, errors
 
 
+def validate_conversion(db, caller: Caller, report: dict, data: dict) -> tuple[dict, dict]:
+    """Read the convert form of an exception report: the new order's type, its site (only
+    when the report names none: one in scope) and its technician and/or team."""
+    from .links import CONVERT_TO
+
+    errors: dict = {}
+    clean = {"wo_type": text(data, "wo_type")}
+    choice(clean, errors, "wo_type", CONVERT_TO)
+    clean["site_id"] = None
+    if not report["site_id"]:
+        clean["site_id"] = reference(
+            db,
+            data,
+            "site_id",
+            errors,
+            exists="SELECT id FROM site WHERE site.id = ?",
+            in_scope=scope.sites(caller),
+            unknown="unknown_site",
+        )
+        if clean["site_id"] is None and "site_id" not in errors:
+            errors["site_id"] = "required"
+    clean.update(validate_assignment(db, caller, data, errors))
+    return clean, errors
+
+
 def dispatch(db, actor_id, clean: dict, at: str | None = None) -> dict:
     """Create the order for a valid dispatch form; it belongs to its site's organisation."""
     site = one(db, "SELECT org_id, customer_id FROM site WHERE id = ?", [clean["site_id"]])

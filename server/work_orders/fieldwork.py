@@ -50,7 +50,21 @@ def workable(ctx, order_id: str, args: dict, key: str = "id"):
         raise PermanentError("unknown_work_order", "no such work order", arg=key)
     if order["status"] in rules.FROZEN:
         return None, late(ctx, order_id, order["status"], args)
+    if not _works_on(ctx.caller, order):
+        # The reporter of an exception report sees the order made from it, but does not
+        # work on it unless it is theirs too: read-only, as an order never held.
+        raise PermanentError("unknown_work_order", "no such work order", arg=key)
     return order, None
+
+
+def _works_on(caller, order: dict) -> bool:
+    if caller.role != "technician" and caller.role != "account_manager":
+        return True
+    if order["wo_type"] == "exception_report":
+        return order["reported_by"] == caller.id
+    return order["assignee_id"] == caller.id or (
+        order["assignee_id"] is None and order["assigned_org_id"] == caller.org_id
+    )
 
 
 MAX_OFFSET_MS = 366 * 86_400_000

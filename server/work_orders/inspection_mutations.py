@@ -4,9 +4,9 @@ from sync import PermanentError
 from sync import args as check
 
 from .. import records
-from ..db import one, rows
-from ..inspections.evaluation import INVALID_CHOICE, INVALID_NUMBER, evaluate, order_complete
-from . import model, sla
+from ..db import one
+from ..inspections.evaluation import INVALID_CHOICE, INVALID_NUMBER, evaluate
+from . import checklist_gate, model, sla
 from .fieldwork import workable
 
 ANSWERING = {"on_site", "resolved", "returned"}
@@ -134,10 +134,4 @@ def open_rectification(ctx, args):
 
 def checklist_state(db, order: dict) -> tuple[bool, list]:
     """Whether an inspection's checklist may be resolved, and what is missing."""
-    items = rows(
-        db,
-        "SELECT * FROM checklist_item WHERE template_id = ? AND deleted_at IS NULL",
-        [order["checklist_template_id"]],
-    )
-    answers = rows(db, "SELECT * FROM inspection_answer WHERE work_order_id = ?", [order["id"]])
-    return order_complete(items, answers)
+    return checklist_gate.checklist_state(db, order)

@@ -8,7 +8,7 @@ from .. import records, scope
 from ..db import one
 from ..ids import now_utc, uuid7
 from ..reviews import history
-from . import rules, sla
+from . import checklist_gate, rules, sla
 
 
 def next_code(db, at: str) -> str:
@@ -111,6 +111,10 @@ def review(db, actor_id, order_id: str, action: str, reason: str = "") -> dict:
     rules.check(order["wo_type"], order["status"], target)
     if action in ("return", "cancel") and not reason.strip():
         raise rules.IllegalTransition("a reason is required")
+    if action == "approve":
+        refused = checklist_gate.refusal(db, order)
+        if refused:  # an inspection approved only with its whole checklist answered
+            raise rules.IllegalTransition(refused[1])
     at = now_utc()
     changes = (
         {"status": target, f"{target}_at": at}
@@ -119,6 +123,8 @@ def review(db, actor_id, order_id: str, action: str, reason: str = "") -> dict:
     )
     if action == "cancel":
         changes["cancel_reason"] = reason.strip()
+    if action == "return":  # the rework is new work: a contractor pre-checks it afresh
+        changes.update(prechecked_at=None, prechecked_by=None)
     with db.atomic():
         row = records.update(db, "work_order", order_id, changes, actor_id, action)
         if action in history.ACTIONS:  # approve and return are kept in the review history

@@ -13,7 +13,7 @@ from ..db import one
 from ..reviews import history
 from ..visits.attachments import MAX_CAPTION, blob_ref
 from ..visits.rules import gps_evidence
-from . import model
+from . import checklist_gate, model, rules
 from .fieldwork import late, parts_list, step_args, transition, workable
 
 REPORT_FIELDS = {"diagnosis", "cause", "fix", "parts_used"}
@@ -106,14 +106,15 @@ def resolve(ctx, args):
     order, held = workable(ctx, oid, args)
     if held:
         return held
-    if order["wo_type"] == "inspection":
-        from .inspection_mutations import checklist_state
-
-        done, missing = checklist_state(ctx.db, order)
-        if not done:
-            labels = "; ".join(f"{m['label']} ({', '.join(m['problems'])})" for m in missing)
-            raise PermanentError("checklist_incomplete", f"{len(missing)} items: {labels}")
+    _checklist_gate(ctx, order)
     return transition(ctx, order, "resolved", args, fields)
+
+
+def _checklist_gate(ctx, order: dict) -> None:
+    """An inspection is resolved and submitted only with its whole checklist answered."""
+    refused = checklist_gate.refusal(ctx.db, order)
+    if refused:
+        raise PermanentError(*refused)
 
 
 def submit(ctx, args):
@@ -124,6 +125,8 @@ def submit(ctx, args):
     order, held = workable(ctx, oid, args)
     if held:
         return held
+    if rules.can(order["wo_type"], order["status"], "submitted"):
+        _checklist_gate(ctx, order)
     result = transition(ctx, order, "submitted", args)
     if order["status"] == "returned":
         row = {"id": oid, "org_id": order["org_id"]}

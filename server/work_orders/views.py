@@ -15,7 +15,7 @@ from ..imports.export import download as csv_download
 from ..labels import label
 from ..web import caller, finish, form_status, page_number, render, roles_required
 from ..web import scoped_one_or_404 as _scoped
-from . import board, detail, dispatch, export, model, rules, sla
+from . import board, detail, dispatch, export, links, model, rules, sla
 from .dispatch import DISPATCHABLE
 
 bp = Blueprint("work_orders", __name__, url_prefix="/work-orders")
@@ -118,8 +118,27 @@ def _order_or_404(order_id: str) -> dict:
     return _scoped(detail.DETAIL_SQL, [order_id], scope.work_orders(caller(), "work_order"))
 
 
+def _decides(order: dict) -> bool:
+    """两不三可: approve, return, close and convert are the operator's supervisors' over
+    the site (scope.work_order_decisions); a contractor's supervisor dispatches and
+    pre-checks."""
+    where, params = scope.work_order_decisions(caller(), "w")
+    sql = f"SELECT 1 FROM work_order w WHERE w.id = ? AND {where}"  # noqa: S608
+    return get_db().execute(sql, [order["id"], *params]).fetchone() is not None
+
+
+NOT_YOURS = "approving, returning and closing belong to the operator's supervisors over the site"
+
+
 def _detail(order: dict, status: int = 200, refusal: str | None = None, errors=None, form=None):
     db = get_db()
+    decides = _decides(order)
+    convertible = (
+        order["wo_type"] == "exception_report"
+        and order["status"] in links.CONVERTIBLE
+        and decides
+        and not order.get("converted_to_id")
+    )
     return render(
         "work_orders/detail.html",
         status=status,
@@ -132,11 +151,19 @@ def _detail(order: dict, status: int = 200, refusal: str | None = None, errors=N
         held=detail.held(db, order["id"]),
         orgs=board.assignable_orgs(db, caller()),
         techs=board.technicians(db, caller()),
-        actions=[a for a, t in rules.REVIEW_STEPS.items() if _allowed(order, t)],
+        actions=[
+            a
+            for a, t in rules.REVIEW_STEPS.items()
+            if _allowed(order, t) and (decides or a not in scope.DECISIONS)
+        ],
+        convertible=convertible,
+        convert_types=links.CONVERT_TO,
+        linked=detail.linked(db, order),
+        convert_sites=dispatch.sites_matching(db, caller(), "") if convertible else [],
         may_reassign=order["status"] not in (*rules.FROZEN, "submitted", "resolved"),
         refusal=refusal,
         errors=errors or {},
-        form=form or {},
+        form=form or ({"assignee_id": order["reported_by"]} if convertible else {}),
     )
 
 
@@ -183,6 +210,8 @@ def review(order_id, action):
     order = _order_or_404(order_id)
     if action not in rules.REVIEW_STEPS:
         abort(404)
+    if action in scope.DECISIONS and not _decides(order):
+        return _detail(order, 403, _("Refused: %(reason)s", reason=_(NOT_YOURS)))
     reason = request.form.get("reason", "").strip()
     if action in ("return", "cancel") and not reason:
         errors = {f"{action}_reason": "required"}
@@ -195,6 +224,29 @@ def review(order_id, action):
         _("Work order updated: %(status)s.", status=label(rules.REVIEW_STEPS[action], "wo_status"))
     )
     return finish(url_for("work_orders.detail_page", order_id=order_id))
+
+
+@bp.post("/<order_id>/convert")
+@roles_required(*MANAGERS)
+def convert(order_id):
+    """Convert an exception report into a fault repair, rectification or on-demand order
+    (links.convert_report); converting again opens the order made the first time."""
+    order = _order_or_404(order_id)
+    if order["wo_type"] != "exception_report":
+        abort(404)
+    if not _decides(order):
+        return _detail(order, 403, _("Refused: %(reason)s", reason=_(NOT_YOURS)))
+    if order.get("converted_to_id"):
+        return finish(url_for("work_orders.detail_page", order_id=order["converted_to_id"]))
+    clean, errors = dispatch.validate_conversion(get_db(), caller(), order, request.form)
+    if errors:
+        return _detail(order, form_status(errors), errors=errors, form=request.form.to_dict())
+    try:
+        made, _created = links.convert_report(get_db(), caller().id, order_id, **clean)
+    except rules.IllegalTransition as exc:
+        return _detail(order, 409, _("Refused: %(reason)s", reason=str(exc)))
+    flash(_("Report converted into work order %(code)s.", code=made["code"]))
+    return finish(url_for("work_orders.detail_page", order_id=made["id"]))
 
 
 def _policy_page(form=None, errors=None, status: int = 200):
