@@ -6,6 +6,7 @@ import { uuid7, write } from "./local.js";
 import { openCareCount } from "./care.js";
 import { locate } from "./media.js";
 import { openRetentionCount } from "./retention.js";
+import { bindCalls, callsSection } from "./calls.js";
 import { LABELS, dayOf, esc, label, lastVisitDay, overdue, pendingNote, today } from "./ui.js";
 
 // ---- screens ----
@@ -124,8 +125,9 @@ export const screens = {
         ${overdue(app, data, c) ? `<span class="badge warn">${esc(_("Overdue"))}</span>` : ""}</p>
         <p class="muted">${esc(c.address)}</p>
         <section class="card"><h2>${esc(_("Contacts"))}</h2>
-          ${contacts.map((x) => `<div class="row"><b>${esc(x.name)}</b> ${esc(x.title)} <a href="tel:${esc(x.phone)}">${esc(x.phone)}</a><br><span class="muted">${esc(keyDates(x))}</span></div>`).join("") || `<p class="muted">${esc(_("None"))}</p>`}
+          ${contacts.map((x) => `<div class="row"><b>${esc(x.name)}</b> ${esc(x.title)} <a href="tel:${esc(x.phone)}" data-action="tel" data-contact="${esc(x.id)}">${esc(x.phone)}</a><br><span class="muted">${esc(keyDates(x))}</span></div>`).join("") || `<p class="muted">${esc(_("None"))}</p>`}
         </section>
+        ${callsSection(contacts)}
         <section class="card"><h2>${esc(_("Start or plan a visit"))}</h2>
           <button type="button" data-action="start-visit" data-customer="${esc(id)}">${esc(_("Start a visit now (GPS check-in)"))}</button>
           <form data-form="plan" class="inline">
@@ -135,10 +137,11 @@ export const screens = {
           </form>
         </section>
         <section class="card"><h2>${esc(_("Recent visits"))}</h2>
-          ${visits.map((v) => `<a class="row" href="/m/visits/${v.id}" data-link>${esc(v.planned_date || dayOf(v.check_in_device_at) || "")} · ${esc(label("status", v.status))} · ${esc(label("purpose", v.purpose))} ${pendingNote(data, v)}</a>`).join("") || `<p class="muted">${esc(_("None"))}</p>`}
+          ${visits.map((v) => `<a class="row" href="/m/visits/${v.id}" data-link>${esc(v.planned_date || dayOf(v.check_in_device_at) || "")} · ${esc(label("status", v.status))} · ${esc(label("purpose", v.purpose))}${v.channel && v.channel !== "on_site" ? ` · <span data-channel="${esc(v.channel)}">${esc(label("channel", v.channel))}</span>` : ""} ${pendingNote(data, v)}</a>`).join("") || `<p class="muted">${esc(_("None"))}</p>`}
         </section>`;
     },
     bind(app, root, data, params, id) {
+      bindCalls(app, root, id);
       const start = root.querySelector("[data-action=start-visit]");
       if (start) {
         start.addEventListener("click", async () => {
