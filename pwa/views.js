@@ -122,7 +122,7 @@ export const screens = {
       return `
         <h1>${esc(c.name)}</h1>
         <p><span class="badge class-${esc(c.customer_class)}">${esc(c.customer_class)}</span> ${esc(label("grade", c.sla_grade))}
-        ${overdue(app, data, c) ? `<span class="badge warn">${esc(_("Overdue"))}</span>` : ""}</p>
+        ${overdue(app, data, c) ? `<span class="badge warn" data-testid="customer-overdue">${esc(_("Overdue"))}</span>` : ""}</p>
         <p class="muted">${esc(c.address)}</p>
         <section class="card"><h2>${esc(_("Contacts"))}</h2>
           ${contacts.map((x) => `<div class="row"><b>${esc(x.name)}</b> ${esc(x.title)} <a href="tel:${esc(x.phone)}" data-action="tel" data-contact="${esc(x.id)}">${esc(x.phone)}</a><br><span class="muted">${esc(keyDates(x))}</span></div>`).join("") || `<p class="muted">${esc(_("None"))}</p>`}
