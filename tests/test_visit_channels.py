@@ -329,3 +329,28 @@ def test_admin_saves_a_version_others_cannot(client, auth, db, world):
     assert saved["rules"]["C"] == {"on_site": 60, "remote": 30}
     history = client.get("/visits/policy").get_data(as_text=True)
     assert 'data-version="2"' in history and "2099-01-01" in history and "C 更勤" in history
+
+
+def test_web_pages_show_overdue_and_the_channel(client, auth, db, world):
+    am, day = world["am1"], "T02:00:00.000Z"
+    from server.ids import now_utc
+    from server.scores.months import LOCAL, utc
+
+    today = utc(now_utc()).astimezone(LOCAL).date()
+    # c: a call 29 days ago and on site 89 days ago (not overdue); a: never visited (overdue)
+    logged = visit(db, am, world["c"], "phone", (today - timedelta(days=29)).isoformat() + day)
+    visit(db, am, world["c"], "on_site", (today - timedelta(days=89)).isoformat() + day)
+    auth.login("sup_d1")
+    page = client.get("/customers/").get_data(as_text=True)
+    rows = {code: chunk for code, chunk in re_rows(page)}
+    assert 'data-overdue="1"' in rows[world["a"]["code"]]
+    assert 'data-overdue="1"' not in rows[world["c"]["code"]]
+    detail = client.get(f"/visits/{logged['id']}").get_data(as_text=True)
+    assert 'data-channel="phone"' in detail and "data-flag=" not in detail
+
+
+def re_rows(page: str):
+    import re
+
+    for match in re.finditer(r'<tr data-customer="([^"]+)">(.*?)</tr>', page, re.S):
+        yield match.group(1), match.group(2)

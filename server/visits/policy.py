@@ -194,3 +194,15 @@ def customers_with_overdue(db, where: str, params: list, today: date, zone) -> l
         customer["requirements"] = due_days(rules, customer["customer_class"], last, today)
         customer["overdue"] = any(s[2] for s in customer["requirements"].values())
     return found
+
+
+def overdue_ids(db, customer_ids: list[str], now: str | None = None) -> set[str]:
+    """Which of these customers are overdue today (Asia/Shanghai) under the policy in force."""
+    from ..scores.months import LOCAL, utc
+
+    if not customer_ids:
+        return set()
+    today = utc(now or now_utc()).astimezone(LOCAL).date()
+    marks = ", ".join("?" * len(customer_ids))
+    found = customers_with_overdue(db, f"c.id IN ({marks})", list(customer_ids), today, LOCAL)
+    return {c["id"] for c in found if c["overdue"]}
