@@ -136,6 +136,13 @@ BASES = {
         "at": AT,
     },
     "user.locale": lambda w: {"locale": "zh_CN"},
+    "visit.log_contact": lambda w: {
+        "id": new_id(),
+        "customer_id": w.rec["A.customer1"],
+        "channel": "phone",
+        "at": AT,
+        "notes": "电话回访",
+    },
 }
 # What a mutation whose base `id` is new creates (its counterpart of B's is an id taken).
 CREATES = {
@@ -149,6 +156,7 @@ CREATES = {
     "inspection.open_rectification": "work_order",
     "appointment.record": "appointment",
     "care.done": "care_done",
+    "visit.log_contact": "visit",
 }
 
 
