@@ -17,7 +17,7 @@ import { taskScreen, tasksScreen } from "./tasks.js";
 import { disablePush, listenForScreens, pushScreen } from "./push.js";
 import { retentionListScreen, retentionScreen } from "./retention.js";
 
-const DEFAULT_CONFIG = { VISIT_FAR_METERS: 500, VISIT_LOW_ACCURACY_METERS: 100, VISIT_POLICY_DAYS: { A: 7, B: 30, C: 90 } };
+const DEFAULT_CONFIG = { VISIT_FAR_METERS: 500, VISIT_LOW_ACCURACY_METERS: 100 };
 const TIMER_MS = 60000;
 const INPUTS = "[data-form] textarea, [data-form] select, [data-form] input:not([type=file]):not([type=radio]):not([type=checkbox])";
 const inputKey = (el) => {

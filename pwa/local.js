@@ -168,6 +168,21 @@ const MUTATORS = {
     touch(data.follow_up, m.args.id, {}, m);
     Object.assign(data.follow_up.get(m.args.id), m.args);
   },
+  "visit.log_contact"(data, m, ctx) {
+    // A phone call or message: a completed contact at once, without GPS (server/visits/contacts_log.py).
+    if (data.visit.has(m.args.id)) return;
+    Object.assign(touch(data.visit, m.args.id, VISIT_DEFAULTS, m), {
+      customer_id: m.args.customer_id,
+      account_manager_id: ctx.userId,
+      channel: m.args.channel,
+      status: "completed",
+      purpose: m.args.purpose || "routine",
+      notes: m.args.notes || "",
+      contact_id: m.args.contact_id || null,
+      check_in_device_at: m.args.at,
+      check_out_device_at: m.args.at,
+    });
+  },
   "visit.sign"(data, m) {
     touch(data.visit, m.args.visit_id, VISIT_DEFAULTS, m).signature_sha256 = m.args.sha256;
   },

@@ -31,6 +31,7 @@ function targets(task) {
 export function counts(task, visit) {
   if (task.kind === "free_text" || visit.deleted_at) return false;
   if (visit.account_manager_id !== task.assignee_id) return false;
+  if ((visit.channel || "on_site") !== "on_site") return false;
   if (!COUNTED_STATUSES.includes(visit.status)) return false;
   const at = checkInTime(visit);
   const start = parseTime(task.window_start_at);

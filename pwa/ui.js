@@ -31,6 +31,7 @@ export const LABELS = {
     no_fix: _("No GPS fix"),
     no_customer_location: _("Customer has no recorded location"),
   }),
+  channel: () => ({ on_site: _("On site"), phone: _("Phone call"), message: _("Message (WeChat/SMS)") }),
   item: () => ({ pending: _("Not yet synced"), acked: _("Synced"), rejected: _("Rejected"), held: _("Kept for supervisor review") }),
 };
 
@@ -40,21 +41,38 @@ export const flags = (flag) =>
 export const today = () => new Date(Date.now() + 8 * 3600000).toISOString().slice(0, 10);
 export const dayOf = (iso) => (iso ? new Date(Date.parse(iso) + 8 * 3600000).toISOString().slice(0, 10) : null);
 
-export function lastVisitDay(data, customerId) {
+// The last day a contact of one of `channels` took place (a visit without a channel is on site).
+export function lastVisitDay(data, customerId, channels = ["on_site"]) {
   let last = null;
   for (const v of data.visit.values()) {
     if (v.customer_id !== customerId || !["completed", "approved", "in_progress", "returned"].includes(v.status)) continue;
+    if (!channels.includes(v.channel || "on_site")) continue;
     const day = dayOf(v.check_in_at || v.check_in_device_at);
     if (day && (!last || day > last)) last = day;
   }
   return last;
 }
 
+// The visit policy in force on a day (server/visits/policy.py): the latest version the
+// server sent whose effective_from is not after it; our defaults before the first pull.
+export const DEFAULT_VISIT_POLICY = { versions: [{ version: 0, effective_from: "2000-01-01", rules: { A: { on_site: 7 }, B: { on_site: 30 }, C: { remote: 30, on_site: 90 } } }] };
+const MEETS = { on_site: ["on_site"], remote: ["on_site", "phone", "message"] };
+
+export function policyInForce(app, day = today()) {
+  const versions = ((app.config.VISIT_POLICY || DEFAULT_VISIT_POLICY).versions || []).filter((v) => v.effective_from <= day);
+  versions.sort((a, b) => a.effective_from.localeCompare(b.effective_from) || a.version - b.version);
+  return versions.length ? versions[versions.length - 1] : DEFAULT_VISIT_POLICY.versions[0];
+}
+
+// Overdue: any requirement of the customer's class past due (never met, or more days than
+// its interval since the last contact that meets it). The server's rule, offline.
 export function overdue(app, data, customer) {
-  const last = lastVisitDay(data, customer.id);
-  if (!last) return true;
-  const days = (app.config.VISIT_POLICY_DAYS || {})[customer.customer_class] || 90;
-  return (Date.parse(today()) - Date.parse(last)) / 86400000 > days;
+  const needs = policyInForce(app).rules[customer.customer_class] || {};
+  const now = Date.parse(today());
+  return Object.entries(needs).some(([kind, days]) => {
+    const last = lastVisitDay(data, customer.id, MEETS[kind] || []);
+    return !last || (now - Date.parse(last)) / 86400000 > days;
+  });
 }
 
 export function pendingNote(data, row) {

@@ -7,6 +7,7 @@ import { openCareCount } from "./care.js";
 import { bindCustomerEdits, contactsSection, customerSection } from "./contacts.js";
 import { locate } from "./media.js";
 import { openRetentionCount } from "./retention.js";
+import { bindCalls, callsSection } from "./calls.js";
 import { LABELS, dayOf, esc, label, lastVisitDay, overdue, pendingNote, today } from "./ui.js";
 
 // ---- screens ----
@@ -108,14 +109,16 @@ export const screens = {
     html(app, data, params, id) {
       const c = data.customer.get(id);
       if (!c) return `<p class="error">${esc(_("This customer is not on this device."))}</p>`;
+      const contacts = [...data.contact.values()].filter((x) => x.customer_id === id && !x.deleted_at);
       const visits = [...data.visit.values()].filter((v) => v.customer_id === id).sort((a, b) => String(b.check_in_device_at || b.planned_date || "").localeCompare(String(a.check_in_device_at || a.planned_date || ""))).slice(0, 10);
       return `
         <h1>${esc(c.name)}</h1>
         <p><span class="badge class-${esc(c.customer_class)}">${esc(c.customer_class)}</span> ${esc(label("grade", c.sla_grade))}
-        ${overdue(app, data, c) ? `<span class="badge warn">${esc(_("Overdue"))}</span>` : ""}</p>
+        ${overdue(app, data, c) ? `<span class="badge warn" data-testid="customer-overdue">${esc(_("Overdue"))}</span>` : ""}</p>
         <p class="muted">${esc(c.address)}</p>
         ${contactsSection(app, data, id)}
         ${customerSection(app, data, c)}
+        ${callsSection(contacts)}
         <section class="card"><h2>${esc(_("Start or plan a visit"))}</h2>
           <button type="button" data-action="start-visit" data-customer="${esc(id)}">${esc(_("Start a visit now (GPS check-in)"))}</button>
           <form data-form="plan" class="inline">
@@ -125,11 +128,12 @@ export const screens = {
           </form>
         </section>
         <section class="card"><h2>${esc(_("Recent visits"))}</h2>
-          ${visits.map((v) => `<a class="row" href="/m/visits/${v.id}" data-link>${esc(v.planned_date || dayOf(v.check_in_device_at) || "")} · ${esc(label("status", v.status))} · ${esc(label("purpose", v.purpose))} ${pendingNote(data, v)}</a>`).join("") || `<p class="muted">${esc(_("None"))}</p>`}
+          ${visits.map((v) => `<a class="row" href="/m/visits/${v.id}" data-link>${esc(v.planned_date || dayOf(v.check_in_device_at) || "")} · ${esc(label("status", v.status))} · ${esc(label("purpose", v.purpose))}${v.channel && v.channel !== "on_site" ? ` · <span data-channel="${esc(v.channel)}">${esc(label("channel", v.channel))}</span>` : ""} ${pendingNote(data, v)}</a>`).join("") || `<p class="muted">${esc(_("None"))}</p>`}
         </section>`;
     },
     bind(app, root, data, params, id) {
       bindCustomerEdits(app, root, data, id);
+      bindCalls(app, root, id);
       const start = root.querySelector("[data-action=start-visit]");
       if (start) {
         start.addEventListener("click", async () => {

@@ -64,7 +64,8 @@ export const visitScreen = {
       <p data-testid="visit-status"><span class="badge">${esc(label("status", v.status))}</span> ${esc(label("purpose", v.purpose))} ${pendingNote(data, v)}</p>
       ${v.status === "returned" && v.return_reason ? `<p class="error" data-testid="return-reason">${esc(_("Returned: %(r)s", { r: v.return_reason }))}</p>` : ""}
       ${v.status === "planned" ? `<p>${esc(_("Planned for %(date)s", { date: v.planned_date }))}</p><button type="button" data-action="check-in">${esc(_("Check in here (GPS)"))}</button>` : ""}
-      ${v.check_in_device_at ? `<section class="card" data-testid="check-in"><h2>${esc(_("Check-in"))}</h2>
+      ${v.channel && v.channel !== "on_site" ? `<section class="card" data-testid="remote-contact" data-channel="${esc(v.channel)}"><h2>${esc(label("channel", v.channel))}</h2>
+        <p>${esc(formatTime(v.check_in_device_at))}</p></section>` : v.check_in_device_at ? `<section class="card" data-testid="check-in"><h2>${esc(_("Check-in"))}</h2>
         <p>${esc(formatTime(v.check_in_device_at))} · ${v.check_in_distance_m !== null && v.check_in_distance_m !== undefined ? esc(_("%(m)s m from the customer", { m: Math.round(v.check_in_distance_m) })) : ""}${approx}</p>
         <p>${flags(v.check_in_flag)} ${v.check_in_accuracy ? esc(_("accuracy %(m)s m", { m: Math.round(v.check_in_accuracy) })) : ""}</p></section>` : ""}
       ${editable ? editForm(v, data) : ""}

@@ -51,7 +51,6 @@ DEFAULTS = {
     # Held items (late edits, conflicts) one device may leave for supervisors in an hour.
     "HELD_PER_CLIENT_PER_HOUR": 60,
     "HELD_PER_USER_PER_HOUR": 180,  # ours: three busy phones' worth
-    "VISIT_POLICY_DAYS": {"A": 7, "B": 30, "C": 90},
     # ours: a customer's location moved further than this from the field is held for review
     "CUSTOMER_MOVE_HOLD_METERS": 200,
     "BLOB_CHUNK_MAX": 2 * 1024 * 1024,

@@ -427,3 +427,15 @@ def error_message(code: str) -> str:
     """Template filter: the translated message for a validation error code."""
     found = ERRORS.get(code)
     return str(found) if found is not None else code
+
+
+# Contact channels and the visit policy's requirements (server/visits/policy.py).
+LABELS["visit_channel"] = {
+    "on_site": _l("On site"),
+    "phone": _l("Phone call"),
+    "message": _l("Message (WeChat/SMS)"),
+}
+LABELS["visit_requirement"] = {
+    "on_site": _l("On-site visit"),
+    "remote": _l("Call (phone or message)"),
+}

@@ -1278,3 +1278,40 @@ def m021_order_links_precheck(db):
         CREATE INDEX review_entity ON review(entity, entity_id, at)
         """,
     )
+
+
+@migrations()
+def m020_visit_policy(db):
+    # Contact channels (server/visits/contacts_log.py): a visit is on site (GPS check-in) or a
+    # remote contact (phone, message) logged without GPS; the contact spoken to, if named.
+    # The visit policy (server/visits/policy.py): versioned like score_policy, one row per
+    # version holding every class's requirements {class: {on_site|remote: days}}.
+    _run(
+        db,
+        """
+        ALTER TABLE visit ADD COLUMN channel TEXT NOT NULL DEFAULT 'on_site'
+            CHECK (channel IN ('on_site', 'phone', 'message'));
+        ALTER TABLE visit ADD COLUMN contact_id TEXT;
+
+        CREATE TABLE visit_policy (
+            id TEXT PRIMARY KEY,
+            version INTEGER NOT NULL UNIQUE,
+            rules TEXT NOT NULL,
+            effective_from TEXT NOT NULL,
+            note TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL,
+            created_by TEXT
+        )
+        """,
+    )
+    # Version 1, literal so this migration means the same thing forever (our defaults;
+    # server/visits/policy.py DEFAULTS says the same): A on site weekly, B monthly, C a call
+    # monthly and on site quarterly.
+    import json
+
+    rules = {"A": {"on_site": 7}, "B": {"on_site": 30}, "C": {"remote": 30, "on_site": 90}}
+    db.execute(
+        "INSERT INTO visit_policy (id, version, rules, effective_from, note, created_at)"
+        " VALUES ('visit-policy-v1', 1, ?, '2000-01-01', 'defaults', ?)",
+        [json.dumps(rules), now_utc()],
+    )

@@ -156,6 +156,13 @@ BASES = {
         "id": w.rec["A.customer1"],
         "fields": {"address": "新地址", "notes": "前台", "founded_on": "2001-01-01"},
     },
+    "visit.log_contact": lambda w: {
+        "id": new_id(),
+        "customer_id": w.rec["A.customer1"],
+        "channel": "phone",
+        "at": AT,
+        "notes": "电话回访",
+    },
 }
 # What a mutation whose base `id` is new creates (its counterpart of B's is an id taken).
 CREATES = {
@@ -170,6 +177,7 @@ CREATES = {
     "appointment.record": "appointment",
     "care.done": "care_done",
     "contact.add": "contact",
+    "visit.log_contact": "visit",
 }
 
 

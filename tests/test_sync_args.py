@@ -293,6 +293,14 @@ EXAMPLES = {
     "contact.update": {"id": UUID, "fields": {"phone": "13800000000"}},
     "contact.remove": {"id": UUID},
     "customer.update": {"id": UUID, "fields": {"address": "a"}},
+    "visit.log_contact": {
+        "id": UUID,
+        "customer_id": UUID,
+        "channel": "phone",
+        "at": "2026-06-01T02:00:00Z",
+        "notes": "n",
+        "contact_id": UUID,
+    },
 }
 HOSTILE = [True, 2**63, float("nan"), float("inf"), 1e308, "\ud83d", "a\x00b", MEGABYTE, {}, [1]]
 

@@ -10,6 +10,7 @@ from ..imports.specs import CUSTOMER
 from ..orgs.model import tree
 from ..privacy.pages import reveal_answer
 from ..scope import may_manage, orgs
+from ..visits import policy as visit_policy
 from ..web import (
     caller,
     finish,
@@ -42,6 +43,7 @@ def index():
         listing=listing,
         filters=filters,
         may_manage=may_manage(caller()),
+        overdue=visit_policy.overdue_ids(get_db(), [c["id"] for c in listing.items]),
     )
 
 

@@ -82,7 +82,6 @@ def _daily(db, config, now: datetime, expires: str) -> list[dict]:
         year, week, _day = today.isocalendar()
         week_key = f"{year}-W{week:02d}"
         if outbox.cursor(db, f"overdue:{zone_name}") != week_key:
-            policy = config["VISIT_POLICY_DAYS"]
-            found += rules.customers_overdue(db, zone_name, today, week_key, policy, expires)
+            found += rules.customers_overdue(db, zone_name, today, week_key, expires)
             outbox.set_cursor(db, f"overdue:{zone_name}", week_key)
     return found

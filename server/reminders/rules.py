@@ -11,12 +11,11 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from ..db import one, rows
-from ..visits import rules as visit_rules
+from ..visits import policy as visit_policy
 from ..work_orders import sla
 
 OPEN_BEFORE_ARRIVAL = ("dispatched", "accepted", "en_route")
 OPEN = (*OPEN_BEFORE_ARRIVAL, "on_site")
-VISITED = ("completed", "approved", "in_progress", "returned")  # as pwa/ui.js lastVisitDay
 
 
 def urgent(order: dict, grades) -> bool:
@@ -230,24 +229,17 @@ def visits_tomorrow(db, zone_name: str, tomorrow: date, expires_at: str) -> list
     return out
 
 
-def customers_overdue(
-    db, zone_name: str, today: date, week: str, policy_days: dict, expires_at: str
-) -> list[dict]:
-    """A weekly digest per account manager of their customers overdue under the visit policy."""
-    zone = ZoneInfo(zone_name)
+def customers_overdue(db, zone_name: str, today: date, week: str, expires_at: str) -> list[dict]:
+    """A weekly digest per account manager of their customers overdue under the visit policy
+    in force today (server/visits/policy.py: any requirement of the class past due)."""
     by_user: dict[str, list[str]] = {}
-    for customer in rows(
-        db,
-        "SELECT c.account_manager_id, c.name, c.customer_class,"
-        " (SELECT max(v.check_in_at) FROM visit v WHERE v.customer_id = c.id"
-        f"  AND v.status IN ({_marks(VISITED)}) AND v.deleted_at IS NULL) AS last_visit"
-        " FROM customer c JOIN app_user u ON u.id = c.account_manager_id"
-        " WHERE c.deleted_at IS NULL AND u.active = 1 AND u.timezone = ? ORDER BY c.name",
-        [*VISITED, zone_name],
-    ):
-        last = customer["last_visit"]
-        day = sla.parse(last).astimezone(zone).date() if last else None
-        if visit_rules.is_overdue(customer["customer_class"], day, today, policy_days):
+    where = (
+        "c.deleted_at IS NULL AND EXISTS (SELECT 1 FROM app_user u WHERE"
+        " u.id = c.account_manager_id AND u.active = 1 AND u.timezone = ?)"
+    )
+    zone = ZoneInfo(zone_name)
+    for customer in visit_policy.customers_with_overdue(db, where, [zone_name], today, zone):
+        if customer["overdue"]:
             by_user.setdefault(customer["account_manager_id"], []).append(customer["name"])
     return [
         _reminder(

@@ -43,7 +43,7 @@ def visit_plan_completion(db, user_id, month, now=None):
         FROM (SELECT c.account_manager_id AS subject, c.id AS record_id,
           (SELECT min(v.check_in_at) FROM visit v WHERE v.customer_id = c.id
             AND v.account_manager_id = c.account_manager_id AND v.status != 'cancelled'
-            AND {IN_MONTH}) AS at
+            AND v.channel IN {{a_class_channels}} AND {IN_MONTH}) AS at
           FROM customer c WHERE c.customer_class = 'A' AND c.deleted_at IS NULL
             AND c.account_manager_id IS NOT NULL)""",
     met=("visited",),
@@ -53,7 +53,10 @@ def a_class_coverage(db, user_id, month, now=None):
     """A-class coverage = the manager's A-class customers visited in the month ÷ all of them.
 
     Customers are those assigned to the manager now; visited means a visit of theirs
-    checked in during the month (not cancelled).
+    checked in during the month (not cancelled) of a channel the visit policy in force on
+    the month's first day counts for class A: on-site visits only while A requires on-site
+    visits (our default), calls too if A required only calls. The card keeps that policy's
+    version (visit_policy_version on the indicator).
     """
 
 

@@ -10,6 +10,7 @@ import json
 from .. import scope
 from ..db import one, rows
 from ..ids import now_utc
+from ..visits import policy as visit_policy
 from . import compute, indicators, policy
 
 PEOPLE = ("account_manager", "technician")
@@ -111,7 +112,8 @@ def live(db, role: str, subject_id: str, month: str, now=None) -> dict:
             met=round(sum(counted), 4),
             records=len(records),
         )
-    score, parts = compute.breakdown(found, rule["weights"])
+    visits_rule = visit_policy.for_month(db, month)["version"]
+    score, parts = compute.breakdown(found, rule["weights"], visits_rule)
     return dict(score=score, indicators=parts, policy_version=rule["version"], computed_at=None)
 
 

@@ -12,6 +12,7 @@ from sync.changes import log_change
 from ..db import rows
 from ..ids import now_utc, uuid7
 from ..records import audit
+from ..visits import policy as visit_policy
 from . import formula, indicators, months, policy
 
 
@@ -32,11 +33,18 @@ def _orgs(db, kind: str, org_path: str | None) -> list[dict]:
     return rows(db, sql, params)
 
 
-def breakdown(found: dict, weights: dict) -> tuple[float | None, dict]:
+# Indicators that follow the visit policy (server/visits/policy.py): their part of a card
+# keeps the version in force on the month's first day, as the card keeps its weights'.
+VISIT_POLICY_INDICATORS = ("a_class_coverage",)
+
+
+def breakdown(found: dict, weights: dict, visit_policy_version=None) -> tuple[float | None, dict]:
     """Score and per-indicator parts from {key: {value, counted, met, records}}."""
     score, parts = formula.weighted({k: f.get("value") for k, f in found.items()}, weights)
     for key, part in parts.items():
         part.update({n: found[key].get(n, 0) for n in ("counted", "met", "records")})
+        if key in VISIT_POLICY_INDICATORS and visit_policy_version is not None:
+            part["visit_policy_version"] = visit_policy_version
     return score, parts
 
 
@@ -44,11 +52,12 @@ def _cards(db, role, subjects, passes, month, by="subject", card_role=None, rule
     """Score each subject ({id, org_id}) with the role's indicators and policy in force
     (or `rule`, a stored version)."""
     rule = rule or policy.in_force(db, role, month)
+    visits_rule = visit_policy.for_month(db, month)["version"]
     measured = {key: found[by] for key, found in passes.items()}
     cards = []
     for subject in subjects:
         found = {k: measured[k].get(subject["id"], {}) for k in measured}
-        score, parts = breakdown(found, rule["weights"])
+        score, parts = breakdown(found, rule["weights"], visits_rule)
         cards.append(
             dict(
                 role=card_role or role,

@@ -94,14 +94,25 @@ def returned(db, entity: str, alias: str) -> str:
     return "(" + " OR ".join(found) + ")"
 
 
+def _a_class_channels(db, month: str) -> str:
+    """SQL list of the visit channels that count as an A-class visit in `month`, under the
+    visit policy in force on its first day (server/visits/policy.py)."""
+    from ..visits import policy as visit_policy
+
+    rules = visit_policy.for_month(db, month)["rules"]
+    return "(" + ", ".join(f"'{c}'" for c in visit_policy.channels_meeting(rules, "A")) + ")"
+
+
 def _has_review_table(db) -> bool:
     columns = {r[1] for r in db.execute("PRAGMA table_info(review)").fetchall()}
     return {"entity", "entity_id", "action"} <= columns
 
 
-def _scored(db, spec: Spec) -> str:
+def _scored(db, spec: Spec, month: str) -> str:
     inner = spec.sql.format(
-        returned_visit=returned(db, "visit", "v"), returned_order=returned(db, "work_order", "wo")
+        returned_visit=returned(db, "visit", "v"),
+        returned_order=returned(db, "work_order", "wo"),
+        a_class_channels=_a_class_channels(db, month),
     )
     return f"SELECT r.*, {spec.score_sql()} AS score FROM ({inner}) AS r"
 
@@ -113,7 +124,7 @@ def measure(db, spec: Spec, month: str, *, subject=None, contractor=None, now=No
     column, params["who"] = ("contractor", contractor) if contractor else ("subject", subject)
     found = rows(
         db,
-        f"SELECT * FROM ({_scored(db, spec)}) WHERE {column} = :who ORDER BY at, record_id",
+        f"SELECT * FROM ({_scored(db, spec, month)}) WHERE {column} = :who ORDER BY at, record_id",
         params,
     )
     counted = [r["score"] for r in found if r["score"] is not None]
@@ -127,7 +138,7 @@ def aggregate(db, spec: Spec, month: str, now=None) -> dict[str, dict[str, dict]
     period = months.parse(month)
     sql = (
         "SELECT subject, contractor, coalesce(sum(score), 0) AS met, count(score) AS counted,"
-        f" count(*) AS records FROM ({_scored(db, spec)}) GROUP BY subject, contractor"
+        f" count(*) AS records FROM ({_scored(db, spec, month)}) GROUP BY subject, contractor"
     )
     totals: dict[str, dict] = {"subject": {}, "contractor": {}}
     for row in db.execute(sql, period.params(now or now_utc())).fetchall():

@@ -5,6 +5,8 @@ The rule (the same on the server and, offline, on the device):
 A visit counts toward a task when all of these hold:
 - it is the assignee's own visit (visit.account_manager_id = task.assignee_id) and not
   deleted;
+- it is an on-site visit (channel `on_site`): a logged phone call or message is a contact,
+  not a visit, and never counts toward a task;
 - its status is `completed` or `approved`. Planned, in-progress and cancelled visits never
   count; a `returned` visit does not count until it is resubmitted (completed again);
 - it was checked in inside the task's window: from `window_start_at` (the start date,
@@ -76,6 +78,8 @@ def counts(task: dict, visit: dict) -> bool:
     if task["kind"] == "free_text" or visit.get("deleted_at"):
         return False
     if visit.get("account_manager_id") != task["assignee_id"]:
+        return False
+    if (visit.get("channel") or "on_site") != "on_site":
         return False
     if visit.get("status") not in COUNTED_STATUSES:
         return False

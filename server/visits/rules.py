@@ -1,6 +1,4 @@
-"""Visit rules: the status machine, GPS evidence flags, the overdue policy."""
-
-from datetime import date, timedelta
+"""Visit rules: the status machine, GPS evidence flags. The overdue policy is policy.py."""
 
 from geopy.distance import geodesic
 
@@ -25,8 +23,6 @@ TRANSITIONS = {
 }
 # Once a visit is here, edits from the field are late edits for a supervisor.
 FROZEN = {"approved", "cancelled"}
-
-DEFAULT_POLICY_DAYS = {"A": 7, "B": 30, "C": 90}
 
 # One WGS-84 geodesic, reused: building geopy's geodesic per call re-derives the ellipsoid's
 # series coefficients every time (half the cost of a distance). Same numbers to the bit.
@@ -57,16 +53,3 @@ def gps_evidence(lat, lon, accuracy, customer_lat, customer_lon, *, far_m, low_a
     if accuracy is None or accuracy > low_accuracy_m:
         flags.append("low_accuracy")
     return distance, ",".join(flags) or "ok"
-
-
-def next_due(customer_class: str, last_visit_day: date | None, policy_days: dict) -> date | None:
-    """The day a customer's next visit is due under the policy (None: never visited)."""
-    if last_visit_day is None:
-        return None
-    return last_visit_day + timedelta(days=policy_days.get(customer_class, 90))
-
-
-def is_overdue(customer_class: str, last_visit_day, today: date, policy_days: dict) -> bool:
-    """Overdue when never visited, or the policy's interval has passed since the last visit."""
-    due = next_due(customer_class, last_visit_day, policy_days)
-    return due is None or today > due

@@ -107,3 +107,6 @@ def approve(visit_id):
         return _detail(visit, 409, _("Only a completed visit can be approved."))
     flash(_("Visit approved."))
     return finish(url_for("visits.detail", visit_id=visit_id))
+
+
+from . import policy_views  # noqa: E402, F401  (the visit policy page, on this blueprint)
