@@ -136,6 +136,7 @@ BASES = {
         "at": AT,
     },
     "user.locale": lambda w: {"locale": "zh_CN"},
+    "follow_up.done": lambda w: {"id": w.rec["A.follow_up"], "at": AT, "note": "已回访"},
 }
 # What a mutation whose base `id` is new creates (its counterpart of B's is an id taken).
 CREATES = {

@@ -278,6 +278,7 @@ EXAMPLES = {
         "at": "2026-06-01T02:00:00Z",
     },
     "user.locale": {"locale": "en"},
+    "follow_up.done": {"id": UUID, "at": "2026-11-20T02:00:00Z", "note": "n"},
 }
 HOSTILE = [True, 2**63, float("nan"), float("inf"), 1e308, "\ud83d", "a\x00b", MEGABYTE, {}, [1]]
 

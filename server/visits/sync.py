@@ -3,7 +3,7 @@
 from sync.registry import EntitySpec
 
 from .. import scope
-from . import attachments, mutations
+from . import attachments, followups, mutations
 
 MUTATIONS = {
     "visit.plan": mutations.plan,
@@ -15,6 +15,7 @@ MUTATIONS = {
     "visit.add_photo": attachments.add_photo,
     "visit.sign": attachments.sign,
     "visit.add_follow_up": attachments.add_follow_up,
+    "follow_up.done": followups.done,
 }
 
 
