@@ -374,6 +374,7 @@ ERRORS = {
     "invalid_product_code": _l("Product codes are letters, digits, dots, dashes or underscores."),
     "high_below_warn": _l("The high level must not be below the warning level."),
     "already_closed": _l("This task has an outcome already."),
+    "not_closed": _l("This follow-up is open: only a closed one can be reopened."),
 }
 
 

@@ -24,21 +24,29 @@ def signed_in(app, username) -> Auth:
     return auth
 
 
-@pytest.fixture
-def field(client, db, tree):
-    """am1's checked-out visit of their customer with two follow-ups, due 10 and 20 March."""
-    dev = Device(client, "am1", PW)
-    customer = factories.make_customer(db, tree["T1"], tree["am1"])
+def visit_with_follow_ups(client, db, team, am, dues, action="送报价单"):
+    """A checked-out visit of `am`'s new customer with one follow-up per due day."""
+    dev = Device(client, am["username"], PW)
+    customer = factories.make_customer(db, team, am)
     vid = new_id()
     at = "2026-03-01T02:00:00Z"
     dev.applied("visit.check_in", {"id": vid, "customer_id": customer["id"], **HERE, "at": at})
     ids = []
-    for due in ("2026-03-10", "2026-03-20"):
+    for due in dues:
         fid = new_id()
-        args = {"id": fid, "visit_id": vid, "action": "送报价单", "due_date": due}
+        args = {"id": fid, "visit_id": vid, "action": action, "due_date": due}
         dev.applied("visit.add_follow_up", args)
         ids.append(fid)
     dev.applied("visit.check_out", {"id": vid, **HERE, "at": at})
+    return dev, customer, vid, ids
+
+
+@pytest.fixture
+def field(client, db, tree):
+    """am1's checked-out visit of their customer with two follow-ups, due 10 and 20 March."""
+    dev, customer, vid, ids = visit_with_follow_ups(
+        client, db, tree["T1"], tree["am1"], ("2026-03-10", "2026-03-20")
+    )
     return dict(tree, dev=dev, customer=customer, visit=vid, f1=ids[0], f2=ids[1])
 
 
@@ -186,3 +194,101 @@ def test_device_time_on_the_local_due_day_boundary(db, field):
     _value, found = am_ind.follow_ups_on_time(db, field["am1"]["id"], MONTH)
     rules = {r["record_id"]: r["rule"] for r in found}
     assert rules == {field["f1"]: "closed_on_time", field["f2"]: "closed_late"}
+
+
+# ---- the supervisors' page: list, scope, reopen ----
+
+
+def listed(auth, query="") -> list[str]:
+    resp = auth.client.get(f"/follow-ups/{query}")
+    assert resp.status_code == 200
+    return re.findall(r'<tr data-follow-up="([^"]+)"', resp.get_data(as_text=True))
+
+
+@pytest.fixture
+def desk(app, client, db, field):
+    """field plus am2's follow-up (branch D2) and a third of am1's due far ahead."""
+    factories.make_user(db, field["D2"], "supervisor", username="sup_d2")
+    _dev, _c, _v, (theirs,) = visit_with_follow_ups(
+        client, db, field["T2"], field["am2"], ("2026-03-05",), action="上城回访"
+    )
+    _dev, _c, _v, (later,) = visit_with_follow_ups(
+        client, db, field["T1"], field["am1"], ("2999-01-01",), action="明年回访"
+    )
+    return dict(field, theirs=theirs, later=later)
+
+
+def test_the_list_is_scoped_open_first_overdue_first_and_filters(app, db, desk):
+    d1 = signed_in(app, "sup_d1")
+    assert listed(d1) == [desk["f1"], desk["f2"], desk["later"]]  # by due day: overdue first
+    html = d1.client.get("/follow-ups/").get_data(as_text=True)
+    assert 'data-overdue="true"' in html and "上城回访" not in html
+    assert listed(signed_in(app, "sup_d2")) == [desk["theirs"]]
+    city = signed_in(app, "sup_city")
+    assert set(listed(city)) == {desk["f1"], desk["f2"], desk["later"], desk["theirs"]}
+    assert listed(city, f"?account_manager={desk['am2']['id']}") == [desk["theirs"]]
+    assert listed(signed_in(app, "sup_k")) == []
+    desk["dev"].applied("follow_up.done", {"id": desk["f1"], "at": AT})
+    assert listed(d1) == [desk["f2"], desk["later"]]
+    assert listed(d1, "?state=closed") == [desk["f1"]]
+    assert listed(d1, "?state=all") == [desk["f2"], desk["later"], desk["f1"]]
+    # Another branch's manager is no filter here; a bad state is refused, not a 500.
+    resp = d1.client.get(f"/follow-ups/?account_manager={desk['am2']['id']}&state=x")
+    assert resp.status_code == 200 and 'data-error="account_manager"' in resp.get_data(True)
+    assert d1.client.get("/follow-ups/").status_code == 200
+    assert signed_in(app, "am1").client.get("/follow-ups/").status_code == 403
+
+
+def test_the_list_is_paginated(app, db, desk):
+    app.config["PAGE_SIZE"] = 2
+    d1 = signed_in(app, "sup_d1")
+    assert listed(d1) == [desk["f1"], desk["f2"]]
+    assert listed(d1, "?page=2") == [desk["later"]]
+
+
+def test_reopen_needs_a_reason_and_is_kept_in_the_history(app, db, desk):
+    fid = desk["f1"]
+    desk["dev"].applied("follow_up.done", {"id": fid, "at": AT, "note": "已发"})
+    sup = signed_in(app, "sup_d1")
+    refused = sup.post(f"/follow-ups/{fid}/reopen", {"reason": "  "})
+    assert refused.status_code == 422 and 'data-error="reason"' in refused.get_data(True)
+    assert row(db, fid)["done_at"] is not None
+    resp = sup.post(f"/follow-ups/{fid}/reopen", {"reason": "客户说没收到报价"})
+    assert resp.status_code == 303
+    stored = row(db, fid)
+    assert stored["done_at"] is None and stored["done_device_at"] is None
+    assert stored["reopen_reason"] == "客户说没收到报价"
+    assert stored["reopened_by"] == desk["sup_d1"]["id"]
+    audit = db.execute(
+        "SELECT user_id, after FROM audit_log WHERE entity_id = ? AND action = 'reopen'", [fid]
+    ).fetchone()
+    assert audit["user_id"] == desk["sup_d1"]["id"] and "客户说没收到报价" in audit["after"]
+    page = sup.client.get(f"/follow-ups/{fid}").get_data(as_text=True)
+    assert 'data-step="done"' in page and 'data-step="reopen"' in page
+    assert "客户说没收到报价" in page and "已发" in page
+    # Open again: for the indicator, on the device, and it can be closed anew.
+    _v, found = am_ind.follow_ups_on_time(db, desk["am1"]["id"], MONTH)
+    assert {r["record_id"]: r["rule"] for r in found}[fid] == "open_past_due"
+    desk["dev"].pull()
+    assert desk["dev"].entities("follow_up")[fid]["done_at"] is None
+    assert desk["dev"].applied("follow_up.done", {"id": fid, "at": AT})["version"]
+    # An open follow-up cannot be reopened.
+    again = sup.post(f"/follow-ups/{desk['f2']}/reopen", {"reason": "x"})
+    assert again.status_code == 422 and 'data-error="reason"' in again.get_data(True)
+
+
+def test_another_scopes_follow_up_is_a_404(app, db, desk):
+    desk["dev"].applied("follow_up.done", {"id": desk["f1"], "at": AT})
+    d2 = signed_in(app, "sup_d2")
+    assert d2.client.get(f"/follow-ups/{desk['f1']}").status_code == 404
+    assert d2.post(f"/follow-ups/{desk['f1']}/reopen", {"reason": "x"}).status_code == 404
+    assert d2.client.get(f"/follow-ups/{new_id()}").status_code == 404
+    assert row(db, desk["f1"])["done_at"] is not None
+
+
+def test_reopen_without_the_csrf_token_is_refused(app, db, desk):
+    desk["dev"].applied("follow_up.done", {"id": desk["f1"], "at": AT})
+    sup = signed_in(app, "sup_d1")
+    resp = sup.client.post(f"/follow-ups/{desk['f1']}/reopen", data={"reason": "x"})
+    assert resp.status_code == 400
+    assert row(db, desk["f1"])["done_at"] is not None

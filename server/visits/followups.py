@@ -13,13 +13,15 @@ offline is held as a late edit for the supervisor, who may apply it from the con
 inbox (apply_held), which closes it as the device said.
 """
 
+import json
+
 from sync import PermanentError
 from sync import args as check
 from sync.conflicts import hold
 
 from .. import records, scope
 from ..db import one
-from ..ids import uuid7
+from ..ids import now_utc, uuid7
 from ..scope import Caller
 from . import rules
 
@@ -48,9 +50,7 @@ def _in_scope(db, caller: Caller, follow_up_id: str) -> bool:
 
 
 def _close(db, actor_id, follow_up_id: str, done_at: str, device_at, note: str, by: str):
-    changes = dict(
-        done_at=done_at, done_device_at=device_at, done_note=note, done_by=by, reopen_reason=""
-    )
+    changes = dict(done_at=done_at, done_device_at=device_at, done_note=note, done_by=by)
     return records.update(db, "follow_up", follow_up_id, changes, actor_id, "done")
 
 
@@ -108,3 +108,103 @@ def apply_held(db, actor_id, conflict: dict, args: dict) -> dict:
     return _close(
         db, actor_id, row["id"], conflict["created_at"], device_at, note, conflict["user_id"]
     )
+
+
+# ---- the supervisors' list and reopening (server/visits/followup_views.py) ----
+
+STATES = ("open", "closed", "all")
+LIST_SQL = f"""
+    SELECT f.*, c.name AS customer_name, c.code AS customer_code,
+           am.display_name AS account_manager_name, v.status AS visit_status,
+           {counted_at("f")} AS counted_at, db.display_name AS done_by_name,
+           rb.display_name AS reopened_by_name
+    FROM follow_up f
+    JOIN visit v ON v.id = f.visit_id
+    JOIN customer c ON c.id = f.customer_id
+    JOIN app_user am ON am.id = f.account_manager_id
+    LEFT JOIN app_user db ON db.id = f.done_by
+    LEFT JOIN app_user rb ON rb.id = f.reopened_by
+    WHERE f.deleted_at IS NULL
+"""
+# Open first; by due day, so the overdue (due before today) come first, oldest first.
+ORDER_BY = "f.done_at IS NOT NULL, f.due_date, f.id"
+
+
+def validate_filters(args, manager_ids) -> tuple[dict, dict]:
+    """The list's filters (state: open by default; account manager); a bad value is
+    reported and left out. Returns (clean, errors)."""
+    clean = {"state": (args.get("state") or "open").strip(), "account_manager": ""}
+    clean["account_manager"] = (args.get("account_manager") or "").strip()
+    errors = {}
+    if clean["state"] not in STATES:
+        errors["state"], clean["state"] = "invalid_choice", "open"
+    if clean["account_manager"] and clean["account_manager"] not in manager_ids:
+        errors["account_manager"], clean["account_manager"] = "invalid_choice", ""
+    return clean, errors
+
+
+def query(caller: Caller, filters: dict) -> tuple[str, list]:
+    """(sql, params) of the follow-ups the caller may see (their visits' scope), filtered."""
+    where, params = scope.visit_children(caller, "f")
+    sql = f"{LIST_SQL} AND {where}"
+    if filters.get("state") == "open":
+        sql += " AND f.done_at IS NULL"
+    elif filters.get("state") == "closed":
+        sql += " AND f.done_at IS NOT NULL"
+    if filters.get("account_manager"):
+        sql += " AND f.account_manager_id = ?"
+        params = [*params, filters["account_manager"]]
+    return sql, params
+
+
+def detail_query(caller: Caller, follow_up_id: str) -> tuple[str, list, tuple[str, list]]:
+    """(sql, params, scope clause) of one follow-up, for web.scoped_one_or_404."""
+    return f"{LIST_SQL} AND f.id = ?", [follow_up_id], scope.visit_children(caller, "f")
+
+
+def history(db, follow_up_id: str) -> list[dict]:
+    """Closes and reopenings of a follow-up, oldest first, from the audit log (who, when,
+    the note or the reason)."""
+    found = db.execute(
+        "SELECT a.at, a.action, a.after, u.display_name AS user_name FROM audit_log a"
+        " LEFT JOIN app_user u ON u.id = a.user_id WHERE a.entity = 'follow_up'"
+        " AND a.entity_id = ? AND a.action IN ('done', 'reopen') ORDER BY a.id",
+        [follow_up_id],
+    ).fetchall()
+    out = []
+    for r in found:
+        after = json.loads(r["after"] or "{}")
+        text = after.get("done_note") if r["action"] == "done" else after.get("reopen_reason")
+        out.append(dict(at=r["at"], action=r["action"], user_name=r["user_name"], text=text))
+    return out
+
+
+def validate_reopen(form) -> tuple[dict, dict]:
+    """Reopening needs a reason (1–500 characters). Returns (clean, errors)."""
+    reason = (form.get("reason") or "").strip()
+    errors = {}
+    if not reason:
+        errors["reason"] = "required"
+    elif len(reason) > MAX_REASON:
+        errors["reason"] = "out_of_range"
+    return {"reason": reason}, errors
+
+
+def reopen(db, actor_id, follow_up_id: str, reason: str) -> dict:
+    """A supervisor reopens a closed follow-up with a reason: the close is cleared (the
+    audit log keeps it and the reason), the follow-up is open again on the device and for
+    the indicator. Raises ValueError when it is not closed."""
+    with db.atomic():
+        row = records.get(db, "follow_up", follow_up_id)
+        if row is None or not row["done_at"]:
+            raise ValueError("only a closed follow-up can be reopened")
+        changes = dict(
+            done_at=None,
+            done_device_at=None,
+            done_by=None,
+            done_note="",
+            reopened_at=now_utc(),
+            reopened_by=actor_id,
+            reopen_reason=reason,
+        )
+        return records.update(db, "follow_up", follow_up_id, changes, actor_id, "reopen")
