@@ -26,6 +26,7 @@ HANDLERS = [
     *sorted((ROOT / "server").glob("*/sync.py")),
     ROOT / "server/visits/mutations.py",
     ROOT / "server/visits/attachments.py",
+    ROOT / "server/visits/followups.py",
     ROOT / "server/work_orders/mutations.py",
     ROOT / "server/work_orders/fieldwork.py",
     ROOT / "server/work_orders/inspection_mutations.py",

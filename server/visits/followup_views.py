@@ -19,7 +19,11 @@ MANAGERS = ("supervisor", "admin")
 @roles_required(*MANAGERS)
 def index():
     managers = listing.account_managers(get_db(), caller())
-    filters, errors = followups.validate_filters(request.args, {m["id"] for m in managers})
+    wanted = {
+        "state": request.args.get("state"),
+        "account_manager": request.args.get("account_manager"),
+    }
+    filters, errors = followups.validate_filters(wanted, {m["id"] for m in managers})
     query = followups.query(caller(), filters)
     return render(
         "visits/follow_ups.html",

@@ -130,11 +130,13 @@ LIST_SQL = f"""
 ORDER_BY = "f.done_at IS NOT NULL, f.due_date, f.id"
 
 
-def validate_filters(args, manager_ids) -> tuple[dict, dict]:
+def validate_filters(wanted: dict, manager_ids) -> tuple[dict, dict]:
     """The list's filters (state: open by default; account manager); a bad value is
     reported and left out. Returns (clean, errors)."""
-    clean = {"state": (args.get("state") or "open").strip(), "account_manager": ""}
-    clean["account_manager"] = (args.get("account_manager") or "").strip()
+    clean = {
+        "state": (wanted.get("state") or "open").strip(),
+        "account_manager": (wanted.get("account_manager") or "").strip(),
+    }
     errors = {}
     if clean["state"] not in STATES:
         errors["state"], clean["state"] = "invalid_choice", "open"
