@@ -4,7 +4,7 @@ A follow-up is a promise made on a visit ("send the quote by Friday"). The accou
 closes it on the device, offline too; the server keeps its own time of the close
 (`done_at`) and the device's (`done_device_at`, evidence, as written). The account
 manager's `follow_ups_on_time` indicator judges the close by the device's time unless that
-is later than the server's receipt (COUNTED_AT below; docs/scores.md).
+is later than the server's receipt (counted_at below; docs/scores.md).
 
 Scoped like the visit edits (mutations._editable): a follow-up the caller cannot see now
 and never had answers `unknown_follow_up`, exactly like one that does not exist; one whose
