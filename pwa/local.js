@@ -183,6 +183,11 @@ const MUTATORS = {
       check_out_device_at: m.args.at,
     });
   },
+  "follow_up.done"(data, m) {
+    const f = data.follow_up.get(m.args.id);
+    if (!f || f.done_at) return; // closed already: the server answers `already`
+    Object.assign(touch(data.follow_up, m.args.id, {}, m), { done_at: m.created_at, done_device_at: m.args.at, done_note: m.args.note || "" });
+  },
   "visit.sign"(data, m) {
     touch(data.visit, m.args.visit_id, VISIT_DEFAULTS, m).signature_sha256 = m.args.sha256;
   },

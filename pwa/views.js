@@ -5,6 +5,7 @@ import { _ } from "./i18n.js";
 import { uuid7, write } from "./local.js";
 import { openCareCount } from "./care.js";
 import { bindCustomerEdits, contactsSection, customerSection } from "./contacts.js";
+import { bindFollowUps, followUpsCard } from "./followups.js";
 import { locate } from "./media.js";
 import { openRetentionCount } from "./retention.js";
 import { bindCalls, callsSection } from "./calls.js";
@@ -51,6 +52,7 @@ export const screens = {
         </section>
         ${rework.length ? `<section class="card" data-testid="rework"><h2>${esc(_("Returned for rework"))}</h2>
           ${rework.map((v) => `<a class="row" href="/m/visits/${v.id}" data-link>${name(v.customer_id)} · <span class="error">${esc(v.return_reason || "")}</span> ${pendingNote(data, v)}</a>`).join("")}</section>` : ""}
+        ${followUpsCard(app, data)}
         <section class="card">
           <h2>${esc(_("Planned visits due"))}</h2>
           ${planned.map((v) => `<a class="row" href="/m/visits/${v.id}" data-link>${esc(v.planned_date)} · ${name(v.customer_id)}</a>`).join("") || `<p class="muted">${esc(_("None"))}</p>`}
@@ -66,6 +68,9 @@ export const screens = {
           <a href="/m/scorecard" data-link data-testid="scorecard-tile">${esc(_("My scorecard"))}</a>
         </nav>
         <p><a class="button secondary" href="/m/report" data-link>${esc(_("Report an exception"))}</a></p>`;
+    },
+    bind(app, root) {
+      bindFollowUps(app, root);
     },
   },
 

@@ -70,7 +70,7 @@ export const visitScreen = {
         <p>${flags(v.check_in_flag)} ${v.check_in_accuracy ? esc(_("accuracy %(m)s m", { m: Math.round(v.check_in_accuracy) })) : ""}</p></section>` : ""}
       ${editable ? editForm(v, data) : ""}
       <section class="card"><h2>${esc(_("Follow-up actions"))}</h2>
-        <ul>${followUps.map((f) => `<li>${esc(f.due_date)} · ${esc(f.action)} ${pendingNote(data, f)}</li>`).join("")}</ul>
+        <ul>${followUps.map((f) => `<li>${esc(f.due_date)} · ${esc(f.action)}${f.done_at ? ` <span class="badge good" data-done="true">${esc(_("Done"))}</span>` : ""} ${pendingNote(data, f)}</li>`).join("")}</ul>
         ${editable ? `<form data-form="follow-up" class="inline"><input name="action" required placeholder="${esc(_("What was promised"))}"><input type="date" name="due_date" required value="${today()}"><button type="submit" class="secondary">${esc(_("Add"))}</button></form>` : ""}
       </section>
       <section class="card"><h2>${esc(_("Photos"))}</h2>

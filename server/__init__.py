@@ -99,6 +99,9 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(billing)
     app.register_blueprint(retention)
     app.register_blueprint(reports)
+    from .visits.followup_views import bp as follow_ups
+
+    app.register_blueprint(follow_ups)
     app.extensions["sync_registry"] = build_registry()
 
 

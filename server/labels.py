@@ -420,6 +420,7 @@ ERRORS = {
     "already_closed": _l("This task has an outcome already."),
     "invalid_phone": _l("Enter a phone number: digits, spaces, + - ( ), an extension after #."),
     "invalid_email": _l("Enter an email address like name@example.com."),
+    "not_closed": _l("This follow-up is open: only a closed one can be reopened."),
 }
 
 

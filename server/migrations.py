@@ -1315,3 +1315,23 @@ def m020_visit_policy(db):
         " VALUES ('visit-policy-v1', 1, ?, '2000-01-01', 'defaults', ?)",
         [json.dumps(rules), now_utc()],
     )
+
+
+@migrations()
+def m018_follow_up_done(db):
+    """Closing follow-ups (follow_up.done) and reopening them (supervisors, with a reason):
+    the device's time of the close as evidence, who closed it and their note; who reopened
+    it, when and why. The open ones are listed by due day."""
+    _run(
+        db,
+        """
+        ALTER TABLE follow_up ADD COLUMN done_device_at TEXT;
+        ALTER TABLE follow_up ADD COLUMN done_by TEXT REFERENCES app_user(id);
+        ALTER TABLE follow_up ADD COLUMN done_note TEXT NOT NULL DEFAULT '';
+        ALTER TABLE follow_up ADD COLUMN reopened_at TEXT;
+        ALTER TABLE follow_up ADD COLUMN reopened_by TEXT REFERENCES app_user(id);
+        ALTER TABLE follow_up ADD COLUMN reopen_reason TEXT NOT NULL DEFAULT '';
+        CREATE INDEX follow_up_open ON follow_up(due_date)
+            WHERE done_at IS NULL AND deleted_at IS NULL
+        """,
+    )

@@ -163,6 +163,7 @@ BASES = {
         "at": AT,
         "notes": "电话回访",
     },
+    "follow_up.done": lambda w: {"id": w.rec["A.follow_up"], "at": AT, "note": "已回访"},
 }
 # What a mutation whose base `id` is new creates (its counterpart of B's is an id taken).
 CREATES = {

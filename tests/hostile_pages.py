@@ -69,6 +69,7 @@ def path_values(world, var: str, role: str) -> dict[str, str]:
         "order_id": (r["A.wo_page"], r["B.wo_page"]),
         "site_id": (r["A.site"], r["B.site"]),
         "task_id": (r["A.task"], r["B.task"]),
+        "follow_up_id": (r["A.follow_up"], r["B.follow_up"]),
         "appointment_id": (r["A.appointment"], r["B.appointment"]),
         "user_id": (r["victim2.user"], r["victim.user"]),
         "token_id": (r["victim2.token"], r["victim.token"]),

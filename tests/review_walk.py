@@ -43,6 +43,7 @@ ROUTE_ARGS = {
     "appointment_id": "appointment",
     "conflict_id": "conflict",
     "task_id": "task",
+    "follow_up_id": "follow_up",
 }
 # Values that are not ids of a record: given as is to every walk.
 FIXED_ARGS = {
@@ -173,6 +174,19 @@ def build(tmp_dir: str) -> World:
             },
         )
         conflict_id = _held(db, t[am], visit["id"])
+        follow_up = records.insert(
+            db,
+            "follow_up",
+            dict(
+                visit_id=visit["id"],
+                customer_id=customer["id"],
+                account_manager_id=t[am]["id"],
+                action="回访",
+                due_date="2026-12-01",
+                done_at="2026-11-30T02:00:00.000Z",
+            ),
+            t[am]["id"],
+        )
         task_id = _task(db, t[am], t[sup])
         ids[side] = dict(
             customer=customer["id"],
@@ -185,6 +199,7 @@ def build(tmp_dir: str) -> World:
             appointment=appointment["id"],
             conflict=conflict_id,
             task=task_id,
+            follow_up=follow_up["id"],
         )
     db.conn.commit()
     db.conn.close()

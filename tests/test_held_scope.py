@@ -62,9 +62,22 @@ def branches(db, tree):
         )
         site = factories.make_site(db, t[team])
         order = factories.make_work_order(db, t[district], assignee=t[tech], assigned_org=t[team])
+        follow_up = records.insert(
+            db,
+            "follow_up",
+            dict(
+                visit_id=visit["id"],
+                customer_id=customer["id"],
+                account_manager_id=t[am]["id"],
+                action="回访",
+                due_date="2026-12-01",
+            ),
+            t[am]["id"],
+        )
         t[side] = dict(
             customer=customer["id"],
             contact=contact["id"],
+            follow_up=follow_up["id"],
             visit=visit["id"],
             site=site["id"],
             order=order["id"],
@@ -88,7 +101,8 @@ def _record_for(name: str, key: str, ids: dict) -> str | None:
     if key == "id":
         if name in CREATES:
             return None
-        return {"visit": ids["visit"], "work_order": ids["order"]}.get(name.split(".")[0])
+        kinds = {"visit": ids["visit"], "work_order": ids["order"], "follow_up": ids["follow_up"]}
+        return kinds.get(name.split(".")[0])
     return {
         "customer_id": ids["customer"],
         "visit_id": ids["visit"],
@@ -101,7 +115,7 @@ def id_keys(name: str) -> list[str]:
     return [k for k, v in EXAMPLES[name].items() if v == UUID and _record_for(name, k, _ANY)]
 
 
-_ANY = dict.fromkeys(("customer", "contact", "visit", "site", "order"), "x")
+_ANY = dict.fromkeys(("customer", "contact", "follow_up", "visit", "site", "order"), "x")
 
 
 def with_ids(name: str, ids: dict, override: tuple[str, str] | None = None) -> dict:
@@ -184,8 +198,10 @@ def test_held_items_of_a_moved_record_go_to_the_supervisors_over_both(app, clien
     edit = {"id": a["visit"], "fields": {"notes": "离线时写的"}}
     assert push_one(dev, "visit.plan", plan)["status"] == "held"
     assert push_one(dev, "visit.update", edit)["status"] == "held"
+    done = {"id": a["follow_up"], "at": "2026-11-20T02:00:00Z"}
+    assert push_one(dev, "follow_up.done", done)["status"] == "held"
     held = {r[0] for r in db.execute("SELECT id FROM conflict").fetchall()}
-    assert len(held) == 2
+    assert len(held) == 3
     assert inbox(app, "sup_d2") == set()  # the record's branch, not the author's
     assert inbox(app, "sup_d1") == set()  # the author's branch, not the record's
     assert inbox(app, "sup_city") == held

@@ -28,6 +28,7 @@ HANDLERS = [
     ROOT / "server/customers/mutations.py",
     ROOT / "server/visits/attachments.py",
     ROOT / "server/visits/contacts_log.py",
+    ROOT / "server/visits/followups.py",
     ROOT / "server/work_orders/mutations.py",
     ROOT / "server/work_orders/fieldwork.py",
     ROOT / "server/work_orders/inspection_mutations.py",

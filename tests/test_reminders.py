@@ -304,3 +304,60 @@ def test_finished_reminders_are_pruned_after_the_keep_days(push_app, db, tree, s
     left = db.execute("SELECT count(*) FROM reminder WHERE kind = 'work_order_assigned'")
     assert left.fetchone()[0] == 0
     assert db.execute("SELECT count(*) FROM reminder_delivery").fetchone()[0] == 0
+
+
+def _follow_up(db, customer, am, due: str, done_at=None) -> dict:
+    visit = records.insert(
+        db,
+        "visit",
+        dict(
+            customer_id=customer["id"],
+            account_manager_id=am["id"],
+            org_id=customer["org_id"],
+            status="completed",
+        ),
+        None,
+    )
+    values = dict(
+        visit_id=visit["id"],
+        customer_id=customer["id"],
+        account_manager_id=am["id"],
+        action=f"回访 {due}",
+        due_date=due,
+        done_at=done_at,
+    )
+    return records.insert(db, "follow_up", values, None)
+
+
+def test_a_follow_up_is_announced_once_on_its_due_day_after_quiet_hours(
+    push_app, db, tree, service, phones
+):
+    customer = factories.make_customer(db, tree["T1"], tree["am1"])
+    today = _follow_up(db, customer, tree["am1"], "2026-03-02")
+    _follow_up(db, customer, tree["am1"], "2026-03-03")  # tomorrow: not yet
+    _follow_up(db, customer, tree["am1"], "2026-03-02", done_at="2026-03-01T01:00:00.000Z")
+    night = datetime(2026, 3, 1, 16, 30, tzinfo=UTC)  # 00:30 on the due day, Shanghai
+    run(push_app, db, night)
+    assert got(service, phones, "am1") == []  # quiet hours: held
+    run(push_app, db, datetime(2026, 3, 1, 23, 0, tzinfo=UTC))  # 07:00
+    run(push_app, db, NOW)
+    run(push_app, db, NOW + timedelta(hours=3))
+    found = [m["payload"] for m in service.received(phones["am1"])]
+    due = [p for p in found if p["kind"] == "follow_up_due"]
+    assert [(p["url"], p["tag"]) for p in due] == [("/m/", f"follow_up_due:{today['id']}")]
+    assert "回访 2026-03-02" in due[0]["title"] and customer["name"] in due[0]["body"]
+    run(push_app, db, datetime(2026, 3, 2, 16, 30, tzinfo=UTC))  # the next day: the other one
+    due = [
+        m["payload"]
+        for m in service.received(phones["am1"])
+        if m["payload"]["kind"] == "follow_up_due"
+    ]
+    assert len(due) == 1  # 00:30 again: held until 07:00
+    run(push_app, db, datetime(2026, 3, 2, 23, 0, tzinfo=UTC))
+    due = [
+        m["payload"]
+        for m in service.received(phones["am1"])
+        if m["payload"]["kind"] == "follow_up_due"
+    ]
+    assert len(due) == 2 and "回访 2026-03-03" in due[1]["title"]
+    assert got(service, phones, "am2") == []

@@ -301,6 +301,7 @@ EXAMPLES = {
         "notes": "n",
         "contact_id": UUID,
     },
+    "follow_up.done": {"id": UUID, "at": "2026-11-20T02:00:00Z", "note": "n"},
 }
 HOSTILE = [True, 2**63, float("nan"), float("inf"), 1e308, "\ud83d", "a\x00b", MEGABYTE, {}, [1]]
 

@@ -66,8 +66,9 @@ def compute(db, config, now: datetime) -> dict:
 
 
 def _daily(db, config, now: datetime, expires: str) -> list[dict]:
-    """Visits tomorrow (after REMINDER_VISITS_TOMORROW_AT), key dates (once a day) and the
-    overdue digest (once a week), for each time zone the users live in."""
+    """Visits tomorrow (after REMINDER_VISITS_TOMORROW_AT), key dates (once a day), follow-ups
+    due today (every run) and the overdue digest (once a week), for each time zone the users
+    live in."""
     found = []
     evening = time.fromisoformat(config["REMINDER_VISITS_TOMORROW_AT"])
     for zone_name in _zones(db):
@@ -79,6 +80,11 @@ def _daily(db, config, now: datetime, expires: str) -> list[dict]:
             days = int(config["REMINDER_KEY_DATE_DAYS"])
             found += rules.key_dates(db, zone_name, today, days, expires)
             outbox.set_cursor(db, f"key_dates:{zone_name}", today.isoformat())
+        # Every run (a follow-up added on its due day is still announced); the key dedups.
+        # Not sent after its day: the reminder expires at local midnight.
+        midnight = datetime.combine(today + timedelta(days=1), time(0), ZoneInfo(zone_name))
+        day_end = min(expires, sla.iso(midnight))
+        found += rules.follow_ups_due(db, zone_name, today, day_end)
         year, week, _day = today.isocalendar()
         week_key = f"{year}-W{week:02d}"
         if outbox.cursor(db, f"overdue:{zone_name}") != week_key:

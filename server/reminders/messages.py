@@ -74,7 +74,9 @@ def _texts(_, kind: str, p: dict, zone: ZoneInfo) -> tuple[str, str]:
             ),
             p["customer"],
         )
-    raise ValueError(f"unknown reminder kind {kind!r}")
+    if kind == "follow_up_due":
+        return _("Follow-up due today: %(action)s", action=p["action"]), p["customer"]
+        raise ValueError(f"unknown reminder kind {kind!r}")
 
 
 def _gettext_in(locale: str):

@@ -312,3 +312,31 @@ def key_dates(db, zone_name: str, today: date, days: int, expires_at: str) -> li
                 )
             )
     return out
+
+
+def follow_ups_due(db, zone_name: str, today: date, expires_at: str) -> list[dict]:
+    """Open follow-ups falling due today (local), one reminder each, to the account manager
+    (in this time zone): the occasion is the due day, so a follow-up is announced once."""
+    out = []
+    for f in rows(
+        db,
+        "SELECT f.id, f.account_manager_id, f.action, f.due_date, c.name AS customer"
+        " FROM follow_up f JOIN app_user u ON u.id = f.account_manager_id"
+        " JOIN customer c ON c.id = f.customer_id"
+        " WHERE f.due_date = ? AND f.done_at IS NULL AND f.deleted_at IS NULL"
+        " AND u.active = 1 AND u.timezone = ? ORDER BY f.id",
+        [today.isoformat(), zone_name],
+    ):
+        params = {"action": f["action"], "customer": f["customer"], "day": f["due_date"]}
+        out.append(
+            _reminder(
+                f["account_manager_id"],
+                "follow_up_due",
+                f["id"],
+                f["due_date"],
+                "/m/",
+                params,
+                expires_at,
+            )
+        )
+    return out

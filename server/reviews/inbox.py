@@ -13,8 +13,9 @@ Resolving it is one decision per row:
   is written to the record as the supervisor) or keep the server's;
 - a late edit (sent after approval, cancellation or reassignment): for `visit.update` and
   `work_order.update` (and `customer.update`, `contact.update`: a held location move
-  applies as a whole fix) apply the fields the supervisor picks, as the supervisor; for any
-  other mutation only mark it seen; or dismiss it.
+  applies as a whole fix) apply the fields the supervisor picks, as the supervisor; a held
+  `follow_up.done` is applied whole (visits/followups.apply_held); for any other mutation
+  only mark it seen; or dismiss it.
 
 Either way the row is closed with its resolution, who and when, and the audit log has it.
 """
@@ -31,6 +32,7 @@ from ..customers.mutations import LOCATION, validate_contact, validate_customer
 from ..db import one
 from ..ids import now_utc
 from ..scope import Caller
+from ..visits import followups
 from ..visits.mutations import EDITABLE, GUARDED, _validate_edit
 from ..work_orders.mutations import REPORT_FIELDS, _report
 
@@ -40,6 +42,8 @@ APPLICABLE = {
     "customer.update": validate_customer,  # a held location move: applying it moves it
     "contact.update": validate_contact,
 }
+# Late edits applied whole (no fields to pick): mutation → apply(db, actor, conflict, args).
+APPLICABLE_WHOLE = {"follow_up.done": followups.apply_held}
 ACCEPTABLE_FIELDS = {"visit": GUARDED | EDITABLE, "work_order": REPORT_FIELDS}
 RESOLUTIONS = ("accepted_device", "kept_server", "applied", "seen", "dismissed")
 
@@ -51,7 +55,9 @@ SELECT = """
     LEFT JOIN app_user u ON u.id = c.user_id
     LEFT JOIN sync_client sc ON sc.client_id = c.client_id
     LEFT JOIN mutation_log ml ON ml.client_id = c.client_id AND ml.mutation_id = c.mutation_id
-    LEFT JOIN visit v ON c.entity = 'visit' AND v.id = c.entity_id
+    LEFT JOIN follow_up fu ON c.entity = 'follow_up' AND fu.id = c.entity_id
+    LEFT JOIN visit v ON v.id = CASE c.entity WHEN 'visit' THEN c.entity_id
+                                               WHEN 'follow_up' THEN fu.visit_id END
     LEFT JOIN contact ct ON c.entity = 'contact' AND ct.id = c.entity_id
     LEFT JOIN customer vc ON vc.id = coalesce(v.customer_id, ct.customer_id,
         CASE WHEN c.entity = 'customer' THEN c.entity_id END,
@@ -72,6 +78,7 @@ def _in_scope(caller: Caller) -> tuple[str, list]:
     customers, p3 = scope.customers(caller, "cs")
     appointments, p6 = scope.customers(caller, "ca")
     field_customers, p7 = scope.customers(caller, "cf")
+    follow_ups, p8 = scope.visits(caller, "vf")
     sql = (
         "((c.entity = 'visit' AND (EXISTS (SELECT 1 FROM visit vs WHERE vs.id = c.entity_id"
         f" AND {visits}) OR (NOT EXISTS (SELECT 1 FROM visit vx WHERE vx.id = c.entity_id)"
@@ -84,7 +91,9 @@ def _in_scope(caller: Caller) -> tuple[str, list]:
         " OR (c.entity IN ('customer', 'contact') AND EXISTS (SELECT 1 FROM customer cf WHERE"
         " cf.id = coalesce((SELECT cn.customer_id FROM contact cn WHERE c.entity = 'contact'"
         " AND cn.id = c.entity_id), CASE WHEN c.entity = 'customer' THEN c.entity_id END,"
-        f" json_extract(c.args, '$.customer_id')) AND {field_customers})))"
+        f" json_extract(c.args, '$.customer_id')) AND {field_customers}))"
+        " OR (c.entity = 'follow_up' AND EXISTS (SELECT 1 FROM follow_up fs"
+        f" JOIN visit vf ON vf.id = fs.visit_id WHERE fs.id = c.entity_id AND {follow_ups})))"
     )
     users, p4 = scope.users(caller, "au")
     contractors, p5 = scope.contractors(caller, "ak")
@@ -92,7 +101,7 @@ def _in_scope(caller: Caller) -> tuple[str, list]:
         f"EXISTS (SELECT 1 FROM app_user au WHERE au.id = c.user_id AND ({users}"
         f" OR EXISTS (SELECT 1 FROM org ak WHERE ak.id = au.org_id AND {contractors})))"
     )
-    return f"({sql} AND {author})", [*p1, *p3, *p2, *p6, *p7, *p4, *p5]
+    return f"({sql} AND {author})", [*p1, *p3, *p2, *p6, *p7, *p8, *p4, *p5]
 
 
 def query(caller: Caller) -> tuple[str, list]:
@@ -122,6 +131,7 @@ def evidence(db, conflicts: list[dict]) -> list[dict]:
         args = _loads(c["args"])
         c["args_shown"] = json.dumps(args, ensure_ascii=False, indent=2, sort_keys=True)
         c["applicable"] = c["kind"] == "late_edit" and c["mutation_name"] in APPLICABLE
+        c["whole"] = c["kind"] == "late_edit" and c["mutation_name"] in APPLICABLE_WHOLE
         current = records.get(db, c["entity"], c["entity_id"]) or {}
         if c["kind"] == "field":
             c["fields"] = [
@@ -136,6 +146,11 @@ def evidence(db, conflicts: list[dict]) -> list[dict]:
             c["fields"] = [
                 dict(name=k, server=current.get(k), device=v)
                 for k, v in sorted(args["fields"].items())
+            ]
+        elif c["whole"] and isinstance(args, dict):
+            shown = (("done_device_at", "at"), ("done_note", "note"))
+            c["fields"] = [
+                dict(name=k, server=current.get(k), device=args.get(a)) for k, a in shown
             ]
         else:
             c["fields"] = []
@@ -187,7 +202,18 @@ def resolve_field(db, actor_id, conflict: dict, choice: str) -> None:
 
 
 def apply_late_edit(db, actor_id, conflict: dict, chosen) -> None:
-    """Apply the chosen fields of a held visit.update / work_order.update as the supervisor."""
+    """Apply the chosen fields of a held visit.update / work_order.update as the supervisor;
+    a held follow_up.done is applied whole (it closes the follow-up as the device said)."""
+    if conflict["kind"] == "late_edit" and conflict["mutation_name"] in APPLICABLE_WHOLE:
+        apply = APPLICABLE_WHOLE[conflict["mutation_name"]]
+        args = _loads(conflict["args"])
+        with db.atomic():
+            try:
+                apply(db, actor_id, conflict, args if isinstance(args, dict) else {})
+            except ValueError as exc:
+                raise Refused(str(exc)) from exc
+            close(db, actor_id, conflict, "applied")
+        return
     validate = APPLICABLE.get(conflict["mutation_name"])
     if conflict["kind"] != "late_edit" or validate is None:
         raise Refused("only an edit of a visit or a work-order report can be applied")

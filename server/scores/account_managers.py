@@ -5,6 +5,7 @@ check-in, `check_in_at`), cancelled ones aside. A returned-then-approved visit c
 completed and as reviewed, but fails the review pass rate (it was returned once).
 """
 
+from ..visits.followups import counted_at
 from .indicators import indicator
 
 DONE = "('completed', 'approved', 'returned')"
@@ -64,9 +65,9 @@ def a_class_coverage(db, user_id, month, now=None):
     "follow_ups_on_time",
     "account_manager",
     "follow_up",
-    """SELECT f.account_manager_id AS subject, NULL AS contractor, f.id AS record_id,
+    f"""SELECT f.account_manager_id AS subject, NULL AS contractor, f.id AS record_id,
         f.due_date AS at,
-        CASE WHEN f.done_at IS NOT NULL AND date(f.done_at, '+8 hours') <= f.due_date
+        CASE WHEN f.done_at IS NOT NULL AND date({counted_at("f")}, '+8 hours') <= f.due_date
                THEN 'closed_on_time'
              WHEN f.done_at IS NOT NULL THEN 'closed_late'
              WHEN f.due_date >= :today THEN 'not_yet_due'
@@ -78,8 +79,11 @@ def a_class_coverage(db, user_id, month, now=None):
 def follow_ups_on_time(db, user_id, month, now=None):
     """Follow-ups closed on time = follow-ups done by their due date ÷ follow-ups due in the month.
 
-    On time: done_at (local day) ≤ due_date. Still open after the due date: missed; still
-    open before it: not counted.
+    On time: the local day the follow-up was done ≤ due_date. When it was done is the
+    device's time of the close (`done_device_at`: the work is often done offline and synced
+    later), unless that is more than 5 minutes later than the server's receipt (`done_at`),
+    then the server's (visits/followups.counted_at). Still open after the due date: missed;
+    still open before it: not counted. A follow-up a supervisor reopened is open again.
     """
 
 

@@ -3,7 +3,7 @@
 from sync.registry import EntitySpec
 
 from .. import scope
-from . import attachments, contacts_log, mutations
+from . import attachments, contacts_log, followups, mutations
 
 MUTATIONS = {
     "visit.plan": mutations.plan,
@@ -16,6 +16,7 @@ MUTATIONS = {
     "visit.sign": attachments.sign,
     "visit.add_follow_up": attachments.add_follow_up,
     "visit.log_contact": contacts_log.log_contact,
+    "follow_up.done": followups.done,
 }
 
 
