@@ -99,6 +99,9 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(billing)
     app.register_blueprint(retention)
     app.register_blueprint(reports)
+    from .customers.class_views import bp as classes
+
+    app.register_blueprint(classes)
     app.extensions["sync_registry"] = build_registry()
 
 

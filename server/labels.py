@@ -23,7 +23,12 @@ LABELS = {
         "bronze": _l("Bronze"),
         "standard": _l("Standard"),
     },
-    "customer_class": {"A": _l("Class A"), "B": _l("Class B"), "C": _l("Class C")},
+    "customer_class": {
+        "A": _l("Class A"),
+        "B": _l("Class B"),
+        "C": _l("Class C"),
+        "unclassified": _l("Unclassified"),
+    },
     "care_kind": {
         "birthday": _l("Birthday"),
         "key_date": _l("Key date"),
@@ -374,6 +379,10 @@ ERRORS = {
     "invalid_product_code": _l("Product codes are letters, digits, dots, dashes or underscores."),
     "high_below_warn": _l("The high level must not be below the warning level."),
     "already_closed": _l("This task has an outcome already."),
+    "thresholds_order": _l("Each class's threshold must be above the next class's."),
+    "class_policy_in_past": _l(
+        "Choose today or a later day: customers keep their class until then."
+    ),
 }
 
 
