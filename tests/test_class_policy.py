@@ -292,3 +292,21 @@ def test_migration_keeps_every_customer_and_column(tmp_path):
         db.execute("UPDATE customer SET class_override = 'unclassified' WHERE id = 'cu2'")
     assert class_policy.in_force(db)["rules"] == R
     db.conn.close()
+
+
+@pytest.mark.parametrize(
+    ("path", "words"),
+    [
+        ("/work-orders/sla-policy", "every limit here is our default"),
+        ("/retention/policy", "are our defaults"),
+        ("/points/policy", "are our defaults"),
+        ("/scores/policy", "the weights are our defaults"),
+        ("/classes/policy", "The spend thresholds and the billing window are our defaults"),
+    ],
+)
+def test_policy_pages_say_which_numbers_are_ours(tree, auth, path, words):
+    auth.login("admin")
+    page = auth.client.get(path)
+    assert page.status_code == 200
+    text = page.data.decode().replace("&#39;", "'")
+    assert words in text or "我们的默认值" in text
