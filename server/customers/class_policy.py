@@ -10,6 +10,7 @@ future version takes effect).
 """
 
 import json
+from datetime import date
 
 from ..db import one, rows
 from ..ids import now_utc, uuid7
@@ -103,8 +104,6 @@ def validate(form, now: str) -> tuple[dict, dict]:
             errors[high] = "thresholds_order"
     day = (form.get("effective_from") or "").strip()
     try:
-        from datetime import date
-
         date.fromisoformat(day)
         if len(day) != 10:
             raise ValueError
