@@ -32,6 +32,8 @@ export const LABELS = {
     no_customer_location: _("Customer has no recorded location"),
   }),
   channel: () => ({ on_site: _("On site"), phone: _("Phone call"), message: _("Message (WeChat/SMS)") }),
+  // Classes show as their letter; a customer with no key-account class says so.
+  customer_class: () => ({ A: "A", B: "B", C: "C", unclassified: _("Unclassified") }),
   item: () => ({ pending: _("Not yet synced"), acked: _("Synced"), rejected: _("Rejected"), held: _("Kept for supervisor review") }),
 };
 

@@ -92,7 +92,7 @@ export const screens = {
           .map((c) => {
             const last = lastVisitDay(data, c.id);
             return `<li><a href="/m/customers/${c.id}" data-link>
-              <span class="badge class-${esc(c.customer_class)}">${esc(c.customer_class)}</span>
+              <span class="badge class-${esc(c.customer_class)}">${esc(label("customer_class", c.customer_class))}</span>
               <b>${esc(c.name)}</b> <span class="muted">${esc(label("grade", c.sla_grade))}</span>
               <span class="muted">${esc(_("Last visit"))}: ${esc(last || _("never"))}</span>
               ${overdue(app, data, c) ? `<span class="badge warn">${esc(_("Overdue"))}</span>` : ""}</a></li>`;
@@ -118,7 +118,7 @@ export const screens = {
       const visits = [...data.visit.values()].filter((v) => v.customer_id === id).sort((a, b) => String(b.check_in_device_at || b.planned_date || "").localeCompare(String(a.check_in_device_at || a.planned_date || ""))).slice(0, 10);
       return `
         <h1>${esc(c.name)}</h1>
-        <p><span class="badge class-${esc(c.customer_class)}">${esc(c.customer_class)}</span> ${esc(label("grade", c.sla_grade))}
+        <p><span class="badge class-${esc(c.customer_class)}">${esc(label("customer_class", c.customer_class))}</span> ${esc(label("grade", c.sla_grade))}
         ${overdue(app, data, c) ? `<span class="badge warn" data-testid="customer-overdue">${esc(_("Overdue"))}</span>` : ""}</p>
         <p class="muted">${esc(c.address)}</p>
         ${contactsSection(app, data, id)}

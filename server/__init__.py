@@ -102,6 +102,9 @@ def _register_blueprints(app: Flask) -> None:
     from .visits.followup_views import bp as follow_ups
 
     app.register_blueprint(follow_ups)
+    from .customers.class_views import bp as classes
+
+    app.register_blueprint(classes)
     app.extensions["sync_registry"] = build_registry()
 
 

@@ -142,3 +142,6 @@ def init_app(app) -> None:
 
     app.cli.add_command(care_cli)
     app.cli.add_command(points_cli)
+    from .customers.commands import customers_cli
+
+    app.cli.add_command(customers_cli)

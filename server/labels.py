@@ -23,7 +23,12 @@ LABELS = {
         "bronze": _l("Bronze"),
         "standard": _l("Standard"),
     },
-    "customer_class": {"A": _l("Class A"), "B": _l("Class B"), "C": _l("Class C")},
+    "customer_class": {
+        "A": _l("Class A"),
+        "B": _l("Class B"),
+        "C": _l("Class C"),
+        "unclassified": _l("Unclassified"),
+    },
     "care_kind": {
         "birthday": _l("Birthday"),
         "key_date": _l("Key date"),
@@ -421,6 +426,10 @@ ERRORS = {
     "invalid_phone": _l("Enter a phone number: digits, spaces, + - ( ), an extension after #."),
     "invalid_email": _l("Enter an email address like name@example.com."),
     "not_closed": _l("This follow-up is open: only a closed one can be reopened."),
+    "thresholds_order": _l("Each class's threshold must be above the next class's."),
+    "class_policy_in_past": _l(
+        "Choose today or a later day: customers keep their class until then."
+    ),
 }
 
 

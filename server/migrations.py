@@ -1335,3 +1335,99 @@ def m018_follow_up_done(db):
             WHERE done_at IS NULL AND deleted_at IS NULL
         """,
     )
+
+
+@migrations(transactional=False)
+def m023_class_policy(db):
+    """The class rule as the documents state it (server/customers/class_policy.py): a
+    versioned policy of handset and spend thresholds, and a fourth computed class,
+    'unclassified' (10 handsets or fewer, no other criterion).
+
+    SQLite cannot alter a CHECK, so `customer` is rebuilt from its own stored schema (every
+    column any migration added stays, in order), its rows copied, its indexes and triggers
+    recreated; tables pointing at it keep pointing at it. The rebuild needs foreign keys off
+    (dropping a parent would count every child as a violation), which SQLite allows only
+    outside a transaction: so this migration opens its own, checks the foreign keys before
+    committing, and is safe to run again if it was interrupted before being recorded.
+    """
+    import json
+
+    if db.conn.in_transaction:
+        raise RuntimeError("m023_class_policy must run outside a transaction")
+    db.execute("PRAGMA foreign_keys = OFF")
+    try:
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            _m023_policy(db, json)
+            _m023_rebuild_customer(db)
+            if db.execute("PRAGMA foreign_key_check").fetchall():
+                raise RuntimeError("foreign keys broken by the customer rebuild")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+    finally:
+        db.execute("PRAGMA foreign_keys = ON")
+
+
+def _m023_policy(db, json) -> None:
+    db.execute(
+        """
+        CREATE TABLE IF NOT EXISTS class_policy (
+            id TEXT PRIMARY KEY,
+            version INTEGER NOT NULL UNIQUE,
+            rules TEXT NOT NULL,
+            effective_from TEXT NOT NULL,
+            note TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL,
+            created_by TEXT
+        )
+        """
+    )
+    # Version 1: literal here so this migration means the same thing forever (the handset
+    # thresholds are the documents'; the spend thresholds, yuan a year, are our defaults).
+    rules = {
+        "a_handsets": 500,
+        "b_handsets": 100,
+        "c_handsets": 11,
+        "a_spend": 1_000_000,
+        "b_spend": 300_000,
+        "c_spend": 30_000,
+        "spend_months": 12,
+    }
+    db.execute(
+        "INSERT OR IGNORE INTO class_policy (id, version, rules, effective_from, note,"
+        " created_at) VALUES ('class-v1', 1, ?, '2000-01-01', 'defaults', ?)",
+        [json.dumps(rules), now_utc()],
+    )
+
+
+def _m023_rebuild_customer(db) -> None:
+    table_sql = db.execute(
+        "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'customer'"
+    ).fetchone()[0]
+    if "'unclassified'" in table_sql:
+        return  # rebuilt already (an earlier run stopped before it was recorded)
+    new_sql = table_sql
+    for column in ("computed_class", "customer_class"):
+        old = f"CHECK ({column} IN ('A', 'B', 'C'))"
+        if new_sql.count(old) != 1:
+            raise RuntimeError(f"customer.{column}: unexpected CHECK in {table_sql!r}")
+        new_sql = new_sql.replace(old, f"CHECK ({column} IN ('A', 'B', 'C', 'unclassified'))")
+    new_sql = "CREATE TABLE customer_m023 " + new_sql[new_sql.index("(") :]
+    keep = [
+        r[0]
+        for r in db.execute(
+            "SELECT sql FROM sqlite_master WHERE type IN ('index', 'trigger')"
+            " AND tbl_name = 'customer' AND sql IS NOT NULL"
+        )
+    ]
+    count = db.execute("SELECT count(*) FROM customer").fetchone()[0]
+    db.execute(new_sql)
+    db.execute("INSERT INTO customer_m023 SELECT * FROM customer")
+    db.execute("DROP TABLE customer")
+    db.execute("ALTER TABLE customer_m023 RENAME TO customer")
+    for sql in keep:
+        db.execute(sql)
+    if db.execute("SELECT count(*) FROM customer").fetchone()[0] != count:
+        raise RuntimeError("customer rows lost in the rebuild")

@@ -17,7 +17,8 @@ def english(auth):
 @pytest.mark.parametrize(
     ("handsets", "industry", "top500", "expected"),
     [
-        (0, "manufacturing", False, "C"),
+        (0, "manufacturing", False, "unclassified"),
+        (11, "manufacturing", False, "C"),
         (99, "manufacturing", False, "C"),
         (100, "manufacturing", False, "B"),
         (499, "retail", False, "B"),
@@ -32,7 +33,7 @@ def english(auth):
         (0, "securities", False, "B"),
         (99, "insurance", False, "B"),
         (500, "insurance", False, "A"),
-        (10, "other", False, "C"),
+        (10, "other", False, "unclassified"),
     ],
 )
 def test_compute_class(handsets, industry, top500, expected):

@@ -313,23 +313,21 @@ def import_month(
 
 
 def _follow_handsets(db, actor_id, month: str, clean: list[tuple]) -> int:
-    """The newest month's handset counts become the customers' (class recomputed by the
-    customer model; an override still wins). Returns how many customers changed class."""
+    """The newest month's handset counts become the customers'; then every imported
+    customer's class is recomputed from its handsets and its spend (which any month's
+    figures change) under the class policy; an override still wins. Returns how many
+    customers changed class."""
+    before = {r[0]: r[1] for r in db.execute("SELECT id, customer_class FROM customer")}
     latest = db.execute("SELECT max(month) FROM billing_month").fetchone()[0]
-    if month != latest:
-        return 0  # an older month corrects history, not today's customer
-    current = {
-        r[0]: (r[1], r[2]) for r in db.execute("SELECT id, handsets, customer_class FROM customer")
-    }
-    changed = 0
-    for item in clean:
-        customer_id, handsets = item[0], item[5]
-        before = current.get(customer_id)
-        if before is None or before[0] == handsets:
-            continue
-        row = customers.update_customer(db, actor_id, customer_id, {"handsets": handsets})
-        changed += row["customer_class"] != before[1]
-    return changed
+    if month == latest:  # an older month corrects history, not today's handsets
+        handsets = {r[0]: r[1] for r in db.execute("SELECT id, handsets FROM customer")}
+        for item in clean:
+            customer_id, count = item[0], item[5]
+            if customer_id in handsets and handsets[customer_id] != count:
+                customers.update_customer(db, actor_id, customer_id, {"handsets": count})
+    customers.reclassify(db, actor_id, [item[0] for item in clean])
+    after = {r[0]: r[1] for r in db.execute("SELECT id, customer_class FROM customer")}
+    return sum(1 for item in clean if item[0] in before and after[item[0]] != before[item[0]])
 
 
 def _earn_points(db, month: str) -> dict:

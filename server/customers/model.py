@@ -30,22 +30,40 @@ CLASS_A_INDUSTRIES = frozenset(
     }
 )
 CLASS_B_INDUSTRIES = frozenset({"securities", "insurance"})
-A_HANDSETS = 500
-B_HANDSETS = 100
+UNCLASSIFIED = "unclassified"  # 10 handsets or fewer and no other criterion: no key-account class
+COMPUTED_CLASSES = (*CLASSES, UNCLASSIFIED)
 
 
-def compute_class(handsets: int, industry: str, top500: bool = False) -> str:
-    """The customer class from handset count and industry.
+def compute_class(
+    handsets: int,
+    industry: str,
+    top500: bool = False,
+    spend: float | None = None,
+    rules: dict | None = None,
+) -> str:
+    """The customer class from handsets, spend (yuan a year) and industry, under `rules` (the
+    class policy's thresholds, server/customers/class_policy.py; its defaults if None).
 
-    A: 500 or more handsets, a top-500 tax payer, or a class-A industry.
-    B: 100–499 handsets, or securities and insurance.
-    C: everyone else (10–99 handsets, and smaller).
+    A: a_handsets (500) or more, or spend ≥ a_spend, a top-500 tax payer, or a class-A
+    industry. B: b_handsets (100)–499, or spend ≥ b_spend, or securities and insurance.
+    C: c_handsets (11)–99, or spend ≥ c_spend. Otherwise "unclassified".
     """
-    if handsets >= A_HANDSETS or top500 or industry in CLASS_A_INDUSTRIES:
+    from .class_policy import DEFAULTS
+
+    r = rules or DEFAULTS
+    spend = spend or 0
+    if (
+        handsets >= r["a_handsets"]
+        or spend >= r["a_spend"]
+        or top500
+        or industry in CLASS_A_INDUSTRIES
+    ):
         return "A"
-    if handsets >= B_HANDSETS or industry in CLASS_B_INDUSTRIES:
+    if handsets >= r["b_handsets"] or spend >= r["b_spend"] or industry in CLASS_B_INDUSTRIES:
         return "B"
-    return "C"
+    if handsets >= r["c_handsets"] or spend >= r["c_spend"]:
+        return "C"
+    return UNCLASSIFIED
 
 
 def effective_class(computed: str, override: str | None) -> str:
@@ -53,11 +71,13 @@ def effective_class(computed: str, override: str | None) -> str:
     return override or computed
 
 
-def _classify(values: dict) -> dict:
+def _classify(values: dict, rules: dict | None = None, spend: float | None = None) -> dict:
     computed = compute_class(
         int(values.get("handsets") or 0),
         values.get("industry") or "other",
         bool(values.get("top500")),
+        spend,
+        rules,
     )
     override = values.get("class_override") or None
     return {
@@ -68,13 +88,59 @@ def _classify(values: dict) -> dict:
     }
 
 
+def _policy_and_spend(db, customer_id: str | None) -> tuple[dict, float | None]:
+    from . import class_policy
+
+    rules = class_policy.rules(db)
+    if customer_id is None:
+        return rules, None
+    spend = class_policy.spends(db, [customer_id], rules["spend_months"])
+    return rules, spend.get(customer_id)
+
+
+def reclassify(db, actor_id, customer_ids=None, day: str | None = None) -> int:
+    """Recompute the class of every customer (or of `customer_ids`) under the policy in force
+    on `day` and their billing spend; store (synced, audited) only those whose class changed.
+    Returns how many customers' effective class changed. Overrides still win."""
+    from . import class_policy
+
+    rules = class_policy.rules(db, day)
+    wanted = None if customer_ids is None else set(customer_ids)
+    spend = class_policy.spends(db, None, rules["spend_months"])
+    found = rows(
+        db,
+        "SELECT id, handsets, industry, top500, computed_class, class_override,"
+        " class_override_reason, customer_class FROM customer WHERE deleted_at IS NULL",
+    )
+    changed = 0
+    with db.atomic():
+        for row in found:
+            if wanted is not None and row["id"] not in wanted:
+                continue
+            new = _classify(row, rules, spend.get(row["id"]))
+            if (new["computed_class"], new["customer_class"]) == (
+                row["computed_class"],
+                row["customer_class"],
+            ):
+                continue
+            records.update(
+                db,
+                "customer",
+                row["id"],
+                {"computed_class": new["computed_class"], "customer_class": new["customer_class"]},
+                actor_id,
+            )
+            changed += new["customer_class"] != row["customer_class"]
+    return changed
+
+
 def create_customer(db, actor_id, **values) -> dict:
     """Create a customer; the class is computed (or overridden with a reason)."""
     values = dict(values)
     values.setdefault("industry", "other")
     values.setdefault("handsets", 0)
     values["top500"] = 1 if values.get("top500") else 0
-    values.update(_classify(values))
+    values.update(_classify(values, *_policy_and_spend(db, values.get("id"))))
     return records.insert(db, "customer", values, actor_id)
 
 
@@ -83,7 +149,8 @@ def update_customer(db, actor_id, customer_id: str, changes: dict) -> dict:
     current = records.get(db, "customer", customer_id)
     merged = {**current, **changes}
     merged["top500"] = 1 if merged.get("top500") else 0
-    changes = {**changes, "top500": merged["top500"], **_classify(merged)}
+    policy_rules, spend = _policy_and_spend(db, customer_id)
+    changes = {**changes, "top500": merged["top500"], **_classify(merged, policy_rules, spend)}
     from .contacts import server_clock
 
     with db.atomic():

@@ -7,7 +7,8 @@ from ..db import one, rows
 from ..ids import now_utc, uuid7
 from ..records import audit
 
-# Version 1 (m012_retention inserts the same): the documents' rules.
+# Version 1 (m012_retention inserts the same): the two 30 % drop rules are the documents';
+# the contract window, the weights, the single-product factor and the levels are our defaults.
 DEFAULTS = {
     "arpu_drop_pct": 30,
     "usage_drop_pct": 30,

@@ -6,7 +6,7 @@ CSV export and the statistics page."""
 from .. import scope
 from ..db import rows
 
-TIERS = ("A", "B", "C")
+TIERS = ("A", "B", "C", "unclassified")
 TENDENCIES = ("high", "medium", "low", "unrated")
 BUNDLINGS = ("single", "bundled", "none")
 

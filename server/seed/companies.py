@@ -62,9 +62,9 @@ def _class_b(rng, district: dict) -> tuple[str, str, int]:
 
 
 def _class_c(rng, district: dict) -> tuple[str, str, int]:
-    """A class-C customer: an ordinary firm with 10-99 handsets."""
+    """A class-C customer: an ordinary firm with 11-99 handsets (10 or fewer: unclassified)."""
     industry = rng.choice(ORDINARY)
-    return _firm(rng, district, industry), industry, rng.randint(10, 99)
+    return _firm(rng, district, industry), industry, rng.randint(11, 99)
 
 
 MAKERS = {"A": _class_a, "B": _class_b, "C": _class_c}

@@ -64,7 +64,7 @@ def _products(rng, klass: str) -> list[str]:
 def _base(rng, customer: dict) -> dict:
     handsets = customer["handsets"] or 10
     products = _products(rng, customer["customer_class"])
-    arpu = handsets * rng.uniform(*RATES[customer["customer_class"]])
+    arpu = handsets * rng.uniform(*RATES.get(customer["customer_class"], RATES["C"]))
     if "LINE" in products:
         arpu += rng.choice((2000, 3500, 5000, 8000))
     roll = rng.random()

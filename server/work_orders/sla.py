@@ -27,7 +27,8 @@ from .. import ids, records
 from ..db import one, rows
 
 GRADES = ("diamond", "gold", "silver", "bronze", "standard")
-# (response, arrival, restore) in minutes: our defaults (the documents give no table).
+# (response, arrival, restore) in minutes: our defaults (the documents name the five grades,
+# but their table of time limits is missing).
 DEFAULT_LIMITS = {
     "diamond": (15, 120, 240),
     "gold": (30, 240, 480),
