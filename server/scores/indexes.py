@@ -1,4 +1,4 @@
-"""Covering indexes for the monthly indicators: for the lead to put into a migration.
+"""Covering indexes for the monthly indicators; m024_score_indexes makes them.
 
 Each indicator walks one month of visits or work orders by a date (check_in_at,
 planned_date, arrival_due_at, restore_due_at, resolved_at). With m008's one-column indexes
@@ -15,8 +15,9 @@ work_order_arrival_due, work_order_restore_due, work_order_resolved and m003's
 work_order_site redundant (same leading columns): the migration may drop those. On the
 bench's data set they take about 480 MB (1.46 GB before).
 
-Not a migration: nothing here runs on its own. bench/scores.py creates them on its copy of
-the data set (IF NOT EXISTS: a no-op once a migration has made them).
+The migration (server/migrations.py m024_score_indexes) holds the same statements literally,
+and drops the five one-column indexes they make redundant. bench/scores.py can still create
+them on a copy of an older data set (IF NOT EXISTS: a no-op once the migration has).
 """
 
 _STATEMENTS = (
