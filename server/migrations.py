@@ -1439,7 +1439,8 @@ def m024_score_indexes(db):
     with the date an indicator walks its month by and carries every column it reads, so a
     pass reads one contiguous index range instead of scattered table rows. They replace the
     one-column indexes with the same leading columns. (Literal here, so this migration means
-    the same thing forever; server/scores/indexes.py explains each.)"""
+    the same thing forever; server/scores/indexes.py explains each.) work_order_site stays:
+    the dispatch board names it (INDEXED BY)."""
     _run(
         db,
         """
@@ -1459,7 +1460,6 @@ def m024_score_indexes(db):
         DROP INDEX IF EXISTS visit_planned;
         DROP INDEX IF EXISTS work_order_arrival_due;
         DROP INDEX IF EXISTS work_order_restore_due;
-        DROP INDEX IF EXISTS work_order_resolved;
-        DROP INDEX IF EXISTS work_order_site
+        DROP INDEX IF EXISTS work_order_resolved
         """,
     )

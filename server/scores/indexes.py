@@ -11,8 +11,9 @@ per month). These indexes start with the same date and carry every column the in
 read, so a pass reads one contiguous index range and never the table ("USING COVERING
 INDEX" in EXPLAIN QUERY PLAN); first_time_fix's look for a repeat fault at the same site
 within 7 days is covered the same way. They make m008's visit_planned,
-work_order_arrival_due, work_order_restore_due, work_order_resolved and m003's
-work_order_site redundant (same leading columns): the migration may drop those. On the
+work_order_arrival_due, work_order_restore_due and work_order_resolved redundant (same
+leading columns): the migration drops those (m003's work_order_site too would be, but the
+dispatch board names it with INDEXED BY, so it stays). On the
 bench's data set they take about 480 MB (1.46 GB before).
 
 The migration (server/migrations.py m024_score_indexes) holds the same statements literally,
