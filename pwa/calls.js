@@ -59,6 +59,6 @@ export function bindCalls(app, root, customerId) {
     }
   }
   for (const link of root.querySelectorAll("a[data-action=tel]")) {
-    link.addEventListener("click", () => offerAfterTel(app, customerId, link.dataset.contact || null));
+    link.addEventListener("click", () => offerAfterTel(app, customerId, link.dataset.callContact || null));
   }
 }

@@ -65,7 +65,7 @@ export function contactsSection(app, data, customerId) {
   const rows = contacts
     .map(
       (x) => `<div class="row" data-contact="${esc(x.id)}">
-        <b>${esc(x.name)}</b> ${esc(x.title)} <a href="tel:${esc(x.phone)}" data-testid="contact-phone" data-action="tel" data-contact="${esc(x.id)}">${esc(x.phone)}</a> ${x.email ? `<span class="muted">${esc(x.email)}</span>` : ""} ${pendingNote(data, x)}
+        <b>${esc(x.name)}</b> ${esc(x.title)} <a href="tel:${esc(x.phone)}" data-testid="contact-phone" data-action="tel" data-call-contact="${esc(x.id)}">${esc(x.phone)}</a> ${x.email ? `<span class="muted">${esc(x.email)}</span>` : ""} ${pendingNote(data, x)}
         <br><span class="muted" data-testid="contact-dates">${esc(keyDatesText(x))}</span>
         ${x.notes ? `<br><span class="muted">${esc(x.notes)}</span>` : ""}
         <details data-testid="edit-contact"><summary>${esc(_("Edit"))}</summary>

@@ -268,7 +268,7 @@ def test_migration_keeps_every_customer_and_column(tmp_path):
     )
     before = [tuple(r) for r in db.execute("SELECT * FROM customer ORDER BY id")]
 
-    assert upgrade(db)[-1] == "m023_class_policy"
+    assert "m023_class_policy" in upgrade(db)
 
     assert [r[1] for r in db.execute("PRAGMA table_info(customer)")] == columns_before
     assert [tuple(r) for r in db.execute("SELECT * FROM customer ORDER BY id")] == before

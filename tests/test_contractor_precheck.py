@@ -67,7 +67,7 @@ def test_a_contractor_supervisor_cannot_approve_or_return(client, db, auth, work
     before = row(db, work["order"])
     resp = auth.post(path.format(id=work["order"]), data)
     assert resp.status_code == 403
-    assert "operator" in resp.get_data(as_text=True)
+    assert "运营商" in resp.get_data(as_text=True)  # the reason: the operator's supervisors
     after = row(db, work["order"])
     assert after["status"] == "submitted" and after["version"] == before["version"]
     assert steps(db, work["order"]) == []

@@ -175,7 +175,7 @@ def test_a_contractor_supervisor_cannot_convert(client, db, auth, world):
     assert 'data-testid="convert-form"' not in page
     data = {"wo_type": "fault_repair", "assignee_id": world["tech_k"]["id"]}
     resp = auth.post(f"/work-orders/{rid}/convert", data)
-    assert resp.status_code == 403 and "operator" in resp.get_data(as_text=True)
+    assert resp.status_code == 403 and "运营商" in resp.get_data(as_text=True)
     assert row(db, rid)["status"] == "submitted" and not children(db, rid)
     auth.logout()
     auth.login("sup_city")  # the operator's supervisor over the site

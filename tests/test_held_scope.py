@@ -26,6 +26,8 @@ CREATES = {
     "visit.check_in",
     "visit.add_photo",
     "visit.add_follow_up",
+    "visit.log_contact",
+    "contact.add",
     "work_order.add_photo",
     "work_order.report_exception",
     "inspection.answer",
@@ -101,13 +103,20 @@ def _record_for(name: str, key: str, ids: dict) -> str | None:
     if key == "id":
         if name in CREATES:
             return None
-        kinds = {"visit": ids["visit"], "work_order": ids["order"], "follow_up": ids["follow_up"]}
+        kinds = {
+            "visit": ids["visit"],
+            "work_order": ids["order"],
+            "follow_up": ids["follow_up"],
+            "contact": ids["contact"],
+            "customer": ids["customer"],
+        }
         return kinds.get(name.split(".")[0])
     return {
         "customer_id": ids["customer"],
         "visit_id": ids["visit"],
         "work_order_id": ids["order"],
         "site_id": ids["site"],
+        "contact_id": ids["contact"],
     }.get(key)
 
 
