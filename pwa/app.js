@@ -24,6 +24,20 @@ const inputKey = (el) => {
   const form = el.closest("[data-form]");
   return `${form.dataset.form}|${form.dataset.key || ""}|${el.name}`;
 };
+// Each named input with its key; a name repeated in one form (a contact's key dates) is
+// told apart by its place among its namesakes.
+function keyedInputs(root) {
+  const seen = new Map();
+  const out = [];
+  for (const el of root.querySelectorAll(INPUTS)) {
+    if (!el.name) continue;
+    const base = inputKey(el);
+    const n = seen.get(base) || 0;
+    seen.set(base, n + 1);
+    out.push([`${base}|${n}`, el]);
+  }
+  return out;
+}
 
 const ROUTES = [
   [/^\/m\/?$/, null], // home: by role
@@ -161,16 +175,13 @@ class App {
   // Keyed by form (its data-form and data-key: a list can hold one small form per row) and name.
   unsavedInputs(root) {
     const values = new Map();
-    for (const el of root.querySelectorAll(INPUTS)) {
-      if (el.name) values.set(inputKey(el), el.value);
-    }
+    for (const [key, el] of keyedInputs(root)) values.set(key, el.value);
     return values;
   }
 
   restoreInputs(root, values) {
-    for (const el of root.querySelectorAll(INPUTS)) {
-      const key = inputKey(el);
-      if (el.name && values.has(key)) el.value = values.get(key);
+    for (const [key, el] of keyedInputs(root)) {
+      if (values.has(key)) el.value = values.get(key);
     }
   }
 

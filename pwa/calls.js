@@ -25,6 +25,7 @@ async function logContact(app, customerId, channel, contactId, notes) {
   if (contactId) args.contact_id = contactId;
   if (notes) args.notes = notes;
   await write(app, "visit.log_contact", args);
+  app.setFormOpen(false); // logged: the typed note must not come back in the next render
   app.toast(channel === "phone" ? _("Call logged. Saved on this device.") : _("Message logged. Saved on this device."));
   app.render();
 }
@@ -49,6 +50,8 @@ function offerAfterTel(app, customerId, contactId) {
 export function bindCalls(app, root, customerId) {
   const form = root.querySelector("[data-form=log-contact]");
   if (form) {
+    // A note half typed survives a re-render (a sync run finishing) like any open form.
+    form.addEventListener("input", () => app.setFormOpen(true));
     for (const [action, channel] of [["log-call", "phone"], ["log-message", "message"]]) {
       const button = form.querySelector(`[data-action=${action}]`);
       button.addEventListener("click", async () => {

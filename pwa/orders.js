@@ -296,6 +296,8 @@ export const reportScreen = {
   },
   bind(app, root) {
     const form = root.querySelector("[data-form=exception]");
+    // What is typed survives a re-render (a sync run finishing after sign-in) until sent.
+    form.addEventListener("input", () => app.setFormOpen(true));
     form.addEventListener("submit", async (e) => {
       e.preventDefault();
       const f = new FormData(form);
@@ -306,6 +308,7 @@ export const reportScreen = {
         const photo = await compressPhoto(file);
         await write(app, "work_order.add_photo", { id: uuid7(), work_order_id: id, stage: "evidence", sha256: photo.sha256, mime: photo.mime, size: photo.size, caption: file.name }, { blob: photo });
       }
+      app.setFormOpen(false);
       app.toast(_("Report saved on this device."));
       app.go(`/m/orders/${id}`);
     });

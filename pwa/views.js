@@ -153,10 +153,12 @@ export const screens = {
       }
       const plan = root.querySelector("[data-form=plan]");
       if (plan) {
+        plan.addEventListener("input", () => app.setFormOpen(true));
         plan.addEventListener("submit", async (e) => {
           e.preventDefault();
           const f = new FormData(plan);
           await write(app, "visit.plan", { id: uuid7(), customer_id: id, planned_date: f.get("planned_date"), purpose: f.get("purpose") });
+          app.setFormOpen(false);
           app.toast(_("Visit planned. Saved on this device."));
           app.render();
         });

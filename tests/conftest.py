@@ -3,11 +3,21 @@
 import re
 
 import pytest
+from argon2 import PasswordHasher, profiles
 
 from server import create_app
+from server.auth import passwords
 from server.db import connect
 from server.migrations import upgrade
 from tests import factories
+
+# argon2 is slow on purpose (about 0.12 s a hash or check here, more on a loaded machine),
+# and the suite signs in thousands of times. In this process only, hash and check with
+# argon2-cffi's CHEAPEST profile, which its docs give for tests; the hashes stay argon2id.
+# Servers started as their own processes (gunicorn, the CLI) keep the real parameters, and
+# test_security checks that a fresh process hashes with them.
+passwords._hasher = PasswordHasher.from_parameters(profiles.CHEAPEST)
+passwords._DUMMY = passwords._hasher.hash("not a real password")
 
 
 @pytest.fixture

@@ -67,3 +67,62 @@ def test_typing_during_a_render_is_kept(chromium, tmp_path):
     finally:
         context.close()
         server.stop()
+
+
+EVERY_FORM = """async () => {
+  const TEXT = '#app form input[type=text], #app form input:not([type]), #app form textarea';
+  const typed = () => [...document.querySelectorAll(TEXT)]
+    .filter((el) => el.name && !el.closest('[data-form=search], [data-form=login]'));
+  const fields = typed();
+  fields.forEach((el, i) => {
+    el.value = `手写${i}`;
+    el.dispatchEvent(new Event('input', { bubbles: true }));
+  });
+  await window.fieldbook.render();
+  const lost = typed().filter((el, i) => el.value !== `手写${i}`)
+    .map((el) => `${el.closest('form').dataset.form}.${el.name}`);
+  window.fieldbook.setFormOpen(false);
+  return [fields.length, lost];
+}"""
+
+
+def test_no_form_on_the_field_screens_loses_text_to_a_render(chromium, tmp_path):
+    """Every text field of every form on the account manager's and technician's screens."""
+    app = demo_app(tmp_path, compile_catalogues(tmp_path / "translations"))
+    db = connect(app.config["DATABASE"])
+    am = db.execute(
+        "SELECT * FROM app_user WHERE role = 'account_manager' AND active = 1"
+        " ORDER BY username LIMIT 1"
+    ).fetchone()
+    customer = db.execute(
+        "SELECT id FROM customer WHERE account_manager_id = ? ORDER BY code LIMIT 1", [am["id"]]
+    ).fetchone()[0]
+    tech = db.execute(
+        "SELECT username FROM app_user WHERE role = 'technician' AND active = 1"
+        " ORDER BY username LIMIT 1"
+    ).fetchone()[0]
+    db.conn.close()
+    server = LiveServer(app).start()
+    try:
+        for username, paths in (
+            (am["username"], [f"/m/customers/{customer}", "/m/appointments", "/m/care"]),
+            (tech, ["/m/report"]),
+        ):
+            context = chromium.new_context()
+            page = context.new_page()
+            page.goto(server.url + "/m/")
+            page.fill("input[name=username]", username)
+            page.fill("input[name=password]", DEMO_PASSWORD)
+            page.click("[data-form=login] button[type=submit]")
+            wait_for(page, "window.fieldbook.lastSync !== null")
+            seen = 0
+            for path in paths:
+                page.evaluate("path => window.fieldbook.go(path)", path)
+                page.wait_for_selector("#app form", state="attached")
+                count, lost = page.evaluate(EVERY_FORM)
+                assert lost == [], path
+                seen += count
+            assert seen >= 2, username  # text fields were really found and typed into
+            context.close()
+    finally:
+        server.stop()

@@ -1,6 +1,9 @@
 """Security behaviour: CSRF, login rate limits, disabling users, cookies, device tokens,
 password hashes."""
 
+import subprocess
+import sys
+
 import pytest
 
 from server import create_app
@@ -231,6 +234,19 @@ def test_revoke_without_csrf_header_is_rejected(tree, client, auth):
 
 
 # --- password hashes --------------------------------------------------------------------
+
+
+def test_a_server_process_hashes_with_argon2s_recommended_parameters():
+    """The suite hashes cheaply in its own process (conftest); a server never does."""
+    code = (
+        "from server.auth.passwords import hash_password, verify_password;"
+        "h = hash_password('x' * 12); assert verify_password(h, 'x' * 12); print(h)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    ).stdout
+    # argon2-cffi's default: RFC 9106's low-memory choice (64 MiB, 3 passes, 4 lanes).
+    assert out.startswith("$argon2id$v=19$m=65536,t=3,p=4$"), out
 
 
 def test_password_hashes_are_argon2id_and_never_reach_the_audit_log(tree, auth, client, db):
