@@ -39,6 +39,24 @@ function keyedInputs(root) {
   return out;
 }
 
+// Each <details> with a key from what it is (its test id or summary) and whose it is (the
+// nearest row with an id): an edit box the user opened stays open when a sync re-renders.
+function keyedDetails(root) {
+  const seen = new Map();
+  const out = [];
+  for (const el of root.querySelectorAll("details")) {
+    const owner = el.parentElement && el.parentElement.closest("[data-contact],[data-id],[data-key]");
+    const whose = owner ? owner.dataset.contact || owner.dataset.id || owner.dataset.key : "";
+    const what = el.dataset.testid || (el.querySelector("summary") || el).textContent.trim().slice(0, 40);
+    const base = `${what}|${whose}`;
+    const n = seen.get(base) || 0;
+    seen.set(base, n + 1);
+    out.push([`${base}|${n}`, el]);
+  }
+  return out;
+}
+const openDetails = (root) => new Set(keyedDetails(root).filter(([, el]) => el.open).map(([key]) => key));
+
 const ROUTES = [
   [/^\/m\/?$/, null], // home: by role
   [/^\/m\/login$/, screens.login],
@@ -155,8 +173,10 @@ class App {
       // Read what was typed only now: a render that began before the user typed (a sync
       // finishing) must not wipe what they entered while it was reading the data.
       const unsaved = this.formOpen ? this.unsavedInputs(root) : null;
+      const opened = openDetails(root);
       root.innerHTML = html;
       if (unsaved) this.restoreInputs(root, unsaved);
+      for (const [key, el] of keyedDetails(root)) if (opened.has(key)) el.open = true;
       document.title = `${screen.title()} · 外勤通`;
       if (screen.bind) screen.bind(this, root, data, params, m[1]);
       if (focused) {

@@ -17,7 +17,6 @@ from tests.live import LiveServer
 from tests.test_browser_field import sign_in, unsynced
 
 pytestmark = pytest.mark.browser
-PORT = 5131  # this helper's ports: 5130-5139
 
 
 def _iso(moment: datetime) -> str:
@@ -67,7 +66,7 @@ def scene(tmp_path):
         None,
     )
     db.conn.close()
-    server = LiveServer(app, port=PORT).start()
+    server = LiveServer(app).start()
     yield app, server, dict(am), customer, contact
     server.stop()
 

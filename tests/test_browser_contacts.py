@@ -15,7 +15,6 @@ from tests.live import LiveServer
 from tests.test_browser_field import sign_in
 
 pytestmark = pytest.mark.browser
-PORT = 5121  # this worktree's ports: 5120-5129
 
 
 def _writes(db, *ids) -> dict:
@@ -37,7 +36,7 @@ def scenario(tmp_path):
     ).fetchone()
     row = {**dict(row), "writes_before": _writes(db, row["contact_id"], row["customer_id"])}
     db.conn.close()
-    server = LiveServer(app, port=PORT).start()
+    server = LiveServer(app).start()
     yield app, server, row
     server.stop()
 

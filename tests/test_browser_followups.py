@@ -13,7 +13,6 @@ from tests.live import LiveServer
 from tests.test_browser_field import sign_in
 
 pytestmark = pytest.mark.browser
-PORT = 5111
 ROWS = "[data-testid=follow-ups-due] [data-follow-up]"
 
 
@@ -59,7 +58,7 @@ def due(tmp_path):
             None,
         )["id"]
     db.conn.close()
-    server = LiveServer(app, port=PORT).start()
+    server = LiveServer(app).start()
     yield app, server, customer["username"], made
     server.stop()
 

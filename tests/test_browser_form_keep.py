@@ -126,3 +126,51 @@ def test_no_form_on_the_field_screens_loses_text_to_a_render(chromium, tmp_path)
             context.close()
     finally:
         server.stop()
+
+
+OPEN_EVERY_BOX = """async () => {
+  const boxes = () => [...document.querySelectorAll('#app details')];
+  const before = boxes();
+  before.forEach((el) => { el.open = true; });
+  await window.fieldbook.render();
+  const after = boxes();
+  return [before.length, after.filter((el) => !el.open).length, after[0] === before[0]];
+}"""
+
+
+def test_an_opened_edit_box_stays_open_through_a_render(chromium, tmp_path):
+    """A sync finishing while the user has a contact's or the customer's edit box open must
+    not fold it shut under their finger (a CI run lost the phone field this way)."""
+    app = demo_app(tmp_path, compile_catalogues(tmp_path / "translations"))
+    db = connect(app.config["DATABASE"])
+    am = db.execute(
+        "SELECT * FROM app_user WHERE role = 'account_manager' AND active = 1"
+        " ORDER BY username LIMIT 1"
+    ).fetchone()
+    customer = db.execute(
+        "SELECT c.id FROM customer c JOIN contact k ON k.customer_id = c.id"
+        " WHERE c.account_manager_id = ? ORDER BY c.code LIMIT 1",
+        [am["id"]],
+    ).fetchone()[0]
+    db.conn.close()
+    server = LiveServer(app).start()
+    context = chromium.new_context()
+    try:
+        page = context.new_page()
+        page.goto(server.url + "/m/")
+        page.fill("input[name=username]", am["username"])
+        page.fill("input[name=password]", DEMO_PASSWORD)
+        page.click("[data-form=login] button[type=submit]")
+        wait_for(page, "window.fieldbook.lastSync !== null")
+        page.evaluate("path => window.fieldbook.go(path)", f"/m/customers/{customer}")
+        page.wait_for_selector("[data-testid=edit-contact]", state="attached")
+        count, closed, same = page.evaluate(OPEN_EVERY_BOX)
+        assert count >= 2 and not same  # contact and customer boxes, really re-rendered
+        assert closed == 0
+        # Closed ones stay closed: nothing opens by itself.
+        page.evaluate("document.querySelectorAll('#app details').forEach(d => d.open = false)")
+        page.evaluate("window.fieldbook.render()")
+        assert page.locator("#app details[open]").count() == 0
+    finally:
+        context.close()
+        server.stop()

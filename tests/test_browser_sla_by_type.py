@@ -46,7 +46,7 @@ def orders(tmp_path):
         ),
     }
     db.conn.close()
-    server = LiveServer(app, port=5151).start()
+    server = LiveServer(app).start()
     yield dict(server=server, tech=dict(tech), **made)
     server.stop()
 
