@@ -11,6 +11,7 @@ from pathlib import Path
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
+from PIL import Image
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import sync_playwright
@@ -18,7 +19,7 @@ from playwright.sync_api import sync_playwright
 from server import create_app
 from server.db import connect
 from server.migrations import upgrade
-from server.seed.demo import seed_demo
+from server.seed.demo import DEMO_PASSWORD, seed_demo
 from tests.live import CHROMIUM, CHROMIUM_ARGS, LiveServer
 
 CATALOGUES = Path(__file__).resolve().parent.parent / "server" / "translations"
@@ -116,3 +117,80 @@ def wait_for(page, predicate: str, timeout: float = 30000):
         if time.monotonic() >= deadline:
             raise PlaywrightTimeoutError(f"timed out after {timeout} ms waiting for {predicate}")
         page.wait_for_timeout(50)
+
+
+# Signing in and waiting on the device and the desk ------------------------------------
+
+
+def sign_in(page, server, username):
+    """Sign in on the device and wait for the first sync and the service worker (each role
+    has its own home screen, so wait for the sign-in form to go, not for one home's tiles)."""
+    page.goto(server.url + "/m/")
+    page.wait_for_selector("[data-form=login]")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", DEMO_PASSWORD)
+    page.click("[data-form=login] button[type=submit]")
+    page.wait_for_selector("[data-form=login]", state="detached")
+    wait_for(
+        page,
+        "() => Boolean(window.fieldbook && window.fieldbook.lastSync)"
+        " && document.querySelector('#sync-status').dataset.state === 'idle'",
+        timeout=20000,
+    )
+    # The service worker controls the page once it has activated and claimed it.
+    wait_for(page, "() => navigator.serviceWorker.controller !== null", timeout=20000)
+
+
+def phone_page(context, server, username):
+    """A new page in context, signed in on the device (first sync done)."""
+    page = context.new_page()
+    sign_in(page, server, username)
+    return page
+
+
+def supervisor_page(context, server, username):
+    """A new page in context, signed in on the web desk."""
+    page = context.new_page()
+    page.goto(server.url + "/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", DEMO_PASSWORD)
+    page.click("main form button[type=submit]")
+    page.wait_for_selector("header.top nav")
+    return page
+
+
+def unsynced(page) -> int:
+    """How many changes the device says are waiting to be sent."""
+    return int(page.get_attribute("#sync-status", "data-unsynced"))
+
+
+def synced(page):
+    """Tell the page it is online and wait until its outbox is empty and sync idle."""
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    wait_for(
+        page,
+        "document.querySelector('#sync-status').dataset.unsynced === '0'"
+        " && document.querySelector('#sync-status').dataset.state === 'idle'",
+        timeout=60000,
+    )
+
+
+def an_account_manager(app) -> dict:
+    """The first demo account manager and their first customer (username, id, name, lat, lon)."""
+    db = connect(app.config["DATABASE"])
+    row = db.execute(
+        "SELECT u.username, c.id, c.name, c.lat, c.lon FROM app_user u"
+        " JOIN customer c ON c.account_manager_id = u.id"
+        " WHERE u.role = 'account_manager' ORDER BY u.username, c.code LIMIT 1"
+    ).fetchone()
+    db.conn.close()
+    return dict(row)
+
+
+def jpeg_file(path: Path, seed: int) -> Path:
+    """A 2400×1800 striped JPEG (a phone photo's size), different for each seed."""
+    img = Image.new("RGB", (2400, 1800), (seed * 40 % 255, 120, 200))
+    for x in range(0, 2400, 150):
+        img.paste((255 - seed * 30 % 255, 60, 30), (x, 0, x + 40, 1800))
+    img.save(path, "JPEG", quality=90)
+    return path

@@ -3,6 +3,7 @@ re-import of a month replaces it and says what changed, class follows handsets u
 overridden, scope, the web flow and the command line."""
 
 import json
+from io import BytesIO
 
 from server import records
 from server.auth.model import caller as caller_of
@@ -200,3 +201,52 @@ def test_command_line_dry_run_and_import(app, db, tree, tmp_path):
     result = runner.invoke(args=["billing", "import", str(path), "--month", "2026-03"])
     assert result.exit_code == 0, result.output
     assert "1 added" in result.output and count(db) == 1
+
+
+def _upload(auth, month, text="", name="bill.csv"):
+    return auth.post("/billing/", data={"month": month, "file": (BytesIO(text.encode()), name)})
+
+
+def test_billing_month_in_the_future_is_refused(app, db, auth, tree, tmp_path):
+    """Fixed: a typo like 2099-01 was imported, became the newest month (handsets, rules)."""
+    from server.billing import importer
+
+    customer = f.make_customer(db, tree["T1"], tree["am1"])
+    text = HEADER + f"{customer['code']},100,300,1024,60,,VOICE\n"
+    auth.login("sup_d1")
+    resp = _upload(auth, "2099-01", text)
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 422 and 'data-error="month"' in page
+    assert 'value="2099-01"' in page  # what the user typed is kept
+    outcome = importer.import_month(db, None, "2099-01", text)
+    assert not outcome.applied and ("month", "month_in_future") in outcome.report.header_errors
+    path = tmp_path / "bill.csv"
+    path.write_text(text, encoding="utf-8")
+    result = app.test_cli_runner().invoke(
+        args=["billing", "import", str(path), "--month", "2099-01"]
+    )
+    assert result.exit_code != 0
+    assert db.execute("SELECT count(*) FROM billing_month").fetchone()[0] == 0
+    # this month and earlier ones are fine
+    assert _upload(auth, "2026-03", text).status_code == 302
+
+
+def test_billing_import_list_is_scoped(db, auth, tree):
+    """Fixed: every supervisor saw every import (file names, row counts, who) of the
+    province; now their subtree's and the command line's."""
+    mine = f.make_customer(db, tree["T1"], tree["am1"])
+    theirs = f.make_customer(db, tree["T2"], tree["am2"])
+    sup_d2 = f.make_user(db, tree["D2"], "supervisor", username="sup_d2")
+    for user, customer, name in ((tree["sup_d1"], mine, "d1.csv"), (sup_d2, theirs, "d2.csv")):
+        auth.login(user["username"])
+        text = HEADER + f"{customer['code']},100,300,1024,60,,VOICE\n"
+        batch_url = _upload(auth, "2026-03", text, name).headers["Location"]
+        assert auth.post(batch_url + "/apply").status_code == 302
+        auth.logout()
+    auth.login("sup_d1")
+    page = auth.client.get("/billing/").get_data(as_text=True)
+    assert "d1.csv" in page and "d2.csv" not in page
+    auth.logout()
+    auth.login("admin")
+    page = auth.client.get("/billing/").get_data(as_text=True)
+    assert "d1.csv" in page and "d2.csv" in page

@@ -19,9 +19,8 @@ from server.ids import now_utc
 from server.scores.account_managers import follow_ups_on_time
 from server.tasks.rules import iso_day_beijing
 from server.visits import policy
-from tests.browser import compile_catalogues, demo_app, wait_for
+from tests.browser import compile_catalogues, demo_app, sign_in, unsynced, wait_for
 from tests.live import LiveServer
-from tests.test_browser_field import sign_in, unsynced
 
 pytestmark = pytest.mark.browser
 

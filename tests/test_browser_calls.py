@@ -12,9 +12,8 @@ import pytest
 
 from server import records
 from server.db import connect
-from tests.browser import compile_catalogues, demo_app, wait_for
+from tests.browser import compile_catalogues, demo_app, sign_in, unsynced, wait_for
 from tests.live import LiveServer
-from tests.test_browser_field import sign_in, unsynced
 
 pytestmark = pytest.mark.browser
 

@@ -16,9 +16,8 @@ from server.db import connect
 from server.ids import now_utc
 from server.retention import run
 from server.tasks.rules import iso_day_beijing
-from tests.browser import compile_catalogues, demo_app, wait_for
+from tests.browser import DEMO_PASSWORD, compile_catalogues, demo_app, sign_in, wait_for
 from tests.live import LiveServer
-from tests.test_browser_field import DEMO_PASSWORD, sign_in
 
 pytestmark = pytest.mark.browser
 HEADER = "customer,arpu,usage_minutes,data_mb,handsets,contract_end,products\n"

@@ -10,9 +10,8 @@ import pytest
 from server.db import connect
 from server.ids import now_utc
 from server.tasks.rules import iso_day_beijing
-from tests.browser import compile_catalogues, demo_app, wait_for
+from tests.browser import compile_catalogues, demo_app, sign_in, wait_for
 from tests.live import LiveServer
-from tests.test_browser_field import sign_in
 
 pytestmark = pytest.mark.browser
 

@@ -10,7 +10,7 @@ import pytest
 
 from server.db import connect
 from server.seed.demo import DEMO_PASSWORD
-from tests.browser import compile_catalogues, demo_app, wait_for
+from tests.browser import compile_catalogues, demo_app, sign_in
 from tests.live import LiveServer
 
 pytestmark = pytest.mark.browser
@@ -139,22 +139,6 @@ def test_server_pages_break_no_policy(chromium, live, role):
     context.close()
     assert len(pages) > 45  # every parameterless page and the seeded records
     assert expected_status(problems) == []
-
-
-def sign_in(page, server, username):
-    """Sign in on the device and wait for the first sync and the service worker (each
-    role has its own home screen, so wait on the sync status, not on one home's tiles)."""
-    page.goto(server.url + "/m/")
-    page.wait_for_selector("[data-form=login]")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", DEMO_PASSWORD)
-    page.click("[data-form=login] button[type=submit]")
-    wait_for(
-        page,
-        "() => Boolean(window.fieldbook && window.fieldbook.lastSync)"
-        " && document.querySelector('#sync-status').dataset.state === 'idle'",
-    )
-    wait_for(page, "() => navigator.serviceWorker.controller !== null")
 
 
 def field_screens(app, username: str) -> list[str]:

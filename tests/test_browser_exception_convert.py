@@ -5,8 +5,14 @@ reporter's phone shows the new order linked to the report ("from your report …
 import pytest
 
 from server.db import connect
-from tests.browser import compile_catalogues, demo_app, wait_for
-from tests.test_browser_rework import phone_page, supervisor_page, synced
+from tests.browser import (
+    compile_catalogues,
+    demo_app,
+    phone_page,
+    supervisor_page,
+    synced,
+    wait_for,
+)
 
 pytestmark = pytest.mark.browser
 TITLE = "机房空调漏水"

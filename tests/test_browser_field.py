@@ -10,8 +10,15 @@ import pytest
 from PIL import Image
 
 from server.db import connect
-from server.seed.demo import DEMO_PASSWORD
-from tests.browser import compile_catalogues, demo_app, wait_for
+from tests.browser import (
+    an_account_manager,
+    compile_catalogues,
+    demo_app,
+    jpeg_file,
+    sign_in,
+    unsynced,
+    wait_for,
+)
 from tests.live import CHROMIUM, CHROMIUM_ARGS, LiveServer
 
 pytestmark = pytest.mark.browser
@@ -23,46 +30,6 @@ def field_app(tmp_path):
     server = LiveServer(app).start()
     yield app, server
     server.stop()
-
-
-def an_account_manager(app):
-    db = connect(app.config["DATABASE"])
-    row = db.execute(
-        "SELECT u.username, c.id, c.name, c.lat, c.lon FROM app_user u"
-        " JOIN customer c ON c.account_manager_id = u.id"
-        " WHERE u.role = 'account_manager' ORDER BY u.username, c.code LIMIT 1"
-    ).fetchone()
-    db.conn.close()
-    return dict(row)
-
-
-def jpeg_file(path: Path, seed: int) -> Path:
-    img = Image.new("RGB", (2400, 1800), (seed * 40 % 255, 120, 200))
-    for x in range(0, 2400, 150):
-        img.paste((255 - seed * 30 % 255, 60, 30), (x, 0, x + 40, 1800))
-    img.save(path, "JPEG", quality=90)
-    return path
-
-
-def sign_in(page, server, username):
-    page.goto(server.url + "/m/")
-    page.wait_for_selector("[data-form=login]")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", DEMO_PASSWORD)
-    page.click("[data-form=login] button[type=submit]")
-    page.wait_for_selector("nav.tiles")  # signed in: the home screen
-    wait_for(
-        page,
-        "window.fieldbook.lastSync && document.querySelector('#sync-status').dataset.state"
-        " === 'idle'",
-        timeout=20000,
-    )
-    # The service worker controls the page once it has activated and claimed it.
-    wait_for(page, "navigator.serviceWorker.controller !== null", timeout=20000)
-
-
-def unsynced(page) -> int:
-    return int(page.get_attribute("#sync-status", "data-unsynced"))
 
 
 def test_offline_visit_with_gps_and_photos_survives_reload_and_syncs_once(

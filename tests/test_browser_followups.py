@@ -8,9 +8,8 @@ import pytest
 
 from server import records
 from server.db import connect
-from tests.browser import compile_catalogues, demo_app, wait_for
+from tests.browser import compile_catalogues, demo_app, sign_in, wait_for
 from tests.live import LiveServer
-from tests.test_browser_field import sign_in
 
 pytestmark = pytest.mark.browser
 ROWS = "[data-testid=follow-ups-due] [data-follow-up]"

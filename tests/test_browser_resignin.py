@@ -11,9 +11,8 @@ from server.auth.model import set_password
 from server.auth.passwords import verify_password
 from server.db import connect
 from server.seed.demo import DEMO_PASSWORD
-from tests.browser import compile_catalogues, demo_app, translations, wait_for
+from tests.browser import compile_catalogues, demo_app, sign_in, translations, wait_for
 from tests.live import LiveServer
-from tests.test_browser_field import sign_in
 
 pytestmark = pytest.mark.browser
 

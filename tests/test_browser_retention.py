@@ -8,9 +8,8 @@ from server import records
 from server.billing import importer
 from server.db import connect
 from server.retention import run
-from tests.browser import compile_catalogues, demo_app, wait_for
+from tests.browser import DEMO_PASSWORD, compile_catalogues, demo_app, sign_in, wait_for
 from tests.live import LiveServer
-from tests.test_browser_field import DEMO_PASSWORD, sign_in
 
 pytestmark = pytest.mark.browser
 HEADER = "customer,arpu,usage_minutes,data_mb,handsets,contract_end,products\n"

@@ -9,7 +9,13 @@ from server.db import connect
 from server.inspections.checklists import ensure_default_templates
 from server.seed.demo import DEMO_PASSWORD
 from server.work_orders.model import create_order
-from tests.browser import compile_catalogues, demo_app, wait_for
+from tests.browser import (
+    compile_catalogues,
+    demo_app,
+    phone_page,
+    supervisor_page,
+    synced,
+)
 from tests.device import Device
 from tests.live import LiveServer
 
@@ -58,37 +64,6 @@ def handed_in(tmp_path):
     server = LiveServer(app).start()
     yield dict(app=app, server=server, tech=dict(tech), sup=sup["username"], order=order)
     server.stop()
-
-
-def supervisor_page(context, server, username):
-    page = context.new_page()
-    page.goto(server.url + "/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", DEMO_PASSWORD)
-    page.click("main form button[type=submit]")
-    page.wait_for_selector("header.top nav")
-    return page
-
-
-def phone_page(context, server, username):
-    page = context.new_page()
-    page.goto(server.url + "/m/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", DEMO_PASSWORD)
-    page.click("[data-form=login] button[type=submit]")
-    wait_for(page, "navigator.serviceWorker.controller !== null", timeout=20000)
-    wait_for(page, "window.fieldbook.lastSync !== null", timeout=20000)
-    return page
-
-
-def synced(page):
-    page.evaluate("window.dispatchEvent(new Event('online'))")
-    wait_for(
-        page,
-        "document.querySelector('#sync-status').dataset.unsynced === '0'"
-        " && document.querySelector('#sync-status').dataset.state === 'idle'",
-        timeout=60000,
-    )
 
 
 def test_returned_report_is_fixed_offline_and_approved(chromium, handed_in):
@@ -150,7 +125,7 @@ def test_a_returned_visit_is_resubmitted_offline(chromium, tmp_path):
     """The account manager's side: the return reason on the phone, Resubmit offline."""
     from server.ids import uuid7
     from server.visits.model import return_visit
-    from tests.test_browser_field import an_account_manager
+    from tests.browser import an_account_manager
 
     app = demo_app(tmp_path, compile_catalogues(tmp_path / "translations"))
     who = an_account_manager(app)

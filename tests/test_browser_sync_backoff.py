@@ -6,9 +6,8 @@ import pytest
 
 from server.db import connect
 from server.seed.demo import DEMO_PASSWORD
-from tests.browser import compile_catalogues, demo_app, wait_for
+from tests.browser import an_account_manager, compile_catalogues, demo_app, wait_for
 from tests.live import LiveServer
-from tests.test_browser_field import an_account_manager
 
 pytestmark = pytest.mark.browser
 

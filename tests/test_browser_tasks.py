@@ -11,10 +11,9 @@ from server import records
 from server.db import connect
 from server.ids import now_utc
 from server.tasks import model, rules
-from tests.browser import compile_catalogues, demo_app, wait_for
+from tests.browser import compile_catalogues, demo_app, sign_in, wait_for
 from tests.live import LiveServer
 from tests.task_cases import CASES
-from tests.test_browser_field import sign_in
 
 pytestmark = pytest.mark.browser
 

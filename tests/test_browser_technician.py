@@ -10,9 +10,8 @@ from server.db import connect
 from server.inspections.checklists import ensure_default_templates, items_of
 from server.seed.demo import DEMO_PASSWORD
 from server.work_orders.model import create_order
-from tests.browser import compile_catalogues, demo_app, wait_for
+from tests.browser import compile_catalogues, demo_app, jpeg_file, wait_for
 from tests.live import LiveServer
-from tests.test_browser_field import jpeg_file
 
 pytestmark = pytest.mark.browser
 

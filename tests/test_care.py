@@ -11,6 +11,7 @@ from server import records
 from server.care import calendar, model
 from server.scope import Caller
 from tests import factories
+from tests import factories as f
 from tests.device import Device, new_id
 
 TODAY = date(2026, 11, 22)  # a Sunday; the week is 22–28 November
@@ -307,3 +308,99 @@ def test_founded_on_on_the_customer_form(db, auth, field):
     assert records.get(db, "customer", c1["id"])["founded_on"] == "2001-11-25"
     html = auth.client.get(f"/customers/{c1['id']}").get_data(as_text=True)
     assert "2001-11-25" in html
+
+
+def test_care_done_with_another_users_id_is_refused_and_device_time_bounded(
+    db,
+    client,
+    tree,
+):
+    """Fixed: care.done reusing the id of another user's mark was an internal_error (a
+    server exception on every retry); a 100 KB `at` was stored as the device time (now:
+    rejected naming `at`, like every argument that is not what the protocol says)."""
+    drop = f.make_customer(db, tree["T1"], tree["am1"], name="下滑客户")
+    other = f.make_customer(db, tree["T2"], tree["am2"], name="上城客户")
+    mine = f.make_contact(db, drop, name="王总", birthday="1975-11-28")
+    theirs = f.make_contact(db, other, name="李总", birthday="1975-11-28")
+    am1 = Device(client, "am1", f.PASSWORD)
+    am2 = Device(client, "am2", f.PASSWORD)
+    am2.pull()
+    am1.pull()
+    taken = new_id()
+    args = {"id": taken, "key": f"birthday:{theirs['id']}:2026-11-28", "how": "call"}
+    status, body = am2.push(
+        [
+            am2.mutation("care.done", {**args, "at": "x" * 100_000}),
+            am2.mutation("care.done", args),
+        ]
+    )
+    too_long, stored = body["results"]
+    assert (too_long["status"], too_long["result"]["arg"]) == ("rejected", "at")
+    assert stored["status"] == "applied"
+    assert db.execute("SELECT done_device_at FROM care_done").fetchone()[0] is None
+    status, body = am1.push(
+        [
+            am1.mutation(
+                "care.done",
+                {"id": taken, "key": f"birthday:{mine['id']}:2026-11-28", "how": "gift"},
+            )
+        ]
+    )
+    result = body["results"][0]
+    assert result["status"] == "rejected" and result["result"]["code"] == "id_taken"
+    row = dict(db.execute("SELECT user_id, how FROM care_done WHERE id = ?", [taken]).fetchone())
+    assert row == {"user_id": tree["am2"]["id"], "how": "call"}
+
+
+def test_care_done_twice_at_once_is_one_mark_not_a_500(db, auth, tree, monkeypatch):
+    """Fixed: two requests of a double click passing the 'done already?' check together; the
+    second insert hit UNIQUE (user_id, item_key) and answered 500."""
+    from server import records
+    from server.care import model
+
+    customer = f.make_customer(db, tree["T1"], tree["am1"], name="下滑客户")
+    contact = f.make_contact(db, customer, name="王总", birthday="1975-11-28")
+    key = f"birthday:{contact['id']}:2026-11-28"
+    insert = records.insert
+
+    def racing_insert(conn, table, values, actor_id):
+        # the other request's insert lands between this one's check and its insert
+        insert(conn, table, {**values, "how": "call"}, actor_id)
+        return insert(conn, table, values, actor_id)
+
+    monkeypatch.setattr(model.records, "insert", racing_insert)
+    auth.login("am1")
+    resp = auth.post("/care/done", data={"key": key, "how": "gift", "note": "鲜花"})
+    assert resp.status_code in (204, 302, 303)
+    assert [tuple(r) for r in db.execute("SELECT how FROM care_done")] == [("call",)]
+
+
+def test_holiday_added_twice_is_one_holiday(db, auth, tree):
+    """Fixed: a double click on Add made the holiday twice (two care items for everyone)."""
+    auth.login("admin")
+    form = {"name": "公司周年", "starts_on": "2026-12-08", "ends_on": "2026-12-08"}
+    assert auth.post("/care/holidays", data=form).status_code in (204, 303)
+    resp = auth.post("/care/holidays", data=form)
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 422 and 'data-error="name"' in page and "公司周年" in page
+    count = db.execute(
+        "SELECT count(*) FROM public_holiday WHERE name = '公司周年' AND deleted_at IS NULL"
+    ).fetchone()[0]
+    assert count == 1
+    # another year's day of the same name is a holiday of its own
+    form2 = {**form, "starts_on": "2027-12-08", "ends_on": "2027-12-08"}
+    assert auth.post("/care/holidays", data=form2).status_code in (204, 303)
+
+
+def test_load_holidays_of_the_wrong_shape_says_why(app, db, tmp_path):
+    """Fixed: a JSON file of another shape (a list, entries that are not objects, no
+    holidays list) ended the command with a Python traceback instead of a reason."""
+    runner = app.test_cli_runner()
+    before = db.execute("SELECT count(*) FROM public_holiday").fetchone()[0]
+    for content in ("[1, 2]", '{"holidays": ["x"]}', '{"holidays": 5}', "{}"):
+        path = tmp_path / "h.json"
+        path.write_text(content, encoding="utf-8")
+        result = runner.invoke(args=["care", "load-holidays", str(path)])
+        assert result.exit_code == 1 and isinstance(result.exception, SystemExit), content
+        assert "Error:" in result.output, content
+    assert db.execute("SELECT count(*) FROM public_holiday").fetchone()[0] == before

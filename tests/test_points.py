@@ -2,6 +2,7 @@
 appended), adjust and redeem with reasons (never overdrawn), append-only ledger, levels,
 the policy page, the customer page section and its scope and CSRF."""
 
+import re
 import sqlite3
 
 import pytest
@@ -9,6 +10,7 @@ import pytest
 from server.ids import now_utc
 from server.points import ledger, policy
 from tests import factories
+from tests import factories as f
 
 THIS_MONTH = now_utc()[:7]
 
@@ -221,3 +223,61 @@ def test_billing_import_earns_points_and_a_reimport_corrects_them(db, field):
     assert importer.import_month(db, None, "2026-05", header + line.format(arpu=120)).applied
     assert tuple(_earned(db, c1, "2026-05")) == (120, 2)
     assert ledger.balance(db, c1["id"]) == 120
+
+
+def test_redeem_and_adjust_double_submit_write_once(db, auth, tree):
+    """Fixed: a double click on Redeem spent the points twice (no form id)."""
+    customer = f.make_customer(db, tree["T1"], tree["am1"])
+    ledger.add(db, tree["admin"]["id"], customer["id"], "adjust", 1000, "opening")
+    auth.login("sup_d1")
+    page = auth.client.get(f"/customers/{customer['id']}").get_data(as_text=True)
+    ids = dict(ENTRY.findall(page))
+    assert set(ids) == {"redeem", "adjust"} and ids["redeem"] != ids["adjust"]
+    for kind, points in (("redeem", "300"), ("adjust", "-50")):
+        form = {"points": points, "reason": "礼品", "entry_id": ids[kind]}
+        first = auth.post(f"/points/customers/{customer['id']}/{kind}", data=form)
+        second = auth.post(f"/points/customers/{customer['id']}/{kind}", data=form)
+        assert first.status_code in (204, 303) and second.status_code in (204, 303)
+    assert ledger.balance(db, customer["id"]) == 650
+    assert db.execute("SELECT count(*) FROM points_entry").fetchone()[0] == 3
+    # the same id with other figures (a forged or reused form) is refused, nothing written
+    form = {"points": "10", "reason": "x", "entry_id": ids["redeem"]}
+    assert auth.post(f"/points/customers/{customer['id']}/redeem", data=form).status_code == 409
+    assert ledger.balance(db, customer["id"]) == 650
+    # a fresh page brings fresh ids
+    again = dict(
+        ENTRY.findall(
+            auth.client.get(f"/points/customers/{customer['id']}").get_data(as_text=True)
+        )
+    )
+    assert again["redeem"] != ids["redeem"]
+
+
+def test_points_and_care_forms_are_scoped(db, auth, tree):
+    mine = f.make_customer(db, tree["T1"], tree["am1"])
+    contact = f.make_contact(db, mine, name="王总", birthday="1975-11-28")
+    form = {"points": "1", "reason": "x"}
+    for user, path, status in (
+        ("am2", f"/points/customers/{mine['id']}/redeem", 404),
+        ("sup_k", f"/points/customers/{mine['id']}/adjust", 404),
+        ("am1", f"/points/customers/{mine['id']}/adjust", 403),
+        ("tech1", f"/points/customers/{mine['id']}/redeem", 403),
+        ("am1", "/points/policy", 403),
+        ("sup_d1", "/care/holidays", 403),
+        ("sup_d1", "/retention/run", 403),
+    ):
+        auth.login(user)
+        assert auth.post(path, data=form).status_code == status, (user, path)
+        auth.logout()
+    auth.login("am2")
+    key = f"birthday:{contact['id']}:2026-11-28"
+    assert auth.post("/care/done", data={"key": key, "how": "call"}).status_code == 404
+    assert auth.client.get(f"/care/?user={tree['am1']['id']}").status_code < 500
+    auth.logout()
+    auth.login("sup_k")
+    assert auth.client.get(f"/care/?user={tree['am1']['id']}").status_code == 404
+    assert db.execute("SELECT count(*) FROM points_entry").fetchone()[0] == 0
+    assert db.execute("SELECT count(*) FROM care_done").fetchone()[0] == 0
+
+
+ENTRY = re.compile(r'id="points-(redeem|adjust)".*?name="entry_id" value="([^"]+)"', re.S)

@@ -6,6 +6,7 @@ segments and retention rates in scope."""
 import csv
 import io
 import json
+import re
 from datetime import date
 
 import pytest
@@ -364,3 +365,199 @@ def test_statistics_take_the_segment_filters(db, auth, world):
     assert visits(tendency="high") == 0
     page = auth.client.get("/statistics/", query_string={"month": "2026-03", "tendency": "x"})
     assert 'data-error="tendency"' in page.get_data(as_text=True) or page.status_code == 422
+
+
+def test_customer_page_shows_standing_warnings_and_tasks(db, auth, world):  # noqa: F811
+    bill(db, "2026-04", april(world))
+    run.run_rules(db, "2026-04", as_of=AS_OF)
+    task_id = db.execute(
+        "SELECT id FROM retention_task WHERE customer_id = ?", [world["drop"]["id"]]
+    ).fetchone()[0]
+
+    auth.login("am1")
+    page = auth.client.get(f"/customers/{world['drop']['id']}").get_data(as_text=True)
+    assert 'id="retention" data-tendency="medium"' in page
+    assert 'data-rule="arpu_drop"' in page and "70" in page
+    assert f'data-retention-task="{task_id}"' in page
+    steady = auth.client.get(f"/customers/{world['steady']['id']}").get_data(as_text=True)
+    assert 'id="retention" data-tendency="low"' in steady and "data-retention-task" not in steady
+
+    # Another account manager in the same team reads the customer but not am1's task.
+    f.make_user(db, world["T1"], "account_manager", username="am1b")
+    db.execute(
+        "UPDATE customer SET account_manager_id = (SELECT id FROM app_user WHERE username ="
+        " 'am1b') WHERE id = ?",
+        [world["drop"]["id"]],
+    )
+    auth.login("am1b")
+    resp = auth.client.get(f"/customers/{world['drop']['id']}")
+    assert resp.status_code == 200
+    text = resp.get_data(as_text=True)
+    assert 'data-rule="arpu_drop"' in text and f'data-retention-task="{task_id}"' not in text
+
+
+def test_bad_input_never_500(db, auth, world):  # noqa: F811
+    w = world
+    bill(db, "2026-04", april(w))
+    run.run_rules(db, "2026-04", as_of=AS_OF)
+    task_id = db.execute(
+        "SELECT id FROM retention_task WHERE customer_id = ?", [w["drop"]["id"]]
+    ).fetchone()[0]
+    auth.login("admin")
+    c = w["drop"]["id"]
+    gets = [
+        "/retention/?status=x&outcome=y&tendency=z&page=-1",
+        "/retention/?page=abc",
+        "/retention/outcomes?by=nonsense",
+        "/retention/outcomes?by=value_tier",
+        "/retention/outcomes?by=bundling",
+        "/retention/segments?bundling=zzz",
+        "/customers/?tendency=zzz&bundling=yyy",
+        "/customers/?tendency=unrated&bundling=none",
+        "/customers/export.csv?tendency=high&bundling=none",
+        "/care/?user=nope",
+        "/billing/batch/nope",
+        "/retention/tasks/nope",
+        f"/points/customers/{c}",
+        "/points/customers/nope",
+    ]
+    for path in gets:
+        status = auth.client.get(path).status_code
+        assert status < 500, path
+    posts = [
+        (f"/retention/tasks/{task_id}/outcome", {"outcome": "x" * 10000, "reason": "y" * 10**5}),
+        ("/retention/policy", {"arpu_drop_pct": "nan", "warn_at": "inf", "high_at": "1e999"}),
+        ("/retention/policy", {"arpu_drop_pct": "9" * 5000}),
+        ("/points/policy", {"points_per_yuan": "nan", "levels": "a", "effective_from": "x"}),
+        ("/points/policy", {"points_per_yuan": "1", "levels": "a, " + "9" * 5000}),
+        (
+            "/points/policy",
+            {"points_per_yuan": "1", "levels": ",\n,", "effective_from": "2026-13"},
+        ),
+        (f"/points/customers/{c}/adjust", {"points": "9" * 5000, "reason": "x"}),
+        (f"/points/customers/{c}/adjust", {"points": "1.5", "reason": "x"}),
+        (f"/points/customers/{c}/redeem", {"points": "-5", "reason": "x"}),
+        ("/care/done", {"key": "birthday:x:2026-13-01", "how": "call"}),
+        ("/care/done", {"key": "holiday:nope:2026-10-01", "how": "call"}),
+        ("/care/holidays", {"name": "", "starts_on": "2026-02-30", "ends_on": "x"}),
+        ("/care/holidays/nope", {"name": "x", "starts_on": "2026-01-01", "ends_on": "2026-01-01"}),
+        ("/care/holidays/nope/delete", {}),
+        ("/billing/", {"month": "2026-13"}),
+        ("/billing/batch/nope/apply", {}),
+    ]
+    for path, data in posts:
+        status = auth.post(path, data=data).status_code
+        assert status < 500, (path, status)
+
+
+def test_retention_outcome_device_time_bounded(db, client, world):  # noqa: F811
+    bill(db, "2026-04", april(world))
+    run.run_rules(db, "2026-04", as_of=AS_OF)
+    task_id = db.execute(
+        "SELECT id FROM retention_task WHERE customer_id = ?", [world["drop"]["id"]]
+    ).fetchone()[0]
+    am1 = Device(client, "am1", f.PASSWORD)
+    am1.pull()
+    args = {"id": task_id, "outcome": "retained", "reason": "续约", "at": "9" * 50_000}
+    status, body = am1.push([am1.mutation("retention.outcome", args)])
+    result = body["results"][0]
+    assert (result["status"], result["result"]["arg"]) == ("rejected", "at")
+    stored = db.execute(
+        "SELECT status, outcome_device_at FROM retention_task WHERE id = ?", [task_id]
+    ).fetchone()
+    assert tuple(stored) == ("open", None)
+
+
+def test_outcome_double_submit_is_not_an_error(db, auth, world):  # noqa: F811
+    """Fixed: the second request of a double click answered 422 'has an outcome already'."""
+    bill(db, "2026-04", april(world))
+    run.run_rules(db, "2026-04", as_of=AS_OF)
+    task_id = db.execute(
+        "SELECT id FROM retention_task WHERE customer_id = ?", [world["drop"]["id"]]
+    ).fetchone()[0]
+    auth.login("am1")
+    url = f"/retention/tasks/{task_id}/outcome"
+    form = {"outcome": "retained", "reason": "续约两年"}
+    assert auth.post(url, data=form).status_code in (204, 303)
+    assert auth.post(url, data=form).status_code in (204, 303)
+    audits = db.execute(
+        "SELECT count(*) FROM audit_log WHERE entity = 'retention_task' AND action = 'outcome'"
+    ).fetchone()[0]
+    assert audits == 1
+    # another outcome afterwards is still refused with the reason, the typed text kept
+    resp = auth.post(url, data={"outcome": "lost", "reason": "转网了"})
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 422 and 'data-error="outcome"' in page and "转网了" in page
+    # another account manager's task, a supervisor of another district: 404
+    other = db.execute(
+        "SELECT id FROM retention_task WHERE customer_id = ?", [world["other"]["id"]]
+    ).fetchone()[0]
+    assert auth.client.get(f"/retention/tasks/{other}").status_code == 404
+    auth.logout()
+    auth.login("sup_k")
+    assert auth.client.get(f"/retention/tasks/{task_id}").status_code == 404
+    auth.logout()
+    auth.login("tech1")
+    assert auth.client.get(f"/retention/tasks/{task_id}").status_code == 403
+
+
+def test_outcome_closed_meanwhile_is_not_overwritten(db, auth, world, monkeypatch):  # noqa: F811
+    """Fixed: a web outcome whose task the device closed between the page's check and the
+    write replaced the device's outcome (last writer won, the first outcome lost)."""
+    from server.retention import model, views
+
+    bill(db, "2026-04", april(world))
+    run.run_rules(db, "2026-04", as_of=AS_OF)
+    task_id = db.execute(
+        "SELECT id FROM retention_task WHERE customer_id = ?", [world["drop"]["id"]]
+    ).fetchone()[0]
+    read = views._task_or_404
+
+    def read_then_device_closes(task_id):
+        task = read(task_id)  # seen open
+        if task["status"] == "open":
+            model.record_outcome(db, world["am1"]["id"], task_id, "retained", "续约 (手机)")
+        return task
+
+    monkeypatch.setattr(views, "_task_or_404", read_then_device_closes)
+    auth.login("am1")
+    url = f"/retention/tasks/{task_id}/outcome"
+    resp = auth.post(url, data={"outcome": "lost", "reason": "转网了"})
+    monkeypatch.setattr(views, "_task_or_404", read)
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 409 and 'data-error="outcome"' in page and "转网了" in page
+    stored = db.execute(
+        "SELECT outcome, outcome_reason FROM retention_task WHERE id = ?", [task_id]
+    ).fetchone()
+    assert tuple(stored) == ("retained", "续约 (手机)")
+
+
+def test_rates_by_every_group_and_grid_counts_match_the_list(db, auth, world):  # noqa: F811
+    """Checked, nothing to fix: every grouping of the retention rate renders with closed
+    tasks; each grid number is the number of customers its link lists."""
+    bill(db, "2026-04", april(world))
+    run.run_rules(db, "2026-04", as_of=AS_OF)
+    auth.login("am1")
+    for task_id, outcome in db.execute(
+        "SELECT t.id, CASE WHEN c.name = '下滑客户' THEN 'lost' ELSE 'retained' END"
+        " FROM retention_task t JOIN customer c ON c.id = t.customer_id"
+        " WHERE t.assignee_id = ?",
+        [world["am1"]["id"]],
+    ).fetchall():
+        form = {"outcome": outcome, "reason": "r"}
+        assert auth.post(f"/retention/tasks/{task_id}/outcome", data=form).status_code == 303
+    auth.logout()
+    auth.login("sup_d1")
+    for group in ("team", "value_tier", "tendency", "bundling"):
+        page = auth.client.get(f"/retention/outcomes?by={group}").get_data(as_text=True)
+        assert "data-rate=" in page, group
+    for bundling in ("", "single", "bundled", "none"):
+        grid = auth.client.get(f"/retention/segments?bundling={bundling}").get_data(as_text=True)
+        for cell, count in re.findall(r'data-cell="([^"]+)" data-count="(\d+)"', grid):
+            tier, tendency = cell.split(":")
+            listing = auth.client.get(
+                f"/customers/export.csv?customer_class={tier}&tendency={tendency}"
+                f"&bundling={bundling}"
+            ).get_data(as_text=True)
+            rows = [line for line in listing.strip().splitlines()[1:] if line]
+            assert len(rows) == int(count), (bundling, cell)
