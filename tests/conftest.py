@@ -81,6 +81,14 @@ class Auth:
         return self.client.post(path, data=data or {}, headers=headers, **kwargs)
 
 
+def signed_in(app, username, password=factories.PASSWORD) -> Auth:
+    """A new browser (test client) signed in on the web as username; .client is the client."""
+    auth = Auth(app.test_client())
+    resp = auth.login(username, password)
+    assert resp.status_code == 302, (username, resp.status_code)
+    return auth
+
+
 @pytest.fixture
 def auth(client):
     return Auth(client)
@@ -142,4 +150,35 @@ def push_app(app, tmp_path):
         PUSH_TIMEOUT_SECONDS=2,
         PUSH_RETRY_BACKOFF_SECONDS=0,
     )
+    return app
+
+
+@pytest.fixture
+def field(db, tree):
+    """The tree with a customer of am1's (cust1, at a known spot) and one of am2's (cust2)."""
+    t = dict(tree)
+    t["cust1"] = factories.make_customer(db, t["T1"], t["am1"], lat=30.2741, lon=120.1551)
+    t["cust2"] = factories.make_customer(db, t["T2"], t["am2"])
+    return t
+
+
+def fetch(client, path):
+    """GET and close (send_file keeps the file open until the response is closed)."""
+    resp = client.get(path)
+    resp.get_data()
+    resp.close()
+    return resp
+
+
+def make_app(tmp_path, **overrides):
+    """An app like conftest's, with some settings changed (rate limit, cookie flags)."""
+    config = {
+        "TESTING": True,
+        "DATABASE": str(tmp_path / "fieldbook.db"),
+        "BLOB_DIR": str(tmp_path / "blobs"),
+        "SECRET_KEY": "test-secret",
+        **overrides,
+    }
+    app = create_app(config)
+    upgrade(connect(app.config["DATABASE"]))
     return app

@@ -4,6 +4,7 @@ It speaks the documented protocol (docs/sync-protocol.md) over the Flask test cl
 real HTTP, so the server under test is the whole real stack.
 """
 
+import copy
 import hashlib
 import io
 import json
@@ -146,3 +147,29 @@ def sha256(data: bytes) -> str:
 
 def dumps(obj) -> str:
     return json.dumps(obj, ensure_ascii=False, sort_keys=True)
+
+
+def check_in(device, customer, visit_id=None, lat=30.2745, lon=120.1555, accuracy=12.0):
+    """A visit.check_in mutation of device's at customer (about 50 m from the factory spot)."""
+    args = {
+        "id": visit_id or new_id(),
+        "customer_id": customer["id"],
+        "purpose": "routine",
+        "lat": lat,
+        "lon": lon,
+        "accuracy": accuracy,
+        "at": "2026-11-20T02:00:00Z",
+    }
+    return device.mutation("visit.check_in", args)
+
+
+def count(db, table, where="1", params=()):
+    """How many rows of table match where."""
+    return db.execute(f"SELECT count(*) FROM {table} WHERE {where}", params).fetchone()[0]
+
+
+def second_phone(dev: Device) -> Device:
+    """The same user signed in on another phone: a new client id (no second sign-in)."""
+    other = copy.copy(dev)
+    other.client_id, other.next_id, other.rows = str(uuid.uuid4()), 1, {}
+    return other

@@ -13,6 +13,7 @@ import os
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import http_ece
@@ -20,6 +21,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+
+from server.push import subscriptions
 
 
 def b64url(data: bytes) -> str:
@@ -206,3 +209,15 @@ def serve_in_process():
 
 if __name__ == "__main__":
     serve_in_process()
+
+
+NOW = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai: no quiet hours
+
+
+def subscribe(db, user, service, **mode) -> tuple:
+    """Save a subscription of user's to a new endpoint of service: (endpoint, saved row)."""
+    endpoint = service.new_endpoint(**mode)
+    body = endpoint.subscription(service.base) | {"device_name": "测试手机"}
+    clean, errors = subscriptions.validate(body)
+    assert errors == {}
+    return endpoint, subscriptions.save(db, user["id"], None, clean)

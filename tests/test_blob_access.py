@@ -5,24 +5,13 @@ caller, or an attachment the caller may see whose author holds them (docs/sync-p
 section 9). Holders are recorded per user; each content is still stored once.
 """
 
-import pytest
-
 from server.db import connect
 from server.migrations import migrations, upgrade
 from server.visits import model as visits
 from tests import factories
-from tests.device import Device, jpeg_bytes, new_id, sha256
-from tests.test_blobs import _visit_with_photo, download, head, put, upload
-from tests.test_sync_push import check_in
-from tests.test_visits_page import fetch, signed_in
-
-
-@pytest.fixture
-def field(db, tree):
-    t = dict(tree)
-    t["cust1"] = factories.make_customer(db, t["T1"], t["am1"], lat=30.2741, lon=120.1551)
-    t["cust2"] = factories.make_customer(db, t["T2"], t["am2"])
-    return t
+from tests.blobs import download, head, put, upload, visit_with_photo
+from tests.conftest import fetch, signed_in
+from tests.device import Device, check_in, jpeg_bytes, new_id, sha256
 
 
 def holders(db, sha):
@@ -98,11 +87,11 @@ def test_a_photo_hash_is_not_an_access_key(app, client, db, field):
     theirs = jpeg_bytes(26, 5000)
     sha = sha256(theirs)
     upload(am2, theirs)
-    _visit_with_photo(am2, field["cust2"], sha)
-    mine = _visit_with_photo(am1, field["cust1"], sha)  # applied: it may be uploaded later
+    visit_with_photo(am2, field["cust2"], sha)
+    mine = visit_with_photo(am1, field["cust1"], sha)  # applied: it may be uploaded later
     assert download(am1, theirs).status_code == 404
     assert [p["blob_state"] for p in visits.photos(db, mine)] == ["pending"]
-    sup = signed_in(app, "sup_d1")  # sees am1's visit, not am2's
+    sup = signed_in(app, "sup_d1").client  # sees am1's visit, not am2's
     page = sup.get(f"/visits/{mine}").get_data(as_text=True)
     assert f'data-photo="{sha}" data-state="pending"' in page and "<img " not in page
     assert fetch(sup, f"/visits/{mine}/photos/{sha}").status_code == 404
@@ -126,7 +115,7 @@ def test_a_signature_naming_another_users_blob_stays_pending(app, client, db, fi
     status, body = am1.push([visit, am1.mutation("visit.sign", sign)])
     assert [r["status"] for r in body["results"]] == ["applied", "applied"]
     assert download(am1, ink).status_code == 404
-    sup = signed_in(app, "sup_d1")
+    sup = signed_in(app, "sup_d1").client
     path = f"/visits/{visit['args']['id']}/photos/{sha}"
     assert fetch(sup, path).status_code == 404
     page = sup.get(f"/visits/{visit['args']['id']}").get_data(as_text=True)
@@ -139,7 +128,7 @@ def test_a_supervisor_downloads_through_a_visit_whose_author_holds_the_bytes(cli
     am1 = Device(client, "am1", factories.PASSWORD)
     data = jpeg_bytes(28, 5000)
     upload(am1, data)
-    _visit_with_photo(am1, field["cust1"], sha256(data))
+    visit_with_photo(am1, field["cust1"], sha256(data))
     sup = Device(client, "sup_d1", factories.PASSWORD)
     assert download(sup, data).data == data
     resp = head(sup, sha256(data))  # HEAD tells about the caller's own upload
@@ -165,7 +154,7 @@ def test_the_migration_records_each_complete_blobs_uploader_as_its_holder(tmp_pa
 
 
 def test_an_unknown_photo_id_on_the_web_is_still_404(app, field):
-    sup = signed_in(app, "sup_d1")
+    sup = signed_in(app, "sup_d1").client
     assert fetch(sup, f"/visits/{new_id()}/photos/{'c' * 64}").status_code == 404
 
 
@@ -204,8 +193,8 @@ def test_a_signature_a_supervisor_accepted_from_a_conflict_is_the_device_users(
     app, client, db, field
 ):
     from server.visits import listing
-    from tests.test_reviews import second_phone
-    from tests.test_reviews import signed_in as manager
+    from tests.conftest import signed_in as manager
+    from tests.device import second_phone
 
     phone = Device(client, "am1", factories.PASSWORD)
     first, second = jpeg_bytes(43, 3000), jpeg_bytes(44, 3000)

@@ -6,7 +6,6 @@ end; a full disk or a busy database is a retryable 503. See docs/sync-protocol.m
 """
 
 import errno
-import io
 import re
 import sqlite3
 import struct
@@ -14,12 +13,11 @@ import zlib
 from pathlib import Path
 
 import pytest
-from PIL import Image
 
 import sync.blobs
 from tests import factories
+from tests.blobs import download, head, image, put, upload
 from tests.device import Device, jpeg_bytes, sha256
-from tests.test_blobs import download, head, put, upload
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "sync-protocol.md"
@@ -32,12 +30,6 @@ def dev(client, tree):
 
 def raw_put(dev, sha, data, **headers):
     return dev.client.put(f"/api/blobs/{sha}", data=data, headers={**dev.headers, **headers})
-
-
-def image(fmt: str, size=(40, 30), **options) -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", size, (200, 30, 90)).save(out, fmt, **options)
-    return out.getvalue()
 
 
 def png_of(width: int, height: int) -> bytes:

@@ -7,53 +7,13 @@ import pytest
 from server.visits import model as visits
 from sync.blobs import BlobStore
 from tests import factories
-from tests.device import Device, jpeg_bytes, new_id, sha256
-from tests.test_sync_push import check_in
-
-
-@pytest.fixture
-def field(db, tree):
-    t = dict(tree)
-    t["cust1"] = factories.make_customer(db, t["T1"], t["am1"], lat=30.2741, lon=120.1551)
-    t["cust2"] = factories.make_customer(db, t["T2"], t["am2"])
-    return t
+from tests.blobs import download, head, put, upload, visit_with_photo
+from tests.device import Device, jpeg_bytes, sha256
 
 
 @pytest.fixture
 def store(app):
     return BlobStore(app.config["BLOB_DIR"])
-
-
-def put(dev, sha, chunk, offset, size, mime="image/jpeg", chunk_sha=None):
-    headers = {**dev.headers, "Upload-Offset": str(offset), "Upload-Length": str(size)}
-    if chunk_sha:
-        headers["Chunk-SHA256"] = chunk_sha
-    return dev.client.put(f"/api/blobs/{sha}", data=chunk, headers=headers, content_type=mime)
-
-
-def head(dev, sha):
-    return dev.client.head(f"/api/blobs/{sha}", headers=dev.headers)
-
-
-def download(dev, data, token=True):
-    """GET a blob; the response is read and closed (send_file keeps the file open)."""
-    headers = dev.headers if token else {}
-    resp = dev.client.get(f"/api/blobs/{sha256(data)}", headers=headers)
-    resp.get_data()
-    resp.close()
-    return resp
-
-
-def upload(dev, data, chunk=4000, start=0, stop=None, mime="image/jpeg", sha=None):
-    """PUT data[start:stop] in chunks; return the last response."""
-    sha = sha or sha256(data)
-    stop = len(data) if stop is None else stop
-    resp = None
-    for offset in range(start, stop, chunk):
-        part = data[offset : min(offset + chunk, stop)]
-        resp = put(dev, sha, part, offset, len(data), mime, chunk_sha=sha256(part))
-        assert resp.status_code == 200, resp.get_json()
-    return resp
 
 
 def test_upload_in_chunks_completes_and_the_file_hashes_to_its_name(client, field, store):
@@ -161,7 +121,7 @@ def test_content_that_is_not_a_jpeg_png_or_webp_is_refused(
 
 
 def test_png_and_webp_are_accepted(client, field, store):
-    from tests.test_blob_checks import image
+    from tests.blobs import image
 
     dev = Device(client, "am1", factories.PASSWORD)
     for mime, data in (("image/png", image("PNG")), ("image/webp", image("WEBP"))):
@@ -204,29 +164,14 @@ def test_putting_a_complete_blob_again_is_a_harmless_no_op(client, db, field, st
     assert store.path(sha).read_bytes() == data
 
 
-def _visit_with_photo(dev, customer, sha, size=5000):
-    visit = check_in(dev, customer)
-    photo = {
-        "id": new_id(),
-        "visit_id": visit["args"]["id"],
-        "sha256": sha,
-        "mime": "image/jpeg",
-        "size": size,
-        "caption": "门头",
-    }
-    status, body = dev.push([visit, dev.mutation("visit.add_photo", photo)])
-    assert status == 200 and [r["status"] for r in body["results"]] == ["applied"] * 2
-    return visit["args"]["id"]
-
-
 def test_download_is_scoped(client, field):
     am1 = Device(client, "am1", factories.PASSWORD)
     am2 = Device(client, "am2", factories.PASSWORD)
     theirs, mine = jpeg_bytes(12, 5000), jpeg_bytes(13, 5000)
     upload(am2, theirs)
-    _visit_with_photo(am2, field["cust2"], sha256(theirs))
+    visit_with_photo(am2, field["cust2"], sha256(theirs))
     upload(am1, mine)
-    _visit_with_photo(am1, field["cust1"], sha256(mine))
+    visit_with_photo(am1, field["cust1"], sha256(mine))
 
     assert download(am1, theirs).status_code == 404  # another account manager's visit
     resp = download(am1, mine)
@@ -251,7 +196,7 @@ def test_a_photo_may_arrive_after_the_mutation_that_names_it(client, db, field):
     dev = Device(client, "am1", factories.PASSWORD)
     data = jpeg_bytes(16, 9000)
     sha = sha256(data)
-    visit_id = _visit_with_photo(dev, field["cust1"], sha, size=len(data))
+    visit_id = visit_with_photo(dev, field["cust1"], sha, size=len(data))
     assert [p["blob_state"] for p in visits.photos(db, visit_id)] == ["pending"]
     dev.pull()
     assert [p["sha256"] for p in dev.entities("visit_photo").values()] == [sha]

@@ -175,3 +175,46 @@ def test_a_pushed_reminder_is_shown_and_opens_its_screen(chromium, tmp_path):
         finally:
             context.close()
     db.conn.close()
+
+
+@pytest.mark.browser
+def test_a_subscription_the_server_refuses_is_not_left_on_in_the_browser(chromium, tmp_path):
+    """The server refused the subscription, yet the browser stayed subscribed: the screen said
+    "on" (offering only "off") while no reminder could ever come. Now the browser
+    unsubscribes again and the screen says off, with the error."""
+    app = demo_app(tmp_path, compile_catalogues(tmp_path / "translations"))
+    app.config["PUSH_VAPID_KEY_FILE"] = str(tmp_path / "vapid.pem")
+    db = connect(app.config["DATABASE"])
+    tech = db.execute(
+        "SELECT username FROM app_user WHERE role = 'technician' AND active = 1"
+        " ORDER BY username LIMIT 1"
+    ).fetchone()
+    refused = {  # what a broken browser or push service might hand over: bad keys
+        "endpoint": "http://127.0.0.1:9/push/x",
+        "keys": {"p256dh": "AAAA", "auth": "AAAA"},
+    }
+    with serving(app) as server:
+        context = chromium.new_context()
+        try:
+            context.grant_permissions(["notifications"], origin=server.url)
+            context.add_init_script(STUB % json.dumps(refused))
+            page = context.new_page()
+            page.goto(server.url + "/m/")
+            page.fill("input[name=username]", tech["username"])
+            page.fill("input[name=password]", DEMO_PASSWORD)
+            page.click("[data-form=login] button[type=submit]")
+            wait_for(page, "navigator.serviceWorker.controller !== null", timeout=20000)
+            wait_for(page, "window.fieldbook.lastSync !== null", timeout=20000)
+            page.click("#sync-status")
+            page.click("[data-testid=notifications-link]")
+            page.click("[data-action=push-enable]")
+            wait_for(
+                page, "document.querySelector('[data-role=push-error]')?.textContent.trim() !== ''"
+            )
+            assert page.evaluate("window.__unsubscribed") == 1
+            assert page.locator("[data-push-state=off]").count() == 1
+            assert page.locator("[data-action=push-enable]").count() == 1
+            assert db.execute("SELECT count(*) FROM push_subscription").fetchone()[0] == 0
+        finally:
+            context.close()
+    db.conn.close()

@@ -9,19 +9,13 @@ from server import records
 from server.scores import account_managers as am_ind
 from server.visits import model as visits
 from tests import factories
-from tests.conftest import Auth
+from tests.conftest import signed_in
 from tests.device import Device, new_id
 
 PW = factories.PASSWORD
 HERE = {"lat": 30.2745, "lon": 120.1555, "accuracy": 12.0}
 AT = "2026-03-10T10:00:00+08:00"  # 02:00 UTC on the due day
 MONTH = "2026-03"
-
-
-def signed_in(app, username) -> Auth:
-    auth = Auth(app.test_client())
-    assert auth.login(username).status_code in (302, 303)
-    return auth
 
 
 def visit_with_follow_ups(client, db, team, am, dues, action="送报价单"):

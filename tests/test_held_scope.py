@@ -15,7 +15,7 @@ from server import records
 from tests import factories
 from tests.conftest import Auth
 from tests.device import Device, new_id
-from tests.test_sync_args import EXAMPLES, UUID
+from tests.sync_examples import EXAMPLES, UUID
 
 PW = factories.PASSWORD
 FIELD_USERS = ("am1", "tech1", "tech_k")

@@ -7,8 +7,7 @@ from server import create_app
 from server.db import connect
 from server.ids import now_utc
 from tests import factories
-from tests.conftest import Auth, csrf_token
-from tests.test_security import make_app
+from tests.conftest import Auth, csrf_token, make_app
 
 HX = {"HX-Request": "true"}
 NEW = "lantern over the river"

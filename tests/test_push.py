@@ -5,7 +5,6 @@ VAPID signature (RFC 8292) and TTL."""
 import json
 import os
 import time
-from datetime import UTC, datetime
 
 import pytest
 from flask_babel import force_locale
@@ -15,17 +14,7 @@ from server.push import subscriptions, vapid
 from server.reminders import engine
 from tests import factories
 from tests.device import Device
-from tests.pushservice import PushService
-
-NOW = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai: no quiet hours
-
-
-def subscribe(db, user, service, **mode) -> tuple:
-    endpoint = service.new_endpoint(**mode)
-    body = endpoint.subscription(service.base) | {"device_name": "测试手机"}
-    clean, errors = subscriptions.validate(body)
-    assert errors == {}
-    return endpoint, subscriptions.save(db, user["id"], None, clean)
+from tests.pushservice import NOW, PushService, subscribe
 
 
 def dispatch(db, tree, **over):

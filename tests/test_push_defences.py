@@ -2,9 +2,11 @@
 endpoints built to slip past the allowlist, addresses inside the network, and last_error
 that must not work as a reachability probe (docs/push.md)."""
 
+import json
 import socket
 import threading
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -13,8 +15,7 @@ from server.push import endpoints, sender, subscriptions
 from server.reminders import engine
 from tests import factories
 from tests.device import Device
-from tests.pushservice import PushService, b64url
-from tests.test_push import NOW, subscribe
+from tests.pushservice import NOW, PushService, b64url, subscribe
 
 LATER = NOW + timedelta(minutes=16)  # past the 15-minute lease of a run that died
 
@@ -271,3 +272,157 @@ def test_a_push_services_retry_after_of_any_text_is_read_safely(header):
     answer = SimpleNamespace(headers={"Retry-After": header})
     delay = _retry_delay(settings, answer, attempt=2)
     assert delay == (3.0 if header.strip() == "3" else 4.0)
+
+
+def test_an_overflowing_quiet_hour_is_a_form_error_that_keeps_what_was_typed(
+    push_app, client, auth, db, tree
+):
+    auth.login("am1")
+    resp = auth.post(
+        "/account/notifications/quiet-hours",
+        data={"quiet_start": "99999999999999999999999:00", "quiet_end": "06:45"},
+    )
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 400
+    assert 'data-error="quiet_start"' in html and 'data-error="quiet_end"' not in html
+    assert 'value="06:45"' in html  # the valid half the user typed is still there
+    assert db.execute("SELECT count(*) FROM reminder_preference").fetchone()[0] == 0
+
+
+@pytest.mark.parametrize("body", ["x", [1, 2], 7, ["endpoint"]])
+def test_json_that_is_not_an_object_is_a_400_or_404_not_a_500(push_app, client, tree, body):
+    phone = Device(client, "tech1", factories.PASSWORD)
+    made = client.post("/api/push/subscriptions", json=body, headers=phone.headers)
+    assert made.status_code == 400 and made.get_json()["error"] == "invalid_subscription"
+    gone = client.post("/api/push/unsubscribe", json=body, headers=phone.headers)
+    assert gone.status_code == 404 and gone.get_json()["error"] == "not_found"
+
+
+def _subscribe_phone(client, service, username, name):
+    phone = Device(client, username, factories.PASSWORD, name=name)
+    endpoint = service.new_endpoint()
+    body = endpoint.subscription(service.base) | {"device_name": name}
+    made = client.post("/api/push/subscriptions", json=body, headers=phone.headers)
+    assert made.status_code == 201
+    return phone, endpoint
+
+
+def test_a_phone_whose_token_is_revoked_gets_no_more_reminders(push_app, client, db, tree):
+    """A lost phone signed out from the web (or signed out offline, so its browser never
+    unsubscribed) kept its subscription: reminders with customer and order names still
+    reached it. Now only phones with a live token (or the web page's own) are sent to."""
+    with PushService() as service:
+        lost, lost_endpoint = _subscribe_phone(client, service, "tech1", "lost phone")
+        _kept, kept_endpoint = _subscribe_phone(client, service, "tech1", "new phone")
+        assert client.post("/api/auth/revoke", headers=lost.headers).status_code == 200
+        factories.make_work_order(db, tree["T1"], assignee=tree["tech1"], title="基站退服 西湖9号")
+        with push_app.app_context():
+            counts = engine.run(push_app, db, NOW)
+        assert counts["pushes"] == 1 and counts["reminders_sent"] == 1
+        assert len(service.received(kept_endpoint.token)) == 1
+        assert service.received(lost_endpoint.token) == []
+
+
+def test_a_disabled_users_queued_reminder_reaches_none_of_their_phones(push_app, client, db, tree):
+    with PushService() as service:
+        _phone, endpoint = _subscribe_phone(client, service, "tech1", "phone")
+        factories.make_work_order(db, tree["T1"], assignee=tree["tech1"])
+        night = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)  # 23:00 in Shanghai: quiet hours
+        db.execute("UPDATE work_order SET sla_grade = 'bronze'")  # not urgent: held
+        with push_app.app_context():
+            held = engine.run(push_app, db, night)
+        assert held["held"] == 1, held
+        # Disabled overnight, token revoked with it, then the morning run.
+        db.execute("UPDATE app_user SET active = 0 WHERE id = ?", [tree["tech1"]["id"]])
+        with push_app.app_context():
+            morning = engine.run(push_app, db, datetime(2026, 3, 3, 0, 0, tzinfo=UTC))  # 08:00
+        assert morning["held"] == 0 and morning["expired"] == 0, morning
+        assert morning["no_device"] == 1 and morning["pushes"] == 0, morning
+        assert service.received(endpoint.token) == []
+
+
+def test_a_reminder_with_a_very_long_title_still_fits_a_push_message(push_app, client, db, tree):
+    """A push service takes at most 4096 bytes (3993 of plaintext once encrypted): a work
+    order titled with a pasted fault description made the reminder undeliverable."""
+    title = "基站退服" * 500  # 2,000 characters, 6,000 bytes in UTF-8
+    with PushService() as service:
+        _phone, endpoint = _subscribe_phone(client, service, "tech1", "phone")
+        factories.make_work_order(db, tree["T1"], assignee=tree["tech1"], title=title)
+        with push_app.app_context():
+            assert engine.run(push_app, db, NOW)["pushes"] == 1
+        [message] = service.received(endpoint.token)
+        payload = message["payload"]
+        assert len(json.dumps(payload, ensure_ascii=False).encode()) <= 3993
+        assert payload["body"].startswith("基站退服基站退服") and payload["body"].endswith("…")
+
+
+class _Internal(BaseHTTPRequestHandler):
+    """A stand-in for a server inside the operator's network, not a push service."""
+
+    def do_POST(self):  # noqa: N802
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        body = b"INTERNAL-SECRET db_password=hunter2"
+        self.send_response(403)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_what_an_endpoints_server_answers_is_not_shown_back_to_the_device(
+    push_app, client, db, tree
+):
+    """A device may register any http(s) URL as its endpoint, so the reminder run posts to
+    it; the answer's body was kept in last_error and listed back to that device, so a
+    hostile user could read what a server inside the network answers. Only the status is
+    kept now."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Internal)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    try:
+        phone = Device(client, "tech1", factories.PASSWORD)
+        keys = PushService()  # not started: only its key material is used
+        keys.server.server_close()
+        body = keys.new_endpoint().subscription(f"http://127.0.0.1:{server.server_port}")
+        assert (
+            client.post("/api/push/subscriptions", json=body, headers=phone.headers).status_code
+            == 201
+        )
+        factories.make_work_order(db, tree["T1"], assignee=tree["tech1"])
+        with push_app.app_context():
+            assert engine.run(push_app, db, NOW)["failed"] == 1
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+    [device] = client.get("/api/push/subscriptions", headers=phone.headers).get_json()[
+        "subscriptions"
+    ]
+    assert device["last_error"] == "HTTP 403"  # the status only, never the answer's body
+    assert "SECRET" not in json.dumps(device)
+
+
+def test_a_user_keeps_at_most_ten_devices_the_newest(push_app, client, db, tree):
+    """Every registered endpoint is posted to on every reminder: a device could register
+    thousands. The eleventh subscription pushes out the oldest."""
+    from server.push import subscriptions
+
+    keys = PushService()  # not started: only its key material is used
+    keys.server.server_close()
+    phone = Device(client, "tech1", factories.PASSWORD)
+    made = []
+    for n in range(subscriptions.MAX_PER_USER + 2):
+        body = keys.new_endpoint().subscription(keys.base) | {"device_name": f"phone {n}"}
+        resp = client.post("/api/push/subscriptions", json=body, headers=phone.headers)
+        assert resp.status_code == 201
+        made.append(resp.get_json()["subscription"]["id"])
+    other = Device(client, "am1", factories.PASSWORD)
+    body = keys.new_endpoint().subscription(keys.base)
+    assert (
+        client.post("/api/push/subscriptions", json=body, headers=other.headers).status_code == 201
+    )
+    listed = client.get("/api/push/subscriptions", headers=phone.headers).get_json()
+    assert {s["id"] for s in listed["subscriptions"]} == set(made[2:])
+    assert db.execute("SELECT count(*) FROM push_subscription").fetchone()[0] == 11

@@ -1,17 +1,20 @@
 """Printed reports: each rendered by WeasyPrint from factory data and read back with poppler
 (pdftotext, pdffonts, pdfinfo), scoped like the pages they are downloaded from."""
 
+import io
 import re
 import subprocess
 import zlib
 
 import pytest
+from PIL import Image
 
 from bench import pdfworld
+from server import records
 from server.reports import fetcher
 from server.scores.compute import compute_month
 from tests import factories
-from tests.conftest import Auth
+from tests.conftest import signed_in
 
 MONTH = "2026-10"
 INSPECTION_ITEMS = 120
@@ -52,12 +55,6 @@ class Printed:
         return [dict(name=line.split()[0], emb=line.split()[-5]) for line in lines]
 
 
-def signed_in(app, username):
-    client = app.test_client()
-    assert Auth(client).login(username).status_code in (302, 303)
-    return client
-
-
 def download(client, path, tmp_path) -> Printed:
     resp = client.get(path)
     assert resp.status_code == 200, resp.status_code
@@ -91,7 +88,7 @@ def world(app, db, tree):
 
 def test_visit_report_prints_the_visit_in_chinese_with_the_cjk_font(app, world, tmp_path):
     printed = download(
-        signed_in(app, "sup_d1"), f"/reports/visits/{world['visit']['id']}.pdf", tmp_path
+        signed_in(app, "sup_d1").client, f"/reports/visits/{world['visit']['id']}.pdf", tmp_path
     )
     text = printed.text()
     for expected in (
@@ -122,17 +119,17 @@ def test_visit_report_prints_the_visit_in_chinese_with_the_cjk_font(app, world, 
 def test_visit_report_is_scoped_like_the_visit_page(app, world, tmp_path):
     path = f"/reports/visits/{world['visit']['id']}.pdf"
     for username in ("sup_d2", "am2", "sup_k"):
-        assert signed_in(app, username).get(path).status_code == 404, username
-    assert signed_in(app, "tech1").get(path).status_code == 403
+        assert signed_in(app, username).client.get(path).status_code == 404, username
+    assert signed_in(app, "tech1").client.get(path).status_code == 403
     assert app.test_client().get(path).status_code in (302, 401)
-    download(signed_in(app, "am1"), path, tmp_path)  # the customer's own account manager
-    assert signed_in(app, "sup_city").get("/reports/visits/nope.pdf").status_code == 404
+    download(signed_in(app, "am1").client, path, tmp_path)  # the customer's own account manager
+    assert signed_in(app, "sup_city").client.get("/reports/visits/nope.pdf").status_code == 404
 
 
 def test_repair_report_shows_sla_timeline_cause_fix_parts(app, world, tmp_path):
     order = world["repair"]
     printed = download(
-        signed_in(app, "sup_d1"), f"/reports/work-orders/{order['id']}.pdf", tmp_path
+        signed_in(app, "sup_d1").client, f"/reports/work-orders/{order['id']}.pdf", tmp_path
     )
     text = printed.text()
     for expected in (
@@ -149,15 +146,19 @@ def test_repair_report_shows_sla_timeline_cause_fix_parts(app, world, tmp_path):
         assert expected in text, expected
     assert order["id"] in text
     assert (
-        signed_in(app, "sup_d2").get(f"/reports/work-orders/{order['id']}.pdf").status_code == 404
+        signed_in(app, "sup_d2").client.get(f"/reports/work-orders/{order['id']}.pdf").status_code
+        == 404
     )
-    assert signed_in(app, "am1").get(f"/reports/work-orders/{order['id']}.pdf").status_code == 403
+    assert (
+        signed_in(app, "am1").client.get(f"/reports/work-orders/{order['id']}.pdf").status_code
+        == 403
+    )
 
 
 def test_long_inspection_splits_its_table_cleanly_across_pages(app, db, world, tmp_path):
     order = world["inspection"]
     printed = download(
-        signed_in(app, "sup_d1"), f"/reports/work-orders/{order['id']}.pdf", tmp_path
+        signed_in(app, "sup_d1").client, f"/reports/work-orders/{order['id']}.pdf", tmp_path
     )
     pages = printed.pages()
     assert pages == 5
@@ -198,7 +199,7 @@ def pdf_objects(path) -> bytes:
 
 def test_reports_are_tagged_with_title_and_language(app, world, tmp_path):
     printed = download(
-        signed_in(app, "sup_d1"), f"/reports/visits/{world['visit']['id']}.pdf", tmp_path
+        signed_in(app, "sup_d1").client, f"/reports/visits/{world['visit']['id']}.pdf", tmp_path
     )
     objects = pdf_objects(printed.path)
     assert b"/Lang (zh-CN)" in objects
@@ -213,7 +214,7 @@ def test_a_machine_without_the_cjk_font_refuses_to_print(app, world, monkeypatch
         raise pdf.ReportError("Noto Sans CJK SC is not installed")
 
     monkeypatch.setattr(pdf, "cjk_font", missing)
-    resp = signed_in(app, "sup_d1").get(f"/reports/visits/{world['visit']['id']}.pdf")
+    resp = signed_in(app, "sup_d1").client.get(f"/reports/visits/{world['visit']['id']}.pdf")
     assert resp.status_code == 503 and b"Noto Sans CJK" in resp.data
 
 
@@ -226,7 +227,7 @@ def _card(db, role, subject_id):
 
 
 def test_scorecards_print_for_a_person_a_team_and_a_contractor(app, db, world, tmp_path):
-    client = signed_in(app, "sup_city")
+    client = signed_in(app, "sup_city").client
     am1 = download(
         client, f"/reports/scores/people/{world['am1']['id']}.pdf?month={MONTH}", tmp_path
     )
@@ -251,16 +252,16 @@ def test_scorecard_reports_are_scoped_like_the_score_pages(app, world):
     person = f"/reports/scores/people/{world['am1']['id']}.pdf?month={MONTH}"
     team = f"/reports/scores/orgs/{world['T1']['id']}.pdf?month={MONTH}"
     for username in ("sup_d2", "sup_k"):
-        client = signed_in(app, username)
+        client = signed_in(app, username).client
         assert client.get(person).status_code == 404, username
         assert client.get(team).status_code == 404, username
-    assert signed_in(app, "am1").get(person).status_code == 403
-    client = signed_in(app, "sup_d1")
+    assert signed_in(app, "am1").client.get(person).status_code == 403
+    client = signed_in(app, "sup_d1").client
     assert client.get(f"/reports/scores/orgs/{world['K']['id']}.pdf").status_code == 404
 
 
 def test_record_pages_offer_the_download(app, world):
-    client = signed_in(app, "sup_d1")
+    client = signed_in(app, "sup_d1").client
     pages = {
         f"/visits/{world['visit']['id']}": f"/reports/visits/{world['visit']['id']}.pdf",
         f"/work-orders/{world['repair']['id']}": (
@@ -342,7 +343,7 @@ def test_every_report_renders_to_png_with_ink_on_it(app, world, tmp_path):
     """The visual check: each report as PNG (pdftoppm), kept under tmp_path to look at."""
     from PIL import Image
 
-    client = signed_in(app, "sup_city")
+    client = signed_in(app, "sup_city").client
     paths = {
         "visit": f"/reports/visits/{world['visit']['id']}.pdf",
         "repair": f"/reports/work-orders/{world['repair']['id']}.pdf",
@@ -363,3 +364,87 @@ def test_every_report_renders_to_png_with_ink_on_it(app, world, tmp_path):
             grey = image.convert("L")
             dark = sum(grey.histogram()[:128])
         assert dark > 2000, name  # text and rules, not an empty page
+
+
+@pytest.mark.parametrize("month", ["0000-01", "0001-01", "9999-12", "2026-13", "2026-1", "abc"])
+def test_a_scorecard_pdf_for_a_month_that_is_not_one_is_a_400_with_the_reason(app, tree, month):
+    """0000-01 and 9999-12 crashed the month parser (500); 2026-13 printed last month's card
+    under the reader's request. Both are now a 400 that says what a month looks like."""
+    client = signed_in(app, "sup_d1").client
+    for path in (
+        f"/reports/scores/people/{tree['am1']['id']}.pdf?month={month}",
+        f"/reports/scores/orgs/{tree['T1']['id']}.pdf?month={month}",
+    ):
+        resp = client.get(path)
+        assert resp.status_code == 400, (path, resp.status_code)
+        assert b"YYYY-MM" in resp.get_data()
+    # The scores pages share the parser: an out-of-range month is no longer a 500.
+    page = client.get(f"/scores/people/{tree['am1']['id']}?month={month}")
+    assert page.status_code < 500
+
+
+def test_a_scorecard_pdf_without_a_month_is_last_months_and_scope_still_applies(app, tree):
+    client = signed_in(app, "sup_d1").client
+    resp = client.get(f"/reports/scores/people/{tree['am1']['id']}.pdf")
+    assert resp.status_code == 200 and resp.mimetype == "application/pdf"
+    assert client.get(f"/reports/scores/people/{tree['am2']['id']}.pdf").status_code == 404
+    assert client.get(f"/reports/scores/orgs/{tree['K']['id']}.pdf").status_code == 404
+    assert (
+        signed_in(app, "am1")
+        .client.get(f"/reports/scores/orgs/{tree['T1']['id']}.pdf")
+        .status_code
+        == 403
+    )
+
+
+@pytest.mark.parametrize("month", ["0000-01", "9999-12"])
+def test_the_monthly_batch_refuses_an_out_of_range_month_as_a_usage_error(app, month):
+    result = app.test_cli_runner().invoke(args=["reports", "monthly", "--month", month])
+    assert result.exit_code == 2, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "YYYY-MM" in result.output
+
+
+def _huge_png(side: int) -> bytes:
+    """A tiny file that decodes to side x side pixels (one bit each, so cheap to make)."""
+    out = io.BytesIO()
+    Image.new("1", (side, side), 1).save(out, "PNG")
+    return out.getvalue()
+
+
+def test_a_photo_that_decodes_to_too_many_pixels_is_refused_not_decoded():
+    """A 250 KB PNG of 9000 x 9000 px took about 350 MB of memory to shrink for print."""
+    data = _huge_png(8000)
+    assert len(data) < 100_000
+    with pytest.raises(fetcher.RefusedURL):
+        fetcher.downscale(data)
+    body, mime = fetcher.downscale(_huge_png(1200))  # an ordinary one still prints
+    assert mime.startswith("image/") and body
+
+
+def test_a_visit_with_a_pixel_bomb_photo_still_prints_without_it(app, db, tree, tmp_path):
+    customer = factories.make_customer(db, tree["T1"], tree["am1"], name="滨江测试客户")
+    visit = pdfworld.visit(db, app.config["BLOB_DIR"], customer, tree["am1"], photos=1)
+    bomb = pdfworld.store_blob(
+        db, app.config["BLOB_DIR"], _huge_png(8000), "image/png", tree["am1"]["id"]
+    )
+    # Written as its uploader (audited): a photo shows only what its author holds (scope.py).
+    photo = db.execute("SELECT id FROM visit_photo WHERE visit_id = ?", [visit["id"]]).fetchone()
+    records.update(db, "visit_photo", photo["id"], {"sha256": bomb}, tree["am1"]["id"])
+    refused = []
+    real = fetcher.downscale
+
+    def watching(data, edge=fetcher.PRINT_EDGE):
+        try:
+            return real(data, edge)
+        except fetcher.RefusedURL as exc:
+            refused.append(str(exc))
+            raise
+
+    fetcher.downscale = watching
+    try:
+        resp = signed_in(app, "sup_d1").client.get(f"/reports/visits/{visit['id']}.pdf")
+    finally:
+        fetcher.downscale = real
+    assert resp.status_code == 200 and resp.mimetype == "application/pdf"
+    assert refused and "8000" in refused[0]

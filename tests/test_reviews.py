@@ -2,17 +2,14 @@
 rework loop through the real sync API with its full history, the conflicts and late-edits
 inbox, spot checks, 404 for other scopes and CSRF on every form."""
 
-import copy
 import re
-import uuid
 
 import pytest
 
 from server import records
 from tests import factories
-from tests.conftest import Auth
-from tests.device import Device, new_id
-from tests.test_sync_push import check_in
+from tests.conftest import Auth, signed_in
+from tests.device import Device, check_in, new_id, second_phone
 
 ROW = re.compile(r'<tr data-review="([^"]+)"')
 HX = {"HX-Request": "true"}
@@ -70,23 +67,10 @@ def _completed_visit(db, customer, account_manager, at) -> str:
     return records.insert(db, "visit", values, account_manager["id"])["id"]
 
 
-def second_phone(dev: Device) -> Device:
-    """The same user signed in on another phone: a new client id (no second sign-in)."""
-    other = copy.copy(dev)
-    other.client_id, other.next_id, other.rows = str(uuid.uuid4()), 1, {}
-    return other
-
-
 def _results(push) -> list[str]:
     status, body = push
     assert status == 200, body
     return [r["status"] for r in body["results"]]
-
-
-def signed_in(app, username):
-    client = app.test_client()
-    assert Auth(client).login(username).status_code in (302, 303)
-    return Auth(client)
 
 
 def queue(auth, query="") -> list[str]:

@@ -6,27 +6,11 @@ import sys
 
 import pytest
 
-from server import create_app
 from server.db import connect
-from server.migrations import upgrade
 from tests import factories
-from tests.conftest import CSRF_META, Auth, csrf_token
+from tests.conftest import CSRF_META, Auth, csrf_token, make_app
 
 HX = {"HX-Request": "true"}
-
-
-def make_app(tmp_path, **overrides):
-    """An app like conftest's, with some settings changed (rate limit, cookie flags)."""
-    config = {
-        "TESTING": True,
-        "DATABASE": str(tmp_path / "fieldbook.db"),
-        "BLOB_DIR": str(tmp_path / "blobs"),
-        "SECRET_KEY": "test-secret",
-        **overrides,
-    }
-    app = create_app(config)
-    upgrade(connect(app.config["DATABASE"]))
-    return app
 
 
 def one_user(app, role="account_manager", username="someone"):

@@ -4,7 +4,7 @@ disabling; idle and absolute lifetimes; refresh-token reuse revokes the token fa
 from server.db import connect
 from server.ids import now_utc
 from tests import factories
-from tests.conftest import Auth
+from tests.conftest import Auth, signed_in
 
 HX = {"HX-Request": "true"}
 NEW_PASSWORD = "a brand new passphrase"  # noqa: S105 - test data
@@ -17,12 +17,6 @@ def issue(client, username, password=factories.PASSWORD):
 
 def bearer(token):
     return {"Authorization": f"Bearer {token}"}
-
-
-def signed_in(app, username) -> Auth:
-    auth = Auth(app.test_client())
-    assert auth.login(username).status_code == 302
-    return auth
 
 
 def copy_of(app, auth: Auth):
@@ -102,7 +96,7 @@ def test_last_seen_is_written_at_most_once_a_minute(app, db, tree):
 
 
 def test_lifetimes_are_settings(tmp_path):
-    from tests.test_security import make_app
+    from tests.conftest import make_app
 
     app = make_app(tmp_path, SESSION_COOKIE_SECURE=False, SESSION_IDLE_MINUTES=1)
     db = connect(app.config["DATABASE"])

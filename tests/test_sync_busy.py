@@ -8,8 +8,7 @@ import pytest
 import server.db
 from sync.registry import MutationSpec
 from tests import factories
-from tests.device import Device
-from tests.test_sync_push import check_in, count
+from tests.device import Device, check_in, count
 
 SHORT = tuple(p for p in server.db.PRAGMAS if "busy_timeout" not in p) + (
     "PRAGMA busy_timeout=150",

@@ -8,8 +8,7 @@ import pytest
 
 from sync.push import args_hash
 from tests import factories
-from tests.device import Device
-from tests.test_sync_push import check_in, count
+from tests.device import Device, check_in, count
 
 INT64_MIN = -(2**63)
 

@@ -9,8 +9,7 @@ from server import ops
 from server.db import connect
 from server.visits import model as visits
 from tests import factories
-from tests.device import Device, new_id
-from tests.test_sync_push import check_in, count
+from tests.device import Device, check_in, count, new_id
 
 
 @pytest.fixture

@@ -5,35 +5,8 @@ import json
 import threading
 import time
 
-import pytest
-
 from tests import factories
-from tests.device import Device, new_id
-
-
-@pytest.fixture
-def field(db, tree):
-    t = dict(tree)
-    t["cust1"] = factories.make_customer(db, t["T1"], t["am1"], lat=30.2741, lon=120.1551)
-    t["cust2"] = factories.make_customer(db, t["T2"], t["am2"])
-    return t
-
-
-def check_in(device, customer, visit_id=None, lat=30.2745, lon=120.1555, accuracy=12.0):
-    args = {
-        "id": visit_id or new_id(),
-        "customer_id": customer["id"],
-        "purpose": "routine",
-        "lat": lat,
-        "lon": lon,
-        "accuracy": accuracy,
-        "at": "2026-11-20T02:00:00Z",
-    }
-    return device.mutation("visit.check_in", args)
-
-
-def count(db, table, where="1", params=()):
-    return db.execute(f"SELECT count(*) FROM {table} WHERE {where}", params).fetchone()[0]
+from tests.device import Device, check_in, count
 
 
 def test_check_in_computes_distance_and_flags(client, db, field):

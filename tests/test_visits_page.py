@@ -10,9 +10,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tests import factories
-from tests.conftest import Auth
-from tests.device import Device, jpeg_bytes, new_id, sha256
-from tests.test_sync_push import check_in
+from tests.conftest import Auth, fetch, signed_in
+from tests.device import Device, check_in, jpeg_bytes, new_id, sha256
 
 APPROVE = 'data-action="approve"'
 ROW = re.compile(r'<tr data-visit="([^"]+)"[^>]*>(.*?)</tr>', re.S)
@@ -52,29 +51,14 @@ def _applied(push) -> bool:
     return status == 200 and all(r["status"] == "applied" for r in body["results"])
 
 
-def signed_in(app, username):
-    client = app.test_client()
-    resp = Auth(client).login(username)
-    assert resp.status_code in (302, 303), resp.status_code
-    return client
-
-
 def listed(client, query="") -> dict[str, str]:
     resp = client.get(f"/visits/?{query}")
     assert resp.status_code == 200
     return dict(ROW.findall(resp.get_data(as_text=True)))
 
 
-def fetch(client, path):
-    """GET and close (send_file keeps the file open until the response is closed)."""
-    resp = client.get(path)
-    resp.get_data()
-    resp.close()
-    return resp
-
-
 def test_list_shows_the_subtree_visits_with_their_gps_flags(app, field):
-    rows = listed(signed_in(app, "sup_d1"))
+    rows = listed(signed_in(app, "sup_d1").client)
     v = field["v"]
     assert set(rows) == {v["near"], v["far"], v["nofix"]}  # not D2's visit
     assert 'data-flag="ok"' in rows[v["near"]]
@@ -83,7 +67,7 @@ def test_list_shows_the_subtree_visits_with_their_gps_flags(app, field):
     assert 'data-flag="no_fix"' in rows[v["nofix"]]
     assert "西湖电子" in rows[v["near"]] and field["am1"]["display_name"] in rows[v["near"]]
     assert re.search(r"<td>\d+</td>", rows[v["near"]])  # a distance in metres
-    assert set(listed(signed_in(app, "sup_city"))) == set(v.values())
+    assert set(listed(signed_in(app, "sup_city").client)) == set(v.values())
 
 
 def test_newest_first(app, db, field):
@@ -91,7 +75,7 @@ def test_newest_first(app, db, field):
     dev = field["dev1"]
     planned = {"id": new_id(), "customer_id": field["cust1"]["id"], "planned_date": "2026-12-01"}
     assert _applied(dev.push([dev.mutation("visit.plan", planned)]))
-    order = list(listed(signed_in(app, "sup_d1")))
+    order = list(listed(signed_in(app, "sup_d1").client))
     expected = db.execute(
         "SELECT id FROM visit WHERE customer_id = ?"
         " ORDER BY coalesce(check_in_at, created_at) DESC, id DESC",
@@ -116,12 +100,12 @@ def test_newest_first(app, db, field):
     ],
 )
 def test_filters(app, field, query, expected):
-    rows = listed(signed_in(app, "sup_city"), query)
+    rows = listed(signed_in(app, "sup_city").client, query)
     assert set(rows) == {field["v"][k] for k in expected}
 
 
 def test_account_manager_and_day_filters(app, field):
-    client = signed_in(app, "sup_city")
+    client = signed_in(app, "sup_city").client
     assert set(listed(client, f"account_manager={field['am2']['id']}")) == {field["v"]["d2"]}
     today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
     tomorrow, yesterday = today + timedelta(days=1), today - timedelta(days=1)
@@ -133,7 +117,7 @@ def test_account_manager_and_day_filters(app, field):
 
 
 def test_account_manager_filter_offers_only_managers_in_scope(app, field):
-    client = signed_in(app, "sup_d1")
+    client = signed_in(app, "sup_d1").client
     html = client.get("/visits/").get_data(as_text=True)
     assert field["am1"]["id"] in html and field["am2"]["id"] not in html
     html = client.get(f"/visits/?account_manager={field['am2']['id']}").get_data(as_text=True)
@@ -141,7 +125,7 @@ def test_account_manager_filter_offers_only_managers_in_scope(app, field):
 
 
 def test_htmx_filter_returns_the_table_partial(app, field):
-    client = signed_in(app, "sup_d1")
+    client = signed_in(app, "sup_d1").client
     resp = client.get("/visits/?flag=far", headers={"HX-Request": "true"})
     html = resp.get_data(as_text=True)
     assert "HX-Request" in resp.headers["Vary"]
@@ -152,24 +136,24 @@ def test_htmx_filter_returns_the_table_partial(app, field):
 
 def test_scope_of_detail_pages(app, field):
     v = field["v"]
-    assert signed_in(app, "sup_d1").get(f"/visits/{v['far']}").status_code == 200
-    assert signed_in(app, "sup_d2").get(f"/visits/{v['far']}").status_code == 404
-    assert signed_in(app, "sup_d2").get(f"/visits/{v['d2']}").status_code == 200
-    assert signed_in(app, "sup_k").get(f"/visits/{v['far']}").status_code == 404
-    assert signed_in(app, "am2").get(f"/visits/{v['far']}").status_code == 404
-    am1 = signed_in(app, "am1")
+    assert signed_in(app, "sup_d1").client.get(f"/visits/{v['far']}").status_code == 200
+    assert signed_in(app, "sup_d2").client.get(f"/visits/{v['far']}").status_code == 404
+    assert signed_in(app, "sup_d2").client.get(f"/visits/{v['d2']}").status_code == 200
+    assert signed_in(app, "sup_k").client.get(f"/visits/{v['far']}").status_code == 404
+    assert signed_in(app, "am2").client.get(f"/visits/{v['far']}").status_code == 404
+    am1 = signed_in(app, "am1").client
     assert am1.get(f"/visits/{v['near']}").status_code == 200
     assert APPROVE not in am1.get(f"/visits/{v['near']}").get_data(as_text=True)
     assert set(listed(am1)) == {v["near"], v["far"], v["nofix"]}
-    tech = signed_in(app, "tech1")
+    tech = signed_in(app, "tech1").client
     assert tech.get("/visits/").status_code == 403
     assert tech.get(f"/visits/{v['far']}").status_code == 403
     assert tech.get("/visits/export.csv").status_code == 403
 
 
 def test_nav_link_for_supervisors_only(app, field):
-    assert "/visits/" in signed_in(app, "sup_d1").get("/").get_data(as_text=True)
-    assert "/visits/" not in signed_in(app, "tech1").get("/").get_data(as_text=True)
+    assert "/visits/" in signed_in(app, "sup_d1").client.get("/").get_data(as_text=True)
+    assert "/visits/" not in signed_in(app, "tech1").client.get("/").get_data(as_text=True)
 
 
 def test_detail_shows_evidence(app, db, field):
@@ -186,7 +170,7 @@ def test_detail_shows_evidence(app, db, field):
             ]
         )
     )
-    html = signed_in(app, "sup_d1").get(f"/visits/{v['far']}").get_data(as_text=True)
+    html = signed_in(app, "sup_d1").client.get(f"/visits/{v['far']}").get_data(as_text=True)
     for text in ("谈了新套餐", "王经理, 李总 (总经理)", "送报价单", "2026-12-01", "± 250 m"):
         assert text in html, text
     assert 'data-flag="far"' in html and 'data-flag="low_accuracy"' in html
@@ -199,7 +183,7 @@ def test_detail_shows_evidence(app, db, field):
 
 def test_pages_keep_the_filters(app, field):
     app.config["PAGE_SIZE"] = 2
-    client = signed_in(app, "sup_city")
+    client = signed_in(app, "sup_city").client
     first, second = (
         listed(client, "status=in_progress"),
         listed(client, "status=in_progress&page=2"),
@@ -210,7 +194,7 @@ def test_pages_keep_the_filters(app, field):
 
 
 def test_csv_export_equals_the_filtered_list(app, field):
-    client = signed_in(app, "sup_city")
+    client = signed_in(app, "sup_city").client
     for query in ("flag=flagged", "", "status=completed", "q=上城"):
         shown = list(listed(client, query))
         resp = client.get(f"/visits/export.csv?{query}")
@@ -218,7 +202,7 @@ def test_csv_export_equals_the_filtered_list(app, field):
         assert raw.startswith("\ufeff".encode())
         records = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
         assert [r["visit_id"] for r in records] == shown, query
-    resp = signed_in(app, "sup_d1").get("/visits/export.csv?flag=far")
+    resp = signed_in(app, "sup_d1").client.get("/visits/export.csv?flag=far")
     records = list(csv.DictReader(io.StringIO(resp.get_data().decode("utf-8-sig"))))
     assert [r["visit_id"] for r in records] == [field["v"]["far"]]
     assert records[0]["flags"] == "far,low_accuracy" and records[0]["customer_code"] == "XH001"
@@ -245,7 +229,7 @@ def test_photos_are_served_for_their_visit_only(app, field):
     _upload(dev, elsewhere)
     batch = [_photo(dev, v["far"], arrived), _photo(dev, v["far"], pending)]
     assert _applied(dev.push([*batch, _photo(dev, v["nofix"], elsewhere)]))
-    sup = signed_in(app, "sup_d1")
+    sup = signed_in(app, "sup_d1").client
     row = listed(sup)[v["far"]]
     assert "<td>2 <span" in row and 'data-pending="1"' in row
     html = sup.get(f"/visits/{v['far']}").get_data(as_text=True)
@@ -258,9 +242,9 @@ def test_photos_are_served_for_their_visit_only(app, field):
     assert fetch(sup, f"/visits/{v['far']}/photos/{sha256(pending)}").status_code == 404
     assert fetch(sup, f"/visits/{v['far']}/photos/{sha256(elsewhere)}").status_code == 404
     assert fetch(sup, f"/visits/{v['far']}/photos/..%2f..%2fetc").status_code == 404
-    other = signed_in(app, "sup_d2")
+    other = signed_in(app, "sup_d2").client
     assert fetch(other, f"/visits/{v['far']}/photos/{sha256(arrived)}").status_code == 404
-    am1 = signed_in(app, "am1")
+    am1 = signed_in(app, "am1").client
     assert fetch(am1, f"/visits/{v['far']}/photos/{sha256(arrived)}").status_code == 200
 
 
@@ -268,7 +252,7 @@ def test_signature_is_served_once_uploaded(app, field):
     v, dev = field["v"], field["dev1"]
     ink = jpeg_bytes(9)
     args = {"visit_id": v["near"], "sha256": sha256(ink), "mime": "image/jpeg", "size": len(ink)}
-    sup = signed_in(app, "sup_d1")
+    sup = signed_in(app, "sup_d1").client
     path = f"/visits/{v['near']}/photos/{sha256(ink)}"
     assert _applied(dev.push([dev.mutation("visit.sign", args)]))
     assert 'data-state="pending"' in sup.get(f"/visits/{v['near']}").get_data(as_text=True)
@@ -284,15 +268,15 @@ def _status(db, visit_id):
 
 def test_approve_once_then_refused(app, db, field):
     v = field["v"]
-    sup = signed_in(app, "sup_d1")
+    sup = signed_in(app, "sup_d1").client
     page = sup.get(f"/visits/{v['near']}").get_data(as_text=True)
     assert APPROVE in page
     assert APPROVE not in sup.get(f"/visits/{v['far']}").get_data(as_text=True)
     helper = Auth(sup)
     assert sup.post(f"/visits/{v['near']}/approve").status_code == 400  # no CSRF token
     assert _status(db, v["near"]) == "completed"
-    assert Auth(signed_in(app, "am1")).post(f"/visits/{v['near']}/approve").status_code == 403
-    assert Auth(signed_in(app, "sup_d2")).post(f"/visits/{v['near']}/approve").status_code == 404
+    assert signed_in(app, "am1").post(f"/visits/{v['near']}/approve").status_code == 403
+    assert signed_in(app, "sup_d2").post(f"/visits/{v['near']}/approve").status_code == 404
     resp = helper.post(f"/visits/{v['near']}/approve")
     assert resp.status_code == 303 and _status(db, v["near"]) == "approved"
     again = helper.post(f"/visits/{v['near']}/approve")
@@ -307,7 +291,7 @@ def test_approve_once_then_refused(app, db, field):
 
 def test_late_edits_show_on_the_detail_page_with_their_reason(app, db, field):
     v, dev = field["v"], field["dev1"]
-    sup = signed_in(app, "sup_d1")
+    sup = signed_in(app, "sup_d1").client
     assert Auth(sup).post(f"/visits/{v['near']}/approve").status_code == 303
     late = dev.mutation("visit.update", {"id": v["near"], "fields": {"notes": "补充说明"}})
     status, body = dev.push([late])
