@@ -46,9 +46,16 @@ run: install
 test: install system-deps
 	$(BIN)/python -m pytest -q -n $(TEST_WORKERS)
 
-lint: $(STAMP)
+# ESLint for pwa/ (eslint.config.mjs), pinned in tools/eslint; only lint needs npm.
+ESLINT := tools/eslint/node_modules/.bin/eslint
+$(ESLINT): tools/eslint/package.json tools/eslint/package-lock.json
+	cd tools/eslint && npm ci --silent --no-audit --no-fund
+	touch $(ESLINT)
+
+lint: $(STAMP) $(ESLINT)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(ESLINT) pwa
 
 format: $(STAMP)
 	$(BIN)/ruff format .
@@ -64,4 +71,4 @@ fuzz: install
 	$(BIN)/python bench/fuzz.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache tools/eslint/node_modules

@@ -1,4 +1,9 @@
-"""Schema as an append-only history. Never edit an applied migration: add a new one."""
+"""Schema as an append-only history. Never edit an applied migration: add a new one.
+
+Definition order is application order: a new database runs the functions below from the
+top, whatever their numbers say (m007 stands before m005, m022 before m018: they were
+written on branches and landed in this order). Append a new migration at the end, and its
+name and source hash to tests/test_migrations_frozen.py, which fails on an edit or a move."""
 
 import secrets
 

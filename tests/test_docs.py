@@ -96,3 +96,36 @@ def code_table() -> set[str]:
 @pytest.mark.parametrize("code", sorted(error_codes() | CORE_CODES))
 def test_every_error_code_is_in_the_table(code_table, code):
     assert code in code_table, f"error code {code} is missing from §13 of docs/sync-protocol.md"
+
+
+# ---- settings and commands: what an operator can set or run is written down -------------
+
+
+def test_every_setting_is_in_the_operations_guide():
+    from server.config import DEFAULTS
+
+    guide = (ROOT / "docs" / "operations.md").read_text(encoding="utf-8")
+    missing = [
+        key for key in DEFAULTS if f"`{key}`" not in guide and f"FIELDBOOK_{key}`" not in guide
+    ]
+    assert missing == []
+
+
+def _commands(group, path=()):
+    import click
+
+    for name, command in group.commands.items():
+        if isinstance(command, click.Group):
+            yield from _commands(command, (*path, name))
+        else:
+            yield " ".join((*path, name)), command
+
+
+def test_every_command_has_help_and_is_documented(app):
+    docs = "".join(p.read_text(encoding="utf-8") for p in sorted((ROOT / "docs").glob("*.md")))
+    commands = dict(_commands(app.cli))
+    assert len(commands) >= 10  # the walk reaches the groups' commands
+    assert [n for n, c in commands.items() if not (c.help or "").strip()] == []
+    assert [
+        n for n in commands if f"flask --app server {n}" not in docs and f"flask {n}" not in docs
+    ] == []
