@@ -7,12 +7,12 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from flask_babel import force_locale, get_domain
 
-from ..work_orders import sla
+from .. import times
 
 
 def _clock(value: str, zone: ZoneInfo) -> str:
     """A stored UTC time as the user's local HH:MM (with the date when it is not today)."""
-    return sla.parse(value).astimezone(zone).strftime("%m-%d %H:%M")
+    return times.from_stored(value).astimezone(zone).strftime("%m-%d %H:%M")
 
 
 def _day(value: str) -> str:

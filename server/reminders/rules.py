@@ -10,9 +10,9 @@ import json
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from .. import times
 from ..db import one, rows
 from ..visits import policy as visit_policy
-from ..work_orders import sla
 
 OPEN_BEFORE_ARRIVAL = ("dispatched", "accepted", "en_route")
 OPEN = (*OPEN_BEFORE_ARRIVAL, "on_site")
@@ -164,7 +164,7 @@ def changed_visits(db, visit_ids: list[str], expires_at: str) -> list[dict]:
 
 def sla_warnings(db, now: datetime, lead: timedelta, grades) -> list[dict]:
     """Open orders whose arrival (before arriving) or restore deadline falls within the lead."""
-    start, end = sla.iso(now), sla.iso(now + lead)
+    start, end = times.to_stored(now), times.to_stored(now + lead)
     out = []
     for kind, column, statuses in (
         ("sla_arrival", "arrival_due_at", OPEN_BEFORE_ARRIVAL),

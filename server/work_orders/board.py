@@ -14,7 +14,7 @@ walk instead of choosing their own index and sorting everything it finds.
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from .. import scope
+from .. import scope, times
 from ..db import rows
 from ..scope import Caller
 from ..visits.listing import utc_start_of
@@ -237,7 +237,11 @@ def query(db, caller: Caller, filters: dict, now: str, tz: str) -> tuple[str, li
         add(f" AND {clause}", more)
     elif filters.get("sla") == "due_soon":
         minutes = int(filters.get("within") or DEFAULT_WITHIN)
-        add(*_due_soon_sql(now, sla.iso(sla.parse(now) + timedelta(minutes=minutes))))
+        add(
+            *_due_soon_sql(
+                now, times.to_stored(times.from_stored(now) + timedelta(minutes=minutes))
+            )
+        )
     if search:
         add(*search)
     if filters.get("day_from"):

@@ -7,7 +7,7 @@ server/labels.py; every referenced row must be in the caller's scope.
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from .. import scope
+from .. import scope, times
 from ..db import one, rows
 from ..fields import choice, reference, text
 from ..ids import now_utc
@@ -59,7 +59,7 @@ def _local_time(raw: str, tz: str) -> str | None:
         local = datetime.fromisoformat(raw)
         if local.tzinfo is None:
             local = local.replace(tzinfo=ZoneInfo(tz))
-        return sla.iso(local)
+        return times.to_stored(local)
     except (ValueError, OverflowError):  # 0001-01-01T00:00 in Shanghai is before year 1 UTC
         return None
 
@@ -81,7 +81,11 @@ def validate_due(data: dict, clean: dict, errors: dict, tz: str | None, now: str
         due = _local_time(raw, _zone(tz))
         if due is None:
             errors["due_at"] = "invalid_datetime"
-        elif not now < due <= sla.iso(sla.parse(now) + timedelta(minutes=sla.MAX_MINUTES)):
+        elif (
+            not now
+            < due
+            <= times.to_stored(times.from_stored(now) + timedelta(minutes=sla.MAX_MINUTES))
+        ):
             errors["due_at"] = "out_of_range"
         else:
             clean["due_at"] = due
