@@ -85,7 +85,11 @@ def main() -> None:
             user = world["users"][who]
             caller = Caller(user["id"], user["role"], user["org_id"], *_org_of(db, user))
             query = board.query(
-                db, caller, {k: v for k, v in args.items() if k != "page"}, now, "Asia/Shanghai"
+                db,
+                caller,
+                {k: v for k, v in args.items() if k != "page"},
+                now,
+                times.LOCAL_ZONE_NAME,
             )
             plan = board.explain(db, query)
             client = app.test_client()

@@ -15,7 +15,8 @@ from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo
 
 LOCAL_ZONE_NAME = "Asia/Shanghai"
-_CLOCK = "%Y-%m-%dT%H:%M:%S"  # then ".mmmZ"
+_CLOCK = "%Y-%m-%dT%H:%M:%S"  # then ".mmmZ"; SQLite's %f is "SS.SSS"
+_SQL_STORED = _CLOCK.replace(":%S", ":%f") + "Z"
 
 
 def _fixed_offset(name: str) -> timezone:
@@ -96,6 +97,12 @@ def day_start_utc(day: str | date, zone_name: str | None = None, days_after: int
     day = date.fromisoformat(day) if isinstance(day, str) else day
     moment = datetime.combine(day + timedelta(days=days_after), time(), _zone_or_local(zone_name))
     return to_stored(moment)
+
+
+def sql_to_stored(expression: str) -> str:
+    """The SQL expression formatting a SQLite time (arguments of its strftime: a value and
+    modifiers) as stored."""
+    return f"strftime('{_SQL_STORED}', {expression})"
 
 
 def sql_local_day(column: str) -> str:

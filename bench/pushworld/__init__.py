@@ -105,7 +105,7 @@ class World:
         return users
 
     def customers(self, ams) -> None:
-        tomorrow = (self.now + timedelta(hours=8) + timedelta(days=1)).date().isoformat()
+        tomorrow = (self.now.astimezone(times.LOCAL) + timedelta(days=1)).date().isoformat()
         customers, contacts, visits, returned = [], [], [], []
         for a, am in enumerate(ams):
             for k in range(5):

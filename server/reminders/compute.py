@@ -6,7 +6,6 @@ held throughout, so no change commits unseen behind the cursor.
 """
 
 from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from .. import times
 from ..db import one, rows, write_lock
@@ -74,7 +73,7 @@ def _daily(db, config, now: datetime, expires: str) -> list[dict]:
     found = []
     evening = time.fromisoformat(config["REMINDER_VISITS_TOMORROW_AT"])
     for zone_name in _zones(db):
-        local = now.astimezone(ZoneInfo(zone_name))
+        local = now.astimezone(times.zone(zone_name))
         today = local.date()
         if local.time() >= evening:
             found += rules.visits_tomorrow(db, zone_name, today + timedelta(days=1), expires)
@@ -84,7 +83,7 @@ def _daily(db, config, now: datetime, expires: str) -> list[dict]:
             outbox.set_cursor(db, f"key_dates:{zone_name}", today.isoformat())
         # Every run (a follow-up added on its due day is still announced); the key dedups.
         # Not sent after its day: the reminder expires at local midnight.
-        midnight = datetime.combine(today + timedelta(days=1), time(0), ZoneInfo(zone_name))
+        midnight = datetime.combine(today + timedelta(days=1), time(0), times.zone(zone_name))
         day_end = min(expires, times.to_stored(midnight))
         found += rules.follow_ups_due(db, zone_name, today, day_end)
         year, week, _day = today.isocalendar()

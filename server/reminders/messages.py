@@ -105,7 +105,7 @@ class Renderer:
         locale = locale if locale in config["LANGUAGES"] else config["BABEL_DEFAULT_LOCALE"]
         if locale not in self.gettexts:
             self.gettexts[locale] = _gettext_in(locale)
-        zone = ZoneInfo(reminder.get("timezone") or config["BABEL_DEFAULT_TIMEZONE"])
+        zone = times.zone(reminder.get("timezone") or config["BABEL_DEFAULT_TIMEZONE"])
         params = json.loads(reminder["params"])
         title, body = _texts(self.gettexts[locale], reminder["kind"], params, zone)
         return _payload(reminder, title, body)

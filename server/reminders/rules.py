@@ -8,7 +8,6 @@ it again is not.
 
 import json
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from .. import times
 from ..db import one, rows
@@ -237,7 +236,7 @@ def customers_overdue(db, zone_name: str, today: date, week: str, expires_at: st
         "c.deleted_at IS NULL AND EXISTS (SELECT 1 FROM app_user u WHERE"
         " u.id = c.account_manager_id AND u.active = 1 AND u.timezone = ?)"
     )
-    zone = ZoneInfo(zone_name)
+    zone = times.zone(zone_name)
     for customer in visit_policy.customers_with_overdue(db, where, [zone_name], today, zone):
         if customer["overdue"]:
             by_user.setdefault(customer["account_manager_id"], []).append(customer["name"])

@@ -7,7 +7,6 @@ with back-off.
 """
 
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from .. import times
 from ..db import rows, write_lock
@@ -47,7 +46,7 @@ def _held_until(reminder: dict, config, now: datetime) -> datetime | None:
     default_start, default_end = config["REMINDER_QUIET_HOURS"]
     start = quiet.parse_hhmm(reminder["quiet_start"] or default_start)
     end = quiet.parse_hhmm(reminder["quiet_end"] or default_end)
-    zone = ZoneInfo(reminder["timezone"] or config["BABEL_DEFAULT_TIMEZONE"])
+    zone = times.zone(reminder["timezone"] or config["BABEL_DEFAULT_TIMEZONE"])
     if start is None or end is None or not quiet.is_quiet(now, zone, start, end):
         return None
     return quiet.release_at(now, zone, end)
