@@ -196,7 +196,7 @@ def customers_with_overdue(db, where: str, params: list, today: date, zone) -> l
 
 
 def overdue_ids(db, customer_ids: list[str], now: str | None = None) -> set[str]:
-    """Which of these customers are overdue today (the local day, server/times.py) under the policy in force."""
+    """Which of these customers are overdue today (the local day) under the policy in force."""
     if not customer_ids:
         return set()
     today = local_date(now)
