@@ -1,4 +1,4 @@
-"""Account managers' indicators (客户经理). Months are local (Asia/Shanghai) calendar months.
+"""Account managers' indicators (客户经理). Months are local calendar months.
 
 "The month's visits" are the visits checked in during the month (server time of the
 check-in, `check_in_at`), cancelled ones aside. A returned-then-approved visit counts as

@@ -1,4 +1,4 @@
-"""Months of the assessment: "YYYY-MM" in the operator's local time (Asia/Shanghai)."""
+"""Months of the assessment: "YYYY-MM" in the local zone (server/times.py)."""
 
 import re
 from dataclasses import dataclass

@@ -8,7 +8,7 @@ Which clocks an order gets depends on its type (`clocks_for`):
 - on-demand and accompanying jobs: one due time, set by the supervisor at dispatch, else
   the policy's default minutes for the grade;
 - inspections: due by the end of their plan period (its last local day, 23:59:59.999 in
-  the operator's time, Asia/Shanghai); one dispatched outside a plan: as on-demand jobs,
+  the local zone, server/times.py); one dispatched outside a plan: as on-demand jobs,
   with the inspection minutes per grade;
 - rectifications: due by their severity's minutes (critical, major, minor).
 
