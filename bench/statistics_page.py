@@ -26,6 +26,7 @@ from server.db import connect  # noqa: E402
 from server.scope import Caller  # noqa: E402
 from server.statistics import queries  # noqa: E402
 from server.statistics.filters import validate  # noqa: E402
+from server.times import LOCAL_ZONE_NAME  # noqa: E402
 
 RUNS = 20
 MONTH = {"month": "2026-05"}
@@ -83,7 +84,7 @@ def get(client, url: str) -> None:
 def plans(db, caller: Caller, args: dict) -> None:
     """Print the plan of each chart's query for one filter set."""
     now = statsworld.NOW
-    clean, _errors = validate(db, args, ("1", []), "Asia/Shanghai", now)
+    clean, _errors = validate(db, args, ("1", []), LOCAL_ZONE_NAME, now)
     sqls = {
         "visits": ("SELECT 1 FROM visit v WHERE {}", queries.visit_where(caller, clean)),
         "orders": ("SELECT 1 FROM work_order wo WHERE {}", queries.order_where(caller, clean)),

@@ -4,6 +4,7 @@
 
 import { _, formatTime } from "./i18n.js";
 import { uuid7, write } from "./local.js";
+import { fromLocalInput, localHourAfter } from "./times.js";
 import { esc, pendingNote } from "./ui.js";
 
 const STATUS = () => ({ open: _("Open"), planned: _("Planned"), done: _("Done"), cancelled: _("Cancelled") });
@@ -12,11 +13,6 @@ export function effectiveStatus(appointment, data) {
   const visit = appointment.visit_id ? data.visit.get(appointment.visit_id) : null;
   if (appointment.status === "planned" && visit && ["completed", "approved"].includes(visit.status)) return "done";
   return appointment.status;
-}
-
-function later(days) {
-  const d = new Date(Date.now() + days * 86400000 + 8 * 3600000);
-  return `${d.toISOString().slice(0, 11)}${String(d.getUTCHours()).padStart(2, "0")}:00`;
 }
 
 export const appointmentsScreen = {
@@ -30,7 +26,7 @@ export const appointmentsScreen = {
       <form class="card" data-form="appointment">
         <h2>${esc(_("Record an appointment"))}</h2>
         <label>${esc(_("Customer"))} <select name="customer_id" required><option value="">—</option>${customers.map((c) => `<option value="${esc(c.id)}" ${c.id === chosen ? "selected" : ""}>${esc(c.name)}</option>`).join("")}</select></label>
-        <label>${esc(_("Wanted time"))} <input type="datetime-local" name="wanted_at" required value="${later(1)}"></label>
+        <label>${esc(_("Wanted time"))} <input type="datetime-local" name="wanted_at" required value="${localHourAfter(1)}"></label>
         <label>${esc(_("Need"))} <textarea name="need" rows="3" maxlength="2000" required></textarea></label>
         <label>${esc(_("Contact name"))} <input name="contact_name" maxlength="200"></label>
         <label>${esc(_("Contact phone"))} <input name="contact_phone" type="tel" maxlength="50"></label>
@@ -49,11 +45,10 @@ export const appointmentsScreen = {
     form.addEventListener("submit", async (e) => {
       e.preventDefault();
       const f = new FormData(form);
-      const wanted = new Date(`${f.get("wanted_at")}:00+08:00`);
       await write(app, "appointment.record", {
         id: uuid7(),
         customer_id: f.get("customer_id"),
-        wanted_at: wanted.toISOString(),
+        wanted_at: fromLocalInput(f.get("wanted_at")),
         need: f.get("need").trim(),
         contact_name: (f.get("contact_name") || "").trim(),
         contact_phone: (f.get("contact_phone") || "").trim(),

@@ -5,7 +5,8 @@
 
 import { _ } from "./i18n.js";
 import { uuid7, write } from "./local.js";
-import { esc, pendingNote, today } from "./ui.js";
+import { today } from "./times.js";
+import { esc, pendingNote } from "./ui.js";
 
 export const KINDS = ["birthday", "key_date", "anniversary", "holiday"];
 export const HOWS = ["visit", "call", "message", "gift"];

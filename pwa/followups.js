@@ -5,7 +5,8 @@
 
 import { _ } from "./i18n.js";
 import { write } from "./local.js";
-import { esc, pendingNote, today } from "./ui.js";
+import { today } from "./times.js";
+import { esc, pendingNote } from "./ui.js";
 
 // Open follow-ups of the user's visits: overdue first, then by due day (then by action).
 export function dueFollowUps(app, data) {

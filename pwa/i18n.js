@@ -1,6 +1,8 @@
 // The device's strings: the same gettext catalogue as the server, fetched as JSON and
 // cached by the service worker. Source strings are English; zh_CN is the default.
 
+import { LOCAL_ZONE } from "./times.js";
+
 let messages = {};
 export let locale = "zh_CN";
 
@@ -26,7 +28,7 @@ export function formatTime(iso) {
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return iso;
   return date.toLocaleString(locale === "en" ? "en-GB" : "zh-CN", {
-    timeZone: "Asia/Shanghai",
+    timeZone: LOCAL_ZONE,
     year: "numeric",
     month: "2-digit",
     day: "2-digit",

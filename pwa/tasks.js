@@ -3,22 +3,15 @@
 
 import { _ } from "./i18n.js";
 import { write } from "./local.js";
-import { esc, label, today } from "./ui.js";
+import { readTime, today } from "./times.js";
+import { esc, label } from "./ui.js";
 
 const COUNTED_STATUSES = ["completed", "approved"];
 
-// An ISO-8601 time as ms since the epoch; a time without an offset is UTC (as on the server).
-export function parseTime(value) {
-  if (typeof value !== "string" || !value) return null;
-  const text = /T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(value) ? `${value}Z` : value;
-  const ms = Date.parse(text);
-  return Number.isNaN(ms) ? null : ms;
-}
-
 // The device's check-in time unless it is later than the server's receipt.
 export function checkInTime(visit) {
-  const device = parseTime(visit.check_in_device_at);
-  const server = parseTime(visit.check_in_at);
+  const device = readTime(visit.check_in_device_at);
+  const server = readTime(visit.check_in_at);
   if (device !== null && (server === null || device <= server)) return device;
   return server;
 }
@@ -34,8 +27,8 @@ export function counts(task, visit) {
   if ((visit.channel || "on_site") !== "on_site") return false;
   if (!COUNTED_STATUSES.includes(visit.status)) return false;
   const at = checkInTime(visit);
-  const start = parseTime(task.window_start_at);
-  const end = parseTime(task.window_end_at);
+  const start = readTime(task.window_start_at);
+  const end = readTime(task.window_end_at);
   if (at === null || !(start <= at && at < end)) return false;
   if (task.kind === "class_coverage") return targets(task).includes(visit.customer_id);
   if (visit.purpose !== task.purpose) return false;

@@ -1,6 +1,7 @@
 // Shared bits of the field screens: escaping, translated labels, small badges.
 
 import { _ } from "./i18n.js";
+import { localDay, today } from "./times.js";
 
 export const esc = (value) =>
   String(value ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
@@ -40,8 +41,6 @@ export const LABELS = {
 export const label = (kind, value) => LABELS[kind]()[value] || value || "";
 export const flags = (flag) =>
   (flag || "").split(",").filter(Boolean).map((f) => `<span class="badge ${f === "ok" ? "good" : "warn"}">${esc(label("flag", f))}</span>`).join(" ");
-export const today = () => new Date(Date.now() + 8 * 3600000).toISOString().slice(0, 10);
-export const dayOf = (iso) => (iso ? new Date(Date.parse(iso) + 8 * 3600000).toISOString().slice(0, 10) : null);
 
 // The last day a contact of one of `channels` took place (a visit without a channel is on site).
 export function lastVisitDay(data, customerId, channels = ["on_site"]) {
@@ -49,7 +48,7 @@ export function lastVisitDay(data, customerId, channels = ["on_site"]) {
   for (const v of data.visit.values()) {
     if (v.customer_id !== customerId || !["completed", "approved", "in_progress", "returned"].includes(v.status)) continue;
     if (!channels.includes(v.channel || "on_site")) continue;
-    const day = dayOf(v.check_in_at || v.check_in_device_at);
+    const day = localDay(v.check_in_at || v.check_in_device_at);
     if (day && (!last || day > last)) last = day;
   }
   return last;

@@ -9,7 +9,8 @@ import { bindFollowUps, followUpsCard } from "./followups.js";
 import { locate } from "./media.js";
 import { openRetentionCount } from "./retention.js";
 import { bindCalls, callsSection } from "./calls.js";
-import { LABELS, dayOf, esc, label, lastVisitDay, overdue, pendingNote, today } from "./ui.js";
+import { localDay, today } from "./times.js";
+import { LABELS, esc, label, lastVisitDay, overdue, pendingNote } from "./ui.js";
 
 // ---- screens ----
 
@@ -133,7 +134,7 @@ export const screens = {
           </form>
         </section>
         <section class="card"><h2>${esc(_("Recent visits"))}</h2>
-          ${visits.map((v) => `<a class="row" href="/m/visits/${v.id}" data-link>${esc(v.planned_date || dayOf(v.check_in_device_at) || "")} · ${esc(label("status", v.status))} · ${esc(label("purpose", v.purpose))}${v.channel && v.channel !== "on_site" ? ` · <span data-channel="${esc(v.channel)}">${esc(label("channel", v.channel))}</span>` : ""} ${pendingNote(data, v)}</a>`).join("") || `<p class="muted">${esc(_("None"))}</p>`}
+          ${visits.map((v) => `<a class="row" href="/m/visits/${v.id}" data-link>${esc(v.planned_date || localDay(v.check_in_device_at) || "")} · ${esc(label("status", v.status))} · ${esc(label("purpose", v.purpose))}${v.channel && v.channel !== "on_site" ? ` · <span data-channel="${esc(v.channel)}">${esc(label("channel", v.channel))}</span>` : ""} ${pendingNote(data, v)}</a>`).join("") || `<p class="muted">${esc(_("None"))}</p>`}
         </section>`;
     },
     bind(app, root, data, params, id) {

@@ -3,7 +3,8 @@
 import { _, formatTime } from "./i18n.js";
 import { blobFor, uuid7, write } from "./local.js";
 import { compressPhoto, locate, signaturePad, spaceFor } from "./media.js";
-import { LABELS, esc, flags, label, pendingNote, today } from "./ui.js";
+import { today } from "./times.js";
+import { LABELS, esc, flags, label, pendingNote } from "./ui.js";
 
 function photoList(data, visitId) {
   const photos = [...data.visit_photo.values()].filter((p) => p.visit_id === visitId && !p.deleted_at);

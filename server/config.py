@@ -5,6 +5,8 @@ import os
 import secrets
 from pathlib import Path
 
+from .times import LOCAL_ZONE_NAME
+
 DEFAULTS = {
     "DATABASE": None,  # set to instance/fieldbook.db when not given
     "DATABASE_BUSY_TIMEOUT_MS": 5000,  # a write waits this long for the lock, then 503/stopped
@@ -17,7 +19,7 @@ DEFAULTS = {
     "REMEMBER_COOKIE_SAMESITE": "Lax",
     "WTF_CSRF_TIME_LIMIT": None,  # tied to the session; a long form must not expire mid-way
     "BABEL_DEFAULT_LOCALE": "zh_CN",
-    "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
+    "BABEL_DEFAULT_TIMEZONE": LOCAL_ZONE_NAME,  # a user without a zone of their own
     "LANGUAGES": ["zh_CN", "en"],
     "RATELIMIT_STORAGE_URI": "memory://",
     # Given here so each app sets the limiter: Flask-Limiter otherwise keeps the value of the

@@ -1,7 +1,5 @@
 """Languages and time zones: zh_CN by default, English offered; stored UTC, shown local."""
 
-from datetime import UTC, datetime
-
 from babel import Locale, support
 from flask import current_app, request, session
 from flask_babel import Domain, format_datetime, get_locale
@@ -9,6 +7,7 @@ from flask_login import current_user
 
 from .extensions import babel
 from .labels import choices, error_message, label
+from .times import from_stored
 
 LANGUAGE_NAMES = {"zh_CN": "中文", "en": "English"}
 
@@ -55,24 +54,15 @@ class Catalogues(Domain):
 
 
 def select_timezone() -> str:
-    """The user's time zone, default Asia/Shanghai."""
+    """The user's time zone, default BABEL_DEFAULT_TIMEZONE (times.LOCAL_ZONE_NAME)."""
     if current_user.is_authenticated and current_user.row.get("timezone"):
         return current_user.row["timezone"]
     return current_app.config["BABEL_DEFAULT_TIMEZONE"]
 
 
-def parse_utc(value: str | None) -> datetime | None:
-    """Read a stored ISO-8601 UTC time."""
-    if not value:
-        return None
-    dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
-
-
 def local_time(value: str | None, fmt: str = "short") -> str:
     """Template filter: a stored UTC time in the user's zone and locale."""
-    dt = parse_utc(value)
-    return format_datetime(dt, fmt) if dt else ""
+    return format_datetime(from_stored(value), fmt) if value else ""
 
 
 def init_app(app) -> None:

@@ -4,6 +4,10 @@ import os
 import time
 import uuid
 
+from .times import now_stored as now_utc  # the name most callers use
+
+__all__ = ["now_utc", "uuid7"]
+
 
 def uuid7() -> str:
     """Return a new UUIDv7 as text (RFC 9562): 48-bit ms timestamp, then randomness."""
@@ -15,9 +19,3 @@ def uuid7() -> str:
     value |= 0b10 << 62
     value |= rand & ((1 << 62) - 1)
     return str(uuid.UUID(int=value))
-
-
-def now_utc(offset_seconds: float = 0) -> str:
-    """Return the current UTC time (plus an offset) as ISO-8601 with milliseconds and a Z."""
-    t = time.time() + offset_seconds
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t)) + f".{int(t * 1000) % 1000:03d}Z"

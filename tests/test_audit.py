@@ -32,7 +32,7 @@ def test_audit_filters(tree, auth, client, db):
 
 
 def test_audit_date_filter_uses_the_users_time_zone():
-    from server.admin.audit import utc_start_of
+    from server.times import day_start_utc as utc_start_of
 
     assert utc_start_of("2026-03-05", "Asia/Shanghai") == "2026-03-04T16:00:00.000Z"
     assert utc_start_of("2026-03-05", "Asia/Shanghai", 1) == "2026-03-05T16:00:00.000Z"

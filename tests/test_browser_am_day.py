@@ -17,7 +17,7 @@ from server import records
 from server.db import connect
 from server.ids import now_utc
 from server.scores.account_managers import follow_ups_on_time
-from server.tasks.rules import iso_day_beijing
+from server.times import local_day as iso_day_beijing
 from server.visits import policy
 from tests.browser import compile_catalogues, demo_app, sign_in, unsynced, wait_for
 from tests.live import LiveServer

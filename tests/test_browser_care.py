@@ -15,7 +15,7 @@ from server.care import calendar
 from server.db import connect
 from server.ids import now_utc
 from server.retention import run
-from server.tasks.rules import iso_day_beijing
+from server.times import local_day as iso_day_beijing
 from tests.browser import DEMO_PASSWORD, compile_catalogues, demo_app, sign_in, wait_for
 from tests.live import LiveServer
 

@@ -9,7 +9,7 @@ import pytest
 
 from server.db import connect
 from server.ids import now_utc
-from server.tasks.rules import iso_day_beijing
+from server.times import local_day as iso_day_beijing
 from tests.browser import compile_catalogues, demo_app, sign_in, wait_for
 from tests.live import LiveServer
 

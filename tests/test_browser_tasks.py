@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from server import records
+from server import records, times
 from server.db import connect
 from server.ids import now_utc
 from server.tasks import model, rules
@@ -28,7 +28,7 @@ RUN_CASES = """async (cases) => {
 
 
 def _assign(db, am, **values) -> dict:
-    today = rules.iso_day_beijing(now_utc())
+    today = times.local_day(now_utc())
     start, end = rules.window(today, today)
     row = dict(
         batch_id=values.pop("id") + "-b",

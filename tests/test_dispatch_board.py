@@ -12,8 +12,9 @@ from server import records
 from server.db import one, rows
 from server.ids import now_utc
 from server.scope import Caller
+from server.times import from_stored as parse
+from server.times import to_stored as iso
 from server.work_orders import board
-from server.work_orders.sla import iso, parse
 from tests import factories as f
 
 ROW = re.compile(r'<tr data-order="([^"]+)" data-status')

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from server.inspections.checklists import ensure_default_templates, items_of
-from server.work_orders.sla import parse
+from server.times import from_stored as parse
 from tests import factories
 from tests.device import Device, new_id
 

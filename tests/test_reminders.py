@@ -5,13 +5,12 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from server import records
+from server import records, times
 from server.push import subscriptions
 from server.reminders import engine
 from server.reviews import model as reviews
 from server.visits import model as visits
 from server.work_orders import model as work_orders
-from server.work_orders import sla
 from tests import factories
 
 NOW = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # Monday 10:00 in Shanghai
@@ -45,7 +44,7 @@ def set_due(db, order, **times):
 
 
 def at(dt: datetime) -> str:
-    return sla.iso(dt)
+    return times.to_stored(dt)
 
 
 def test_a_new_order_reaches_its_technician_once(push_app, db, tree, service, phones):

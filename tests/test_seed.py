@@ -238,7 +238,8 @@ def test_demo_logins_on_an_empty_database(app, db):
 
 def test_work_orders(seeded):
     from server.seed.work_orders import ANCHOR
-    from server.work_orders.sla import iso, state
+    from server.times import to_stored as iso
+    from server.work_orders.sla import state
 
     orders = rows(seeded, "SELECT * FROM work_order")
     assert len(orders) == 150

@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from server import records
+from server import records, times
 from server.auth import model as auth_model
 from server.db import rows
 from server.inspections import plans
@@ -116,7 +116,7 @@ def test_period_end_reads_only_periods():
 
 
 def plus_minutes(stamp: str, minutes: int) -> str:
-    return sla.iso(sla.parse(stamp) + timedelta(minutes=minutes))
+    return times.to_stored(times.from_stored(stamp) + timedelta(minutes=minutes))
 
 
 @pytest.mark.parametrize(
@@ -338,7 +338,9 @@ def test_the_dispatch_form_sets_a_due_time_or_a_severity(client, auth, db, tree)
     response = auth.post("/work-orders/new", data={**form, "due_at": due})
     assert response.status_code == 303
     made = rows(db, "SELECT * FROM work_order WHERE site_id = ?", [site["id"]])[0]
-    assert made["restore_due_at"] == sla.iso(local.replace(second=0, microsecond=0))  # 01:30Z
+    assert made["restore_due_at"] == times.to_stored(
+        local.replace(second=0, microsecond=0)
+    )  # 01:30Z
     assert made["arrival_due_at"] is None
     detail = client.get(f"/work-orders/{made['id']}").get_data(True)
     assert 'data-testid="sla-clock-due"' in detail and 'data-clock="arrival_due_at"' not in detail

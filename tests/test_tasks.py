@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from server import records
+from server import records, times
 from server.auth.model import caller
 from server.ids import now_utc
 from server.tasks import model, rules
@@ -26,8 +26,8 @@ def test_window_is_beijing_days_in_utc():
         "2026-04-30T16:00:00.000Z",
         "2026-05-20T16:00:00.000Z",
     )
-    assert rules.iso_day_beijing("2026-05-20T15:59:59.000Z") == "2026-05-20"
-    assert rules.iso_day_beijing("2026-05-20T16:00:00.000Z") == "2026-05-21"
+    assert times.local_day("2026-05-20T15:59:59.000Z") == "2026-05-20"
+    assert times.local_day("2026-05-20T16:00:00.000Z") == "2026-05-21"
 
 
 def test_state_open_done_overdue_cancelled():
@@ -179,7 +179,7 @@ def visit_done(device, customer, purpose="routine", notes="", at=None):
 
 
 def today_window() -> dict:
-    today = rules.iso_day_beijing(now_utc())
+    today = times.local_day(now_utc())
     return dict(start_date=today, due_date=today)
 
 

@@ -8,8 +8,9 @@ import pytest
 from geopy.distance import geodesic
 
 from server.ids import now_utc
+from server.times import from_stored as parse
+from server.times import to_stored as iso
 from server.work_orders import evidence
-from server.work_orders.sla import iso, parse
 from tests import factories
 from tests.device import Device
 

@@ -334,7 +334,8 @@ def test_admin_saves_a_version_others_cannot(client, auth, db, world):
 def test_web_pages_show_overdue_and_the_channel(client, auth, db, world):
     am, day = world["am1"], "T02:00:00.000Z"
     from server.ids import now_utc
-    from server.scores.months import LOCAL, utc
+    from server.times import LOCAL
+    from server.times import from_stored as utc
 
     today = utc(now_utc()).astimezone(LOCAL).date()
     # c: a call 29 days ago and on site 89 days ago (not overdue); a: never visited (overdue)

@@ -22,14 +22,11 @@ from server.customers.model import create_customer
 from server.inspections.checklists import create_template
 from server.orgs.model import create as create_org
 from server.sites.model import create_site
+from server.times import to_stored as iso
 from server.work_orders.model import create_order
 from sync.blobs import BlobStore
 
 AT = datetime(2026, 10, 14, 1, 30, tzinfo=UTC)  # 09:30 in Beijing
-
-
-def iso(dt: datetime) -> str:
-    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
 
 
 def photo_jpeg(seed: int, width: int = 1600, height: int = 1200) -> bytes:

@@ -16,6 +16,7 @@ import random
 import uuid
 from datetime import UTC, datetime, timedelta
 
+from server import times
 from server.inspections import checklists
 from server.work_orders import sla
 from tests import factories
@@ -166,11 +167,11 @@ def _order(world, n: int, site: tuple, limits: dict, templates: dict) -> tuple[t
     assigned_org, assignee, tech = _assign(world, site, status)
     wo_type = rng.choice(("fault_repair", "fault_repair", "on_demand", "inspection"))
     reporter = tech[0] if rng.random() < 0.01 else None
-    at, oid = sla.iso(start), world.rid()
-    closed = sla.iso(done[2] + timedelta(hours=20)) if status == "closed" else None
+    at, oid = times.to_stored(start), world.rid()
+    closed = times.to_stored(done[2] + timedelta(hours=20)) if status == "closed" else None
     row = (oid, f"WO-{start:%Y%m%d}-{n:07d}", wo_type, status, "基站退服", site[0], site[4])
-    row += (assigned_org, assignee, reporter, grade, 1, at, *(sla.iso(d) for d in due))
-    row += (*(sla.iso(d) if d else None for d in done), closed)
+    row += (assigned_org, assignee, reporter, grade, 1, at, *(times.to_stored(d) for d in due))
+    row += (*(times.to_stored(d) if d else None for d in done), closed)
     row += (templates[site[3]] if wo_type == "inspection" else None, site[6], site[7])
     row += (at, closed or at, n + 1)
     events = []
@@ -183,7 +184,7 @@ def _events(world, order_id, user_id, start, status) -> list[tuple]:
     last = STEPS.index(status) if status in STEPS else 0
     out, previous = [], None
     for i, step in enumerate(STEPS[: last + 1]):
-        at = sla.iso(start + timedelta(minutes=20 * i))
+        at = times.to_stored(start + timedelta(minutes=20 * i))
         out.append((world.rid(), order_id, user_id, previous, step, at, at, at, 0, at, at, 1))
         previous = step
     return out

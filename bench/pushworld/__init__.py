@@ -15,6 +15,7 @@ import random
 import uuid
 from datetime import timedelta
 
+from server import times
 from server.push import subscriptions
 from server.work_orders import sla
 
@@ -25,7 +26,7 @@ class World:
     def __init__(self, db, now, endpoint_factory):
         self.db, self.now, self.rng = db, now, random.Random(7)
         self.new_endpoint = endpoint_factory
-        self.stamp = sla.iso(now - timedelta(days=30))
+        self.stamp = times.to_stored(now - timedelta(days=30))
 
     def rid(self) -> str:
         return str(uuid.UUID(int=self.rng.getrandbits(128)))
@@ -39,7 +40,7 @@ class World:
         return row | {"created_at": self.stamp, "updated_at": self.stamp}
 
     def changed(self, entity: str, ids: list[str]) -> None:
-        at = sla.iso(self.now - timedelta(minutes=2))
+        at = times.to_stored(self.now - timedelta(minutes=2))
         self.db.conn.executemany(
             "INSERT INTO change_log (entity, entity_id, at) VALUES (?, ?, ?)",
             [(entity, i, at) for i in ids],
@@ -104,7 +105,7 @@ class World:
         return users
 
     def customers(self, ams) -> None:
-        tomorrow = (self.now + timedelta(hours=8) + timedelta(days=1)).date().isoformat()
+        tomorrow = (self.now.astimezone(times.LOCAL) + timedelta(days=1)).date().isoformat()
         customers, contacts, visits, returned = [], [], [], []
         for a, am in enumerate(ams):
             for k in range(5):
@@ -131,11 +132,15 @@ class World:
                     )
                 )
                 last = self.now - timedelta(days=self.rng.randrange(120))
-                visits.append(self.visit(customer, am, "completed", check_in_at=sla.iso(last)))
+                visits.append(
+                    self.visit(customer, am, "completed", check_in_at=times.to_stored(last))
+                )
             if a % 2 == 0:
                 visits.append(self.visit(customers[-1], am, "planned", planned_date=tomorrow))
             if a % 10 == 0:
-                row = self.visit(customers[-2], am, "returned", check_in_at=sla.iso(self.now))
+                row = self.visit(
+                    customers[-2], am, "returned", check_in_at=times.to_stored(self.now)
+                )
                 row["return_reason"] = "照片不清楚"
                 visits.append(row)
                 returned.append(row["id"])
@@ -174,9 +179,9 @@ class World:
                     org_id=tech["org_id"],
                     assignee_id=tech["id"],
                     sla_grade=self.rng.choice(sla.GRADES),
-                    dispatched_at=sla.iso(self.now - timedelta(minutes=2)),
-                    arrival_due_at=sla.iso(arrival),
-                    restore_due_at=sla.iso(arrival + timedelta(hours=4)),
+                    dispatched_at=times.to_stored(self.now - timedelta(minutes=2)),
+                    arrival_due_at=times.to_stored(arrival),
+                    restore_due_at=times.to_stored(arrival + timedelta(hours=4)),
                 )
             )
         self.many("work_order", rows)

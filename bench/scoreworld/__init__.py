@@ -17,16 +17,14 @@ from datetime import UTC, datetime, timedelta
 
 from server.db import connect
 from server.migrations import upgrade
+from server.times import LOCAL
+from server.times import to_stored as iso
 
 VERSION = "s2"
 OUT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "out")
 START = datetime(2025, 6, 1, tzinfo=UTC)
 STAMP = "2026-01-01T00:00:00.000Z"
 N_AM, N_TECH, N_VISITS, N_ORDERS = 6_000, 4_000, 500_000, 500_000
-
-
-def iso(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
 def org_tag(orgs) -> str:
@@ -127,7 +125,7 @@ class Gen:
                     account_manager_id=c["account_manager_id"],
                     org_id=c["org_id"],
                     status=status,
-                    planned_date=(at + timedelta(hours=8)).date().isoformat()
+                    planned_date=at.astimezone(LOCAL).date().isoformat()
                     if rng.random() < 0.8
                     else None,
                     check_in_at=iso(at) if done else None,

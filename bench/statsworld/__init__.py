@@ -22,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 from server.db import connect
 from server.inspections.checklists import create_template
 from server.migrations import upgrade
+from server.times import to_stored as iso
 from server.work_orders.sla import DEFAULT_LIMITS
 from tests import factories
 
@@ -73,10 +74,6 @@ class Ids:
     def __call__(self) -> str:
         self.n += 1
         return f"{self.n:032x}"
-
-
-def iso(dt: datetime) -> str:
-    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
 
 
 def _org(db, new_id, kind, code, parent):

@@ -1,13 +1,12 @@
 """The audit log (admins only): who changed what and when, before/after shown as a diff."""
 
 import json
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from flask import request
 
 from ..db import get_db, rows
 from ..i18n import select_timezone
+from ..times import day_start_utc
 from ..web import like, paginate, render, roles_required
 from . import bp
 
@@ -32,13 +31,6 @@ def changed_fields(before: str | None, after: str | None) -> list[dict]:
     ]
 
 
-def utc_start_of(day: str, zone: str, days_after: int = 0) -> str:
-    """Midnight of a local date (plus some days) as a stored UTC time; ValueError if no date."""
-    local = datetime.combine(date.fromisoformat(day) + timedelta(days=days_after), time.min)
-    moment = local.replace(tzinfo=ZoneInfo(zone)).astimezone(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.000Z")
-
-
 def _date_clauses(filters: dict, errors: dict) -> tuple[list, list]:
     where, params = [], []
     bounds = (("date_from", "a.at >= ?", 0), ("date_to", "a.at < ?", 1))
@@ -46,7 +38,7 @@ def _date_clauses(filters: dict, errors: dict) -> tuple[list, list]:
         if not filters[field]:
             continue
         try:
-            params.append(utc_start_of(filters[field], select_timezone(), days_after))
+            params.append(day_start_utc(filters[field], select_timezone(), days_after))
             where.append(clause)
         except ValueError:
             errors[field] = "invalid_date"

@@ -10,14 +10,13 @@ planned appointment whose visit or order was cancelled may be converted again.
 """
 
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from .. import records, scope
 from ..db import one, rows
 from ..fields import choice, reference, text
 from ..ids import now_utc
 from ..scope import Caller
-from ..tasks.rules import BEIJING, iso, parse_time
+from ..times import local_day, local_form_time, to_stored, zone
 from ..visits.rules import PURPOSES
 from ..work_orders import model as orders
 
@@ -57,15 +56,14 @@ def visible(caller: Caller, alias: str = "appointment") -> tuple[str, list]:
     return scope.NOTHING
 
 
-def wanted_time(raw: str, tz: str = "Asia/Shanghai") -> str | None:
-    """A wanted time as stored UTC; a time without an offset is in `tz`. None if unreadable."""
+def wanted_time(raw: str, tz: str | None = None) -> str | None:
+    """A wanted time as stored UTC; a time without an offset is in `tz` (default: the local
+    zone). None if unreadable."""
     try:
-        moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+        moment = local_form_time(raw, tz)
     except (ValueError, AttributeError):
         return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=ZoneInfo(tz))
-    return iso(moment)
+    return to_stored(moment)
 
 
 def validate_record(db, caller: Caller, data: dict, tz: str) -> tuple[dict, dict]:
@@ -140,7 +138,7 @@ def convertible(appointment: dict) -> bool:
 
 def wanted_day(appointment: dict) -> str:
     """The Beijing calendar day of the wanted time (the planned visit's default date)."""
-    return (parse_time(appointment["wanted_at"]) + BEIJING).date().isoformat()
+    return local_day(appointment["wanted_at"])
 
 
 def validate_visit(data: dict, appointment: dict) -> tuple[dict, dict]:
@@ -230,7 +228,7 @@ def close(db, actor_id, appointment: dict, status: str, outcome: str) -> dict:
 
 def later(days: int) -> str:
     """A default wanted time: `days` from now, on the hour (for the form)."""
-    moment = datetime.now(ZoneInfo("Asia/Shanghai")) + timedelta(days=days)
+    moment = datetime.now(zone()) + timedelta(days=days)
     return moment.replace(minute=0, second=0, microsecond=0).strftime("%Y-%m-%dT%H:%M")
 
 

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 from ..db import one
 from ..ids import now_utc
+from ..times import from_stored
 
 # Usernames are at most this long in the count (a longer one is still counted, by its start).
 KEY_LENGTH = 150
@@ -26,7 +27,7 @@ def seconds_left(db, username: str) -> int:
     row = one(db, "SELECT locked_until FROM sign_in_lockout WHERE username = ?", [_key(username)])
     if not row or not row["locked_until"] or row["locked_until"] <= now_utc():
         return 0
-    until = datetime.strptime(row["locked_until"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    until = from_stored(row["locked_until"])
     return max(1, int((until - datetime.now(UTC)).total_seconds() + 0.999))
 
 

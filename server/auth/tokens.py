@@ -20,19 +20,18 @@ from sync.transactions import unavailable
 from ..db import one, rows
 from ..ids import now_utc, uuid7
 from ..records import audit
+from ..times import to_stored
 
 
 def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _iso(dt: datetime) -> str:
-    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
-
-
 def _expiries(access_hours: int, refresh_days: int) -> tuple[str, str]:
     now = datetime.now(UTC)
-    return _iso(now + timedelta(hours=access_hours)), _iso(now + timedelta(days=refresh_days))
+    return to_stored(now + timedelta(hours=access_hours)), to_stored(
+        now + timedelta(days=refresh_days)
+    )
 
 
 def issue(db, user_id: str, device_name: str, *, access_hours=24, refresh_days=45) -> dict:

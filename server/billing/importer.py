@@ -25,6 +25,7 @@ from ..ids import now_utc, uuid7
 from ..imports import csvfile
 from ..imports.engine import Report, Row
 from ..records import audit
+from ..times import local_month
 
 COLUMNS = (
     "customer",
@@ -55,9 +56,8 @@ def month_error(text: str) -> str | None:
     and run the churn rules on it. None when it can."""
     if not valid_month(text):
         return "invalid_month"
-    from ..tasks.rules import iso_day_beijing
 
-    if text > iso_day_beijing(now_utc())[:7]:
+    if text > local_month():
         return "month_in_future"
     return None
 

@@ -9,9 +9,8 @@ from flask_babel import gettext as _
 
 from .. import scope
 from ..db import get_db, one
-from ..ids import now_utc
 from ..tasks.model import account_managers
-from ..tasks.rules import iso_day_beijing
+from ..times import local_date
 from ..web import caller, finish, form_status, render, roles_required, scoped_one_or_404
 from . import calendar, model
 
@@ -20,7 +19,7 @@ READERS = ("account_manager", "supervisor", "admin")
 
 
 def _today() -> date:
-    return date.fromisoformat(iso_day_beijing(now_utc()))
+    return local_date()
 
 
 def _whose() -> tuple[dict | None, list[dict]]:

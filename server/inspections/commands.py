@@ -1,21 +1,21 @@
 """CLI: flask --app server plans run [--date YYYY-MM-DD] [--horizon-days N]."""
 
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 import click
 from flask import current_app
 from flask.cli import AppGroup
 
 from ..db import connect
+from ..times import local_date
 from . import plans
 
 plans_cli = AppGroup("plans", help="Inspection plans.")
 
 
 def local_today() -> date:
-    """Today in the operator's time zone (BABEL_DEFAULT_TIMEZONE, Asia/Shanghai)."""
-    return datetime.now(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
+    """Today in the operator's time zone (BABEL_DEFAULT_TIMEZONE)."""
+    return local_date(zone_name=current_app.config["BABEL_DEFAULT_TIMEZONE"])
 
 
 @plans_cli.command("run")

@@ -7,6 +7,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from ..db import connect
+from ..times import from_stored
 from . import engine
 
 reminders_cli = AppGroup("reminders", help="Push reminders.")
@@ -17,11 +18,9 @@ reminders_cli = AppGroup("reminders", help="Push reminders.")
 def run_command(at):
     """Compute due reminders and send them (idempotent; run it every minute from cron)."""
     try:
-        now = datetime.fromisoformat(at.replace("Z", "+00:00")) if at else datetime.now(UTC)
+        now = from_stored(at) if at else datetime.now(UTC)
     except ValueError as exc:
         raise click.BadParameter("expected an ISO-8601 time", param_hint="--now") from exc
-    if now.tzinfo is None:
-        now = now.replace(tzinfo=UTC)
     db = connect(current_app.config["DATABASE"])
     try:
         result = engine.run(current_app, db, now)

@@ -6,10 +6,9 @@ held throughout, so no change commits unseen behind the cursor.
 """
 
 from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
+from .. import times
 from ..db import one, rows, write_lock
-from ..work_orders import sla
 from . import outbox, rules
 
 CHANGES = "change_log"
@@ -20,7 +19,9 @@ def _change_ids(db, now: datetime, lookback: timedelta) -> tuple[dict, int | Non
     start = outbox.cursor(db, CHANGES)
     if start is None:
         first = one(
-            db, "SELECT min(seq) AS seq FROM change_log WHERE at >= ?", [sla.iso(now - lookback)]
+            db,
+            "SELECT min(seq) AS seq FROM change_log WHERE at >= ?",
+            [times.to_stored(now - lookback)],
         )
         start = (first["seq"] - 1) if first and first["seq"] is not None else None
         if start is None:
@@ -48,8 +49,8 @@ def _zones(db) -> list[str]:
 
 def compute(db, config, now: datetime) -> dict:
     """Add every reminder due at `now` to the outbox; return counts found and added per kind."""
-    now_iso = sla.iso(now)
-    expires = sla.iso(now + timedelta(seconds=int(config["PUSH_TTL_SECONDS"])))
+    now_iso = times.to_stored(now)
+    expires = times.to_stored(now + timedelta(seconds=int(config["PUSH_TTL_SECONDS"])))
     grades = tuple(config["REMINDER_URGENT_GRADES"])
     found: list[dict] = []
     with write_lock(db):
@@ -72,7 +73,7 @@ def _daily(db, config, now: datetime, expires: str) -> list[dict]:
     found = []
     evening = time.fromisoformat(config["REMINDER_VISITS_TOMORROW_AT"])
     for zone_name in _zones(db):
-        local = now.astimezone(ZoneInfo(zone_name))
+        local = now.astimezone(times.zone(zone_name))
         today = local.date()
         if local.time() >= evening:
             found += rules.visits_tomorrow(db, zone_name, today + timedelta(days=1), expires)
@@ -82,8 +83,8 @@ def _daily(db, config, now: datetime, expires: str) -> list[dict]:
             outbox.set_cursor(db, f"key_dates:{zone_name}", today.isoformat())
         # Every run (a follow-up added on its due day is still announced); the key dedups.
         # Not sent after its day: the reminder expires at local midnight.
-        midnight = datetime.combine(today + timedelta(days=1), time(0), ZoneInfo(zone_name))
-        day_end = min(expires, sla.iso(midnight))
+        midnight = datetime.combine(today + timedelta(days=1), time(0), times.zone(zone_name))
+        day_end = min(expires, times.to_stored(midnight))
         found += rules.follow_ups_due(db, zone_name, today, day_end)
         year, week, _day = today.isocalendar()
         week_key = f"{year}-W{week:02d}"

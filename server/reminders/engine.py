@@ -5,8 +5,8 @@ the same reminder twice."""
 import time
 from datetime import UTC, datetime, timedelta
 
+from .. import times
 from ..push import sender, vapid
-from ..work_orders import sla
 from . import compute, outbox, send
 
 
@@ -20,7 +20,7 @@ def run(app, db, now: datetime | None = None) -> dict:
     sent = send.send_due(db, app.config, settings, now)
     send_s = time.perf_counter() - started - computed_s
     keep = timedelta(days=int(app.config["REMINDER_KEEP_DAYS"]))
-    pruned = outbox.prune(db, sla.iso(now), sla.iso(now - keep))
+    pruned = outbox.prune(db, times.to_stored(now), times.to_stored(now - keep))
     return {
         **computed,
         **sent,

@@ -7,12 +7,12 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from flask_babel import force_locale, get_domain
 
-from ..work_orders import sla
+from .. import times
 
 
 def _clock(value: str, zone: ZoneInfo) -> str:
     """A stored UTC time as the user's local HH:MM (with the date when it is not today)."""
-    return sla.parse(value).astimezone(zone).strftime("%m-%d %H:%M")
+    return times.from_stored(value).astimezone(zone).strftime("%m-%d %H:%M")
 
 
 def _day(value: str) -> str:
@@ -105,7 +105,7 @@ class Renderer:
         locale = locale if locale in config["LANGUAGES"] else config["BABEL_DEFAULT_LOCALE"]
         if locale not in self.gettexts:
             self.gettexts[locale] = _gettext_in(locale)
-        zone = ZoneInfo(reminder.get("timezone") or config["BABEL_DEFAULT_TIMEZONE"])
+        zone = times.zone(reminder.get("timezone") or config["BABEL_DEFAULT_TIMEZONE"])
         params = json.loads(reminder["params"])
         title, body = _texts(self.gettexts[locale], reminder["kind"], params, zone)
         return _payload(reminder, title, body)

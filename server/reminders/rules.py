@@ -8,11 +8,10 @@ it again is not.
 
 import json
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
+from .. import times
 from ..db import one, rows
 from ..visits import policy as visit_policy
-from ..work_orders import sla
 
 OPEN_BEFORE_ARRIVAL = ("dispatched", "accepted", "en_route")
 OPEN = (*OPEN_BEFORE_ARRIVAL, "on_site")
@@ -164,7 +163,7 @@ def changed_visits(db, visit_ids: list[str], expires_at: str) -> list[dict]:
 
 def sla_warnings(db, now: datetime, lead: timedelta, grades) -> list[dict]:
     """Open orders whose arrival (before arriving) or restore deadline falls within the lead."""
-    start, end = sla.iso(now), sla.iso(now + lead)
+    start, end = times.to_stored(now), times.to_stored(now + lead)
     out = []
     for kind, column, statuses in (
         ("sla_arrival", "arrival_due_at", OPEN_BEFORE_ARRIVAL),
@@ -237,7 +236,7 @@ def customers_overdue(db, zone_name: str, today: date, week: str, expires_at: st
         "c.deleted_at IS NULL AND EXISTS (SELECT 1 FROM app_user u WHERE"
         " u.id = c.account_manager_id AND u.active = 1 AND u.timezone = ?)"
     )
-    zone = ZoneInfo(zone_name)
+    zone = times.zone(zone_name)
     for customer in visit_policy.customers_with_overdue(db, where, [zone_name], today, zone):
         if customer["overdue"]:
             by_user.setdefault(customer["account_manager_id"], []).append(customer["name"])

@@ -7,11 +7,10 @@ with back-off.
 """
 
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
+from .. import times
 from ..db import rows, write_lock
 from ..push import sender, subscriptions
-from ..work_orders import sla
 from . import messages, quiet
 
 BATCH = 500
@@ -22,7 +21,7 @@ def _claim(db, now: datetime, after_id: int) -> list[dict]:
     """Take the next batch of due reminders: their next attempt moves a lease ahead, so a
     run started while this one still sends (cron every minute) does not take them too. A
     run that dies mid-send leaves them to be tried again when the lease ends."""
-    lease = sla.iso(now + LEASE)
+    lease = times.to_stored(now + LEASE)
     with write_lock(db):
         batch = rows(
             db,
@@ -31,7 +30,7 @@ def _claim(db, now: datetime, after_id: int) -> list[dict]:
             " LEFT JOIN reminder_preference p ON p.user_id = r.user_id"
             " WHERE r.status IN ('pending', 'held') AND r.next_attempt_at <= ? AND r.id > ?"
             " ORDER BY r.id LIMIT ?",
-            [sla.iso(now), after_id, BATCH],
+            [times.to_stored(now), after_id, BATCH],
         )
         db.conn.executemany(
             "UPDATE reminder SET next_attempt_at = ? WHERE id = ?",
@@ -47,7 +46,7 @@ def _held_until(reminder: dict, config, now: datetime) -> datetime | None:
     default_start, default_end = config["REMINDER_QUIET_HOURS"]
     start = quiet.parse_hhmm(reminder["quiet_start"] or default_start)
     end = quiet.parse_hhmm(reminder["quiet_end"] or default_end)
-    zone = ZoneInfo(reminder["timezone"] or config["BABEL_DEFAULT_TIMEZONE"])
+    zone = times.zone(reminder["timezone"] or config["BABEL_DEFAULT_TIMEZONE"])
     if start is None or end is None or not quiet.is_quiet(now, zone, start, end):
         return None
     return quiet.release_at(now, zone, end)
@@ -82,7 +81,7 @@ def send_due(db, config, settings: sender.Settings, now: datetime) -> dict:
 
 
 def _send_batch(db, config, settings, now, batch, counts, renderer) -> None:
-    now_iso = sla.iso(now)
+    now_iso = times.to_stored(now)
     ready = []
     with db.atomic():
         for reminder in batch:
@@ -94,7 +93,7 @@ def _send_batch(db, config, settings, now, batch, counts, renderer) -> None:
             if until is not None:
                 db.execute(
                     "UPDATE reminder SET status = 'held', next_attempt_at = ? WHERE id = ?",
-                    [sla.iso(until), reminder["id"]],
+                    [times.to_stored(until), reminder["id"]],
                 )
                 counts["held"] += 1
                 continue
@@ -126,7 +125,7 @@ def _send_batch(db, config, settings, now, batch, counts, renderer) -> None:
 def _record(db, now, reminder, sub, outcome, counts) -> None:
     """One delivery's outcome, written as soon as it is back: a run that dies later in the
     batch has recorded this one, so no later run sends it again."""
-    now_iso = sla.iso(now)
+    now_iso = times.to_stored(now)
     if outcome.result == "sent":
         counts["pushes"] += 1
         db.execute(
@@ -161,7 +160,7 @@ def _settle(db, config, now, reminder, results: list[str], done: set, counts: di
         else:
             status = "pending"
             minutes = min(60, 2 ** (attempts - 1))
-            later = sla.iso(now + timedelta(minutes=minutes))
+            later = times.to_stored(now + timedelta(minutes=minutes))
         counts["retry"] += 1
         db.execute(
             "UPDATE reminder SET status = ?, attempts = ?, next_attempt_at = coalesce(?,"
@@ -184,5 +183,5 @@ def _settle(db, config, now, reminder, results: list[str], done: set, counts: di
     db.execute(
         "UPDATE reminder SET status = ?, sent_at = CASE WHEN ? = 'sent' THEN ? END,"
         " attempts = attempts + 1 WHERE id = ?",
-        [status, status, sla.iso(now), rid],
+        [status, status, times.to_stored(now), rid],
     )

@@ -3,10 +3,11 @@ grouped by team (the task's organisation) or by segment (the customer's value ti
 tendency or bundling when the warning was made). Rate = kept ÷ closed, where kept is
 retained, downgraded or won back (the customer stayed) and the rest were lost."""
 
+from ..times import sql_local_month
 from . import model
 
 GROUPS = ("team", "value_tier", "tendency", "bundling")
-LOCAL_MONTH = "substr(datetime(t.outcome_at, '+8 hours'), 1, 7)"
+LOCAL_MONTH = sql_local_month("t.outcome_at")
 
 
 def rates(db, caller, group: str = "team", months: int = 12) -> dict:

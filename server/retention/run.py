@@ -6,20 +6,15 @@ open retention task (a new warning while one is open is attached to it).
 """
 
 import json
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 from .. import records
 from ..ids import now_utc, uuid7
+from ..times import local_date
 from . import policy as policies
 from .rules import evaluate, previous_months
 
-LOCAL = ZoneInfo("Asia/Shanghai")
 TASK_DAYS = 14  # a retention visit is due two weeks after the warning
-
-
-def local_today() -> date:
-    return datetime.now(LOCAL).date()
 
 
 def latest_month(db) -> str | None:
@@ -50,7 +45,7 @@ def run_rules(db, month: str | None = None, as_of: date | None = None, actor_id=
     result.update(high=0, medium=0, low=0)
     if month is None:
         return result
-    as_of = as_of or local_today()
+    as_of = as_of or local_date()
     policy = policies.current(db)
     rules, version = policy["rules"], policy["version"]
     now = now_utc()

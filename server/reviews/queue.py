@@ -17,7 +17,7 @@ from datetime import date, timedelta
 from .. import scope
 from ..db import one, rows
 from ..scope import Caller
-from ..visits.listing import utc_start_of
+from ..times import day_start_utc
 from ..work_orders.rules import TYPES
 
 KINDS = ("visit", *TYPES)
@@ -175,11 +175,11 @@ def _outer_filters(sql: str, params: list, filters: dict, tz: str) -> tuple[str,
         sql += " AND q.spot_checks > 0"
     if filters.get("day_from"):
         sql += " AND q.waiting_since >= ?"
-        params = [*params, utc_start_of(date.fromisoformat(filters["day_from"]), tz)]
+        params = [*params, day_start_utc(date.fromisoformat(filters["day_from"]), tz)]
     if filters.get("day_to"):
         end = date.fromisoformat(filters["day_to"]) + timedelta(days=1)
         sql += " AND q.waiting_since < ?"
-        params = [*params, utc_start_of(end, tz)]
+        params = [*params, day_start_utc(end, tz)]
     return sql, params
 
 

@@ -1,10 +1,11 @@
-"""Account managers' indicators (客户经理). Months are local (Asia/Shanghai) calendar months.
+"""Account managers' indicators (客户经理). Months are local calendar months.
 
 "The month's visits" are the visits checked in during the month (server time of the
 check-in, `check_in_at`), cancelled ones aside. A returned-then-approved visit counts as
 completed and as reviewed, but fails the review pass rate (it was returned once).
 """
 
+from ..times import sql_local_day
 from ..visits.followups import counted_at
 from .indicators import indicator
 
@@ -67,7 +68,7 @@ def a_class_coverage(db, user_id, month, now=None):
     "follow_up",
     f"""SELECT f.account_manager_id AS subject, NULL AS contractor, f.id AS record_id,
         f.due_date AS at,
-        CASE WHEN f.done_at IS NOT NULL AND date({counted_at("f")}, '+8 hours') <= f.due_date
+        CASE WHEN f.done_at IS NOT NULL AND {sql_local_day(counted_at("f"))} <= f.due_date
                THEN 'closed_on_time'
              WHEN f.done_at IS NOT NULL THEN 'closed_late'
              WHEN f.due_date >= :today THEN 'not_yet_due'

@@ -1,10 +1,11 @@
-"""Months of the assessment: "YYYY-MM" in the operator's local time (Asia/Shanghai)."""
+"""Months of the assessment: "YYYY-MM" in the local zone (server/times.py)."""
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import date, timedelta
 
-LOCAL = timezone(timedelta(hours=8))  # Asia/Shanghai has no daylight saving
+from ..times import day_start_utc, local_day, local_month
+
 MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
 
@@ -20,7 +21,7 @@ class Month:
 
     def params(self, now: str) -> dict:
         """Named SQL parameters of the month's window; `now` (UTC) decides what is due yet."""
-        today = utc(now).astimezone(LOCAL).date().isoformat()
+        today = local_day(now)
         return dict(
             first=self.first, last=self.last, start=self.start, end=self.end, now=now, today=today
         )
@@ -38,26 +39,16 @@ def parse(text: str | None) -> Month | None:
             text=text,
             first=first.isoformat(),
             last=(following - timedelta(days=1)).isoformat(),
-            start=_utc_text(first),
-            end=_utc_text(following),
+            start=day_start_utc(first),
+            end=day_start_utc(following),
         )
     except (ValueError, OverflowError):
         return None
 
 
-def _utc_text(day: date) -> str:
-    moment = datetime(day.year, day.month, day.day, tzinfo=LOCAL).astimezone(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.000Z")
-
-
-def utc(text: str) -> datetime:
-    """Parse a stored UTC time ("…Z" or with an offset)."""
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
-
-
 def current(now: str) -> str:
     """The local month containing the UTC instant `now`, as "YYYY-MM"."""
-    return utc(now).astimezone(LOCAL).strftime("%Y-%m")
+    return local_month(now)
 
 
 def previous(text: str) -> str:

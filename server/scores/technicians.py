@@ -8,6 +8,7 @@ A returned-then-approved order counts as completed, fails the review pass rate a
 first-time fix, and is judged for timeliness on its first submission.
 """
 
+from ..times import sql_local_day, sql_to_stored
 from .indicators import indicator
 
 ORDERS = """work_order wo
@@ -16,8 +17,7 @@ ORDERS = """work_order wo
     LEFT JOIN org ao ON ao.id = wo.assigned_org_id AND ao.kind = 'contractor'"""
 WHO = "wo.assignee_id AS subject, coalesce(uo.id, ao.id) AS contractor, wo.id AS record_id"
 # Stored times are compared as text; this normalises an expression to their format.
-STAMP = "strftime('%Y-%m-%dT%H:%M:%fZ', {})"
-INSPECTION_DUE = "coalesce(substr(wo.plan_period, 12, 10), date(wo.restore_due_at, '+8 hours'))"
+INSPECTION_DUE = f"coalesce(substr(wo.plan_period, 12, 10), {sql_local_day('wo.restore_due_at')})"
 
 
 # The types whose single due time order_on_time judges (work_orders/sla.py); inspections'
@@ -123,8 +123,8 @@ def inspection_completion(db, user_id, month, now=None):
     f"""SELECT {WHO}, wo.resolved_at AS at,
         CASE WHEN wo.status = 'cancelled' THEN 'cancelled'
              WHEN wo.site_id IS NOT NULL AND EXISTS (SELECT 1 FROM work_order n
-               WHERE n.site_id = wo.site_id AND n.created_at > {STAMP.format("wo.resolved_at")}
-                 AND n.created_at <= {STAMP.format("wo.resolved_at, '+7 days'")}
+               WHERE n.site_id = wo.site_id AND n.created_at > {sql_to_stored("wo.resolved_at")}
+                 AND n.created_at <= {sql_to_stored("wo.resolved_at, '+7 days'")}
                  AND n.wo_type = 'fault_repair' AND n.id != wo.id
                  AND n.status != 'cancelled' AND n.deleted_at IS NULL)
                THEN 'repeat_fault_within_7_days'

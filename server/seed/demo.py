@@ -21,7 +21,7 @@ from ..auth.passwords import hash_password, verify_password
 from ..customers.model import GRADES, create_customer
 from ..db import rows
 from ..orgs.model import create as create_org
-from ..retention.run import local_today
+from ..times import local_date
 from .companies import company
 from .names import (
     CONTACT_TITLES,
@@ -107,7 +107,7 @@ def seed_demo(db, seed: int, today: date | None = None) -> dict[str, int]:
         customers = _customers(build, orgs, ams)
         seed_sites(build, orgs, customers)
         seed_work_orders(build)
-        seed_retention(build, today or local_today())
+        seed_retention(build, today or local_date())
     return {
         table: db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]  # noqa: S608
         for table in (

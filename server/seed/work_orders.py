@@ -14,8 +14,8 @@ from datetime import UTC, datetime, timedelta
 from .. import records
 from ..db import one, rows
 from ..inspections import checklists
+from ..times import from_stored, to_stored
 from ..work_orders import model
-from ..work_orders.sla import iso, parse
 
 ANCHOR = datetime(2026, 3, 1, 0, 0, tzinfo=UTC)
 ORDERS = 150
@@ -65,7 +65,7 @@ def _times(dispatched: datetime, order: dict, steps: list[str], late: bool, rng)
     }
     for step in steps:
         if due.get(step):  # fault repairs have three clocks, other types a due time only
-            limit = parse(due[step])
+            limit = from_stored(due[step])
             at = (
                 limit + timedelta(minutes=rng.randint(5, 90))
                 if late
@@ -73,7 +73,7 @@ def _times(dispatched: datetime, order: dict, steps: list[str], late: bool, rng)
             )
         else:
             at = at + timedelta(minutes=rng.randint(5, 240))
-        out[f"{step}_at"] = iso(at)
+        out[f"{step}_at"] = to_stored(at)
     return out
 
 
@@ -151,7 +151,7 @@ def _one(build, sites: list[dict], staff: list[dict], templates: dict) -> dict:
         wo_type=wo_type,
         **extra,
         org_id=site["org_id"],
-        at=iso(dispatched),
+        at=to_stored(dispatched),
         title=rng.choice(TITLES),
         site_id=site["id"],
         customer_id=site["customer_id"],
@@ -163,7 +163,9 @@ def _one(build, sites: list[dict], staff: list[dict], templates: dict) -> dict:
     changes.pop("returned_at", None)
     changes["status"] = end
     if end == "cancelled":
-        changes.update(cancelled_at=iso(dispatched + timedelta(hours=1)), cancel_reason="客户取消")
+        changes.update(
+            cancelled_at=to_stored(dispatched + timedelta(hours=1)), cancel_reason="客户取消"
+        )
     if end == "returned":
         changes["return_reason"] = "照片不清晰，请补拍"
     if "resolved_at" in changes:

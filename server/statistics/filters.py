@@ -6,11 +6,11 @@ bounds are stored-time strings, so a range compares as text on the indexed colum
 """
 
 import re
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
 
 from ..db import one
 from ..labels import LABELS
+from ..times import day_start_utc, zone
 
 MAX_DAYS = 366
 MONTH = re.compile(r"^(\d{4})-(\d{2})$")
@@ -21,11 +21,6 @@ CHOICES = {
     "tendency": "churn_tendency",  # retention segments (server/retention/segments.py)
     "bundling": "bundling",
 }
-
-
-def utc_text(dt: datetime) -> str:
-    """A time as the database stores it: UTC, milliseconds, Z."""
-    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
 
 
 def scoped_org(db, caller_scope: tuple[str, list], org_id: str) -> dict | None:
@@ -76,17 +71,17 @@ def _period(args, today: date, errors: dict) -> tuple[date, date]:
 def validate(db, args, org_scope: tuple[str, list], tz: str, now: datetime) -> tuple[dict, dict]:
     """Read statistics filters; (clean, errors). A bad value is reported and not applied."""
     errors: dict = {}
-    zone = ZoneInfo(tz)
-    start, end = _period(args, now.astimezone(zone).date(), errors)
+    local = zone(tz)
+    start, end = _period(args, now.astimezone(local).date(), errors)
     if errors.get("to") or errors.get("month"):
-        today = now.astimezone(zone).date()
+        today = now.astimezone(local).date()
         start, end = today.replace(day=1), today
     clean = {
         "month": args.get("month", "").strip() if "month" not in errors else "",
         "from": start.isoformat(),
         "to": end.isoformat(),
-        "start_utc": utc_text(datetime.combine(start, time(), zone)),
-        "end_utc": utc_text(datetime.combine(end + timedelta(days=1), time(), zone)),
+        "start_utc": day_start_utc(start, tz),
+        "end_utc": day_start_utc(end, tz, days_after=1),
         "tz": tz,
         "org": "",
         "org_path": None,

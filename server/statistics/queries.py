@@ -7,14 +7,13 @@ type. Customer class and grade narrow visits through their customer; work orders
 own grade (set from the customer at dispatch) and their customer's class.
 """
 
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 from .. import scope
 from ..db import rows
 from ..orgs.model import tree
 from ..scope import Caller
-from .filters import utc_text
+from ..times import day_start_utc
 
 TOP = 10
 SUBTREE_END = "\uffff"
@@ -79,14 +78,13 @@ def order_where(caller: Caller, f: dict) -> tuple[str, list]:
 
 def weeks(f: dict) -> list[dict]:
     """The local weeks (Monday first) the period touches, with UTC bounds cut to the period."""
-    zone = ZoneInfo(f["tz"])
     start, end = date.fromisoformat(f["from"]), date.fromisoformat(f["to"])
     monday = start - timedelta(days=start.weekday())
     out = []
     while monday <= end:
         after = monday + timedelta(days=7)
-        low = utc_text(datetime.combine(max(monday, start), time(), zone))
-        high = utc_text(datetime.combine(min(after, end + timedelta(days=1)), time(), zone))
+        low = day_start_utc(max(monday, start), f["tz"])
+        high = day_start_utc(min(after, end + timedelta(days=1)), f["tz"])
         out.append({"week": monday.isoformat(), "low": low, "high": high})
         monday = after
     return out

@@ -8,6 +8,7 @@ from .. import scope
 from ..db import get_db
 from ..i18n import select_timezone
 from ..imports.export import download as csv_download
+from ..times import to_stored
 from ..web import caller, render, roles_required
 from . import filters, queries, report
 
@@ -19,7 +20,7 @@ def _filters():
     clean, errors = filters.validate(
         get_db(), request.args, scope.orgs(caller()), select_timezone(), now
     )
-    return clean, errors, filters.utc_text(now)
+    return clean, errors, to_stored(now)
 
 
 @bp.get("/")

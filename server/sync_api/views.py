@@ -13,6 +13,7 @@ from ..auth.session import token_required
 from ..db import get_db
 from ..extensions import csrf
 from ..ids import now_utc
+from ..times import local_day
 from ..visits import policy as visit_policy
 
 bp = Blueprint("sync_api", __name__, url_prefix="/api/sync")
@@ -30,12 +31,6 @@ DEVICE_CONFIG_KEYS = (
     "VISIT_LOW_ACCURACY_METERS",
     "CUSTOMER_MOVE_HOLD_METERS",
 )
-
-
-def _local_today() -> str:
-    from ..scores.months import LOCAL, utc
-
-    return utc(now_utc()).astimezone(LOCAL).date().isoformat()
 
 
 def _registry():
@@ -105,5 +100,5 @@ def pull():
     )
     if status == 200:  # settings the device needs offline (visit policy, GPS thresholds)
         body["config"] = {k: current_app.config[k] for k in DEVICE_CONFIG_KEYS}
-        body["config"]["VISIT_POLICY"] = visit_policy.for_device(get_db(), _local_today())
+        body["config"]["VISIT_POLICY"] = visit_policy.for_device(get_db(), local_day())
     return _respond(status, body)

@@ -14,7 +14,7 @@ anything an integer column takes (-2^63 made abs() overflow): the SQL compares, 
 from datetime import UTC, datetime, timedelta
 
 from ..scope import Caller, users
-from ..statistics.filters import utc_text
+from ..times import to_stored
 
 FIELD_ROLES = ("account_manager", "technician")
 UNSYNCED_HOURS = 24
@@ -86,7 +86,7 @@ def query(caller: Caller, filters: dict, now: datetime | None = None) -> tuple[s
     sql = FLAGS.format(pending=PENDING.format(devices=DEVICES.format(where=where)))
     if filters.get("problems"):
         sql = f"SELECT * FROM ({sql}) WHERE {PROBLEM}"  # noqa: S608
-    stamp = utc_text(now or datetime.now(UTC))
+    stamp = to_stored(now or datetime.now(UTC))
     thresholds = [
         stamp,
         UNSYNCED_HOURS / 24,

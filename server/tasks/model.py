@@ -12,6 +12,7 @@ from ..db import one, rows
 from ..fields import choice, integer, text
 from ..ids import now_utc, uuid7
 from ..scope import Caller
+from ..times import local_day
 from ..visits.rules import PURPOSES
 from . import rules
 
@@ -85,7 +86,7 @@ def validate(db, caller: Caller, data: dict) -> tuple[dict, dict]:
     """Read the task form: kind and its criteria, dates, and one account manager or an org."""
     errors: dict = {}
     clean = {key: text(data, key) for key in FORM_FIELDS}
-    clean["start_date"] = clean["start_date"] or rules.iso_day_beijing(now_utc())
+    clean["start_date"] = clean["start_date"] or local_day()
     choice(clean, errors, "kind", rules.KINDS)
     if not clean["title"]:
         errors["title"] = "required"
@@ -211,7 +212,7 @@ def progress(db, task: dict) -> dict:
 
 def with_progress(db, tasks: list[dict]) -> list[dict]:
     """Each task with its progress and its display state (open, done, overdue, cancelled)."""
-    today = rules.iso_day_beijing(now_utc())
+    today = local_day()
     for task in tasks:
         task["progress"] = progress(db, task)
         task["state"] = rules.state(task, task["progress"], today)

@@ -27,42 +27,23 @@ promotion counts distinct customers (one customer presented twice is one) out of
 """
 
 import json
-from datetime import UTC, date, datetime, timedelta
+from datetime import datetime
+
+from ..times import day_start_utc, read
 
 KINDS = ("class_coverage", "promotion", "free_text")
 COUNTED_STATUSES = ("completed", "approved")
-BEIJING = timedelta(hours=8)  # China has one zone and no daylight saving
-
-
-def parse_time(value) -> datetime | None:
-    """An ISO-8601 time as an aware UTC datetime; None when absent or unreadable."""
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-def iso(moment: datetime) -> str:
-    """UTC ISO-8601 with milliseconds and a Z, as stored everywhere."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + (
-        f"{moment.microsecond // 1000:03d}Z"
-    )
 
 
 def window(start_date: str, due_date: str) -> tuple[str, str]:
     """(window_start_at, window_end_at) in UTC for local (Beijing) start and due dates."""
-    start = datetime.combine(date.fromisoformat(start_date), datetime.min.time(), UTC)
-    end = datetime.combine(date.fromisoformat(due_date), datetime.min.time(), UTC)
-    return iso(start - BEIJING), iso(end + timedelta(days=1) - BEIJING)
+    return day_start_utc(start_date), day_start_utc(due_date, days_after=1)
 
 
 def check_in_time(visit: dict) -> datetime | None:
     """When the visit was checked in: the device's time unless it is after the server's."""
-    device = parse_time(visit.get("check_in_device_at"))
-    server = parse_time(visit.get("check_in_at"))
+    device = read(visit.get("check_in_device_at"))
+    server = read(visit.get("check_in_at"))
     if device is not None and (server is None or device <= server):
         return device
     return server
@@ -84,7 +65,7 @@ def counts(task: dict, visit: dict) -> bool:
     if visit.get("status") not in COUNTED_STATUSES:
         return False
     at = check_in_time(visit)
-    start, end = parse_time(task["window_start_at"]), parse_time(task["window_end_at"])
+    start, end = read(task["window_start_at"]), read(task["window_end_at"])
     if at is None or not (start <= at < end):
         return False
     if task["kind"] == "class_coverage":
@@ -118,11 +99,6 @@ def progress(task: dict, visits) -> dict:
         "counted": sorted(v["id"] for v in counted),
         "missing": missing,
     }
-
-
-def iso_day_beijing(value: str) -> str:
-    """The Beijing calendar day (YYYY-MM-DD) of a stored UTC time."""
-    return (parse_time(value) + BEIJING).date().isoformat()
 
 
 def state(task: dict, progress_: dict, today: str) -> str:

@@ -7,8 +7,8 @@ from flask_babel import ngettext
 
 from .. import scope
 from ..db import get_db, rows
-from ..ids import now_utc
 from ..scope import may_manage
+from ..times import local_day
 from ..visits.rules import PURPOSES
 from ..web import caller, finish, form_status, paginate, render, roles_required, scoped_one_or_404
 from . import model, rules
@@ -47,7 +47,7 @@ def _form(form: dict, errors: dict, status: int = 200):
 @bp.get("/new")
 @roles_required(*MANAGERS)
 def new():
-    today = rules.iso_day_beijing(now_utc())
+    today = local_day()
     return _form({"kind": "class_coverage", "start_date": today, "purpose": ""}, {})
 
 
@@ -77,7 +77,7 @@ def detail(task_id):
     db = get_db()
     visits = model.candidate_visits(db, task)
     progress = rules.progress(task, visits)
-    task["state"] = rules.state(task, progress, rules.iso_day_beijing(now_utc()))
+    task["state"] = rules.state(task, progress, local_day())
     where, params = scope.customers(caller())
     marks = ",".join("?" * len(progress["missing"]))
     missing = rows(

@@ -7,7 +7,7 @@ from flask import Blueprint, abort, flash, request, url_for
 from flask_babel import gettext as _
 
 from ..db import get_db
-from ..ids import now_utc
+from ..times import local_day
 from ..web import caller, finish, form_status, paginate, render, roles_required, scoped_one_or_404
 from . import followups, listing
 
@@ -32,7 +32,7 @@ def index():
         filters=filters,
         errors=errors,
         managers=managers,
-        today=now_utc(8 * 3600)[:10],
+        today=local_day(),
     )
 
 

@@ -5,16 +5,15 @@ kind, or on "flagged" (any flag at all: the check-in is not plainly "ok").
 """
 
 import json
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 from sync.conflicts import open_for
 
 from .. import scope
 from ..db import one, rows
 from ..fields import matching
-from ..i18n import parse_utc
 from ..scope import Caller
+from ..times import day_start_utc, from_stored, read, zone
 from . import rules
 from .model import FLAGS
 
@@ -76,12 +75,6 @@ def validate_filters(args, manager_ids) -> tuple[dict, dict]:
     return {k: ("" if k in errors else v) for k, v in clean.items()}, errors
 
 
-def utc_start_of(day: date, tz: str) -> str:
-    """The UTC instant (stored format) at which a day begins in a time zone."""
-    local = datetime.combine(day, time(), tzinfo=ZoneInfo(tz))
-    return local.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
-
-
 def _flag_clause(flag: str) -> tuple[str, list]:
     if flag == "flagged":
         return " AND visit.check_in_flag IS NOT NULL AND visit.check_in_flag != 'ok'", []
@@ -108,11 +101,11 @@ def query(caller: Caller, filters: dict, tz: str) -> tuple[str, list]:
         sql, params = sql + clause, [*params, *flag_params]
     if filters.get("day_from"):
         sql += " AND visit.check_in_at >= ?"
-        params.append(utc_start_of(date.fromisoformat(filters["day_from"]), tz))
+        params.append(day_start_utc(filters["day_from"], tz))
     if filters.get("day_to"):
         sql += " AND visit.check_in_at < ?"
         end = date.fromisoformat(filters["day_to"]) + timedelta(days=1)
-        params.append(utc_start_of(end, tz))
+        params.append(day_start_utc(end, tz))
     return sql, params
 
 
@@ -189,11 +182,11 @@ CSV_COLUMNS = (
 
 def csv_records(db, query: tuple[str, list], tz: str) -> list[dict]:
     """All rows of a list query as CSV records (codes, not labels; times in the user's zone)."""
-    zone = ZoneInfo(tz)
+    local = zone(tz)
     out = []
     sql, params = query
     for v in rows(db, f"{sql} ORDER BY {ORDER_BY}", params):
-        at = parse_utc(v["check_in_at"])
+        at = from_stored(v["check_in_at"]) if v["check_in_at"] else None
         out.append(
             dict(
                 visit_id=v["id"],
@@ -204,7 +197,7 @@ def csv_records(db, query: tuple[str, list], tz: str) -> list[dict]:
                 account_manager=v["account_manager_name"],
                 status=v["status"],
                 purpose=v["purpose"],
-                check_in_local=at.astimezone(zone).isoformat(timespec="seconds") if at else "",
+                check_in_local=at.astimezone(local).isoformat(timespec="seconds") if at else "",
                 check_in_device_at=v["check_in_device_at"],
                 distance_m=v["check_in_distance_m"],
                 accuracy_m=v["check_in_accuracy"],
@@ -217,19 +210,12 @@ def csv_records(db, query: tuple[str, list], tz: str) -> list[dict]:
     return out
 
 
-def _parse(value) -> datetime | None:
-    try:
-        return parse_utc(value)
-    except (TypeError, ValueError):
-        return None
-
-
 def times(visit: dict) -> list[dict]:
     """Check-in and check-out: server time (truth) beside device time (evidence) and skew."""
     out = []
     for event in ("check_in", "check_out"):
         server, device = visit[f"{event}_at"], visit[f"{event}_device_at"]
-        server_dt, device_dt = _parse(server), _parse(device)
+        server_dt, device_dt = read(server), read(device)
         skew = None
         if server_dt and device_dt:
             skew = round((device_dt - server_dt).total_seconds())

@@ -23,6 +23,7 @@ from datetime import date, timedelta
 from ..db import one, rows
 from ..ids import now_utc, uuid7
 from ..records import audit
+from ..times import LOCAL, from_stored, local_date
 
 CLASSES = ("A", "B", "C")
 KINDS = ("on_site", "remote")
@@ -176,8 +177,6 @@ def save(db, actor_id, rules: dict, effective_from: str, note: str = "") -> int:
 def customers_with_overdue(db, where: str, params: list, today: date, zone) -> list[dict]:
     """Customers (alias c) matching `where`, each with `overdue` and `requirements` under the
     version in force today; days are local to `zone` (a tzinfo)."""
-    from datetime import datetime
-
     rules = in_force(db, today.isoformat())["rules"]
     found = rows(
         db,
@@ -189,7 +188,7 @@ def customers_with_overdue(db, where: str, params: list, today: date, zone) -> l
         last = {}
         for channel in CHANNELS:
             at = customer.pop(f"last_{channel}")
-            when = datetime.fromisoformat(at.replace("Z", "+00:00")) if at else None
+            when = from_stored(at) if at else None
             last[channel] = when.astimezone(zone).date() if when else None
         customer["requirements"] = due_days(rules, customer["customer_class"], last, today)
         customer["overdue"] = any(s[2] for s in customer["requirements"].values())
@@ -197,12 +196,10 @@ def customers_with_overdue(db, where: str, params: list, today: date, zone) -> l
 
 
 def overdue_ids(db, customer_ids: list[str], now: str | None = None) -> set[str]:
-    """Which of these customers are overdue today (Asia/Shanghai) under the policy in force."""
-    from ..scores.months import LOCAL, utc
-
+    """Which of these customers are overdue today (the local day) under the policy in force."""
     if not customer_ids:
         return set()
-    today = utc(now or now_utc()).astimezone(LOCAL).date()
+    today = local_date(now)
     marks = ", ".join("?" * len(customer_ids))
     found = customers_with_overdue(db, f"c.id IN ({marks})", list(customer_ids), today, LOCAL)
     return {c["id"] for c in found if c["overdue"]}

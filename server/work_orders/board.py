@@ -14,10 +14,9 @@ walk instead of choosing their own index and sorting everything it finds.
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from .. import scope
+from .. import scope, times
 from ..db import rows
 from ..scope import Caller
-from ..visits.listing import utc_start_of
 from ..web import like
 from . import rules, sla
 
@@ -237,18 +236,18 @@ def query(db, caller: Caller, filters: dict, now: str, tz: str) -> tuple[str, li
         add(f" AND {clause}", more)
     elif filters.get("sla") == "due_soon":
         minutes = int(filters.get("within") or DEFAULT_WITHIN)
-        add(*_due_soon_sql(now, sla.iso(sla.parse(now) + timedelta(minutes=minutes))))
+        add(
+            *_due_soon_sql(
+                now, times.to_stored(times.from_stored(now) + timedelta(minutes=minutes))
+            )
+        )
     if search:
         add(*search)
     if filters.get("day_from"):
-        add(" AND work_order.created_at >= ?", [_start(filters["day_from"], tz)])
+        add(" AND work_order.created_at >= ?", [times.day_start_utc(filters["day_from"], tz)])
     if filters.get("day_to"):
-        add(" AND work_order.created_at < ?", [_start(filters["day_to"], tz, 1)])
+        add(" AND work_order.created_at < ?", [times.day_start_utc(filters["day_to"], tz, 1)])
     return sql, params
-
-
-def _start(day: str, tz: str, plus_days: int = 0) -> str:
-    return utc_start_of(date.fromisoformat(day) + timedelta(days=plus_days), tz)
 
 
 @dataclass

@@ -4,10 +4,9 @@ Validators read raw form values and return (clean, errors) with error codes from
 server/labels.py; every referenced row must be in the caller's scope.
 """
 
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
-from .. import scope
+from .. import scope, times
 from ..db import one, rows
 from ..fields import choice, reference, text
 from ..ids import now_utc
@@ -56,10 +55,7 @@ def validate_assignment(db, caller: Caller, data: dict, errors: dict) -> dict:
 def _local_time(raw: str, tz: str) -> str | None:
     """A local date-time from a form (no offset: the user's zone) as stored UTC; None if bad."""
     try:
-        local = datetime.fromisoformat(raw)
-        if local.tzinfo is None:
-            local = local.replace(tzinfo=ZoneInfo(tz))
-        return sla.iso(local)
+        return times.to_stored(times.local_form_time(raw, tz))
     except (ValueError, OverflowError):  # 0001-01-01T00:00 in Shanghai is before year 1 UTC
         return None
 
@@ -81,7 +77,11 @@ def validate_due(data: dict, clean: dict, errors: dict, tz: str | None, now: str
         due = _local_time(raw, _zone(tz))
         if due is None:
             errors["due_at"] = "invalid_datetime"
-        elif not now < due <= sla.iso(sla.parse(now) + timedelta(minutes=sla.MAX_MINUTES)):
+        elif (
+            not now
+            < due
+            <= times.to_stored(times.from_stored(now) + timedelta(minutes=sla.MAX_MINUTES))
+        ):
             errors["due_at"] = "out_of_range"
         else:
             clean["due_at"] = due

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from geopy.distance import geodesic
 
-from .sla import iso, parse
+from ..times import from_stored, to_stored
 
 FUTURE_TOLERANCE = timedelta(minutes=5)
 MAX_SPEED_KMH = 120  # faster than this between two positions is not travel by road
@@ -15,7 +15,7 @@ def corrected(device_at: str | None, offset_ms: int | None) -> str | None:
     """The device's time plus its clock offset (server minus device, measured at sync)."""
     if not device_at:
         return None
-    return iso(parse(device_at) + timedelta(milliseconds=offset_ms or 0))
+    return to_stored(from_stored(device_at) + timedelta(milliseconds=offset_ms or 0))
 
 
 def flags(corrected_at, *, server_at, dispatched_at=None, previous=None, position=None) -> list:
@@ -24,13 +24,13 @@ def flags(corrected_at, *, server_at, dispatched_at=None, previous=None, positio
     if corrected_at is None:
         return []  # nothing claimed, nothing to doubt: the server's time stands
     out = []
-    at = parse(corrected_at)
-    if at > parse(server_at) + FUTURE_TOLERANCE:
+    at = from_stored(corrected_at)
+    if at > from_stored(server_at) + FUTURE_TOLERANCE:
         out.append("future")
-    if dispatched_at and at < parse(dispatched_at) - FUTURE_TOLERANCE:
+    if dispatched_at and at < from_stored(dispatched_at) - FUTURE_TOLERANCE:
         out.append("before_dispatch")
     if previous and position and None not in (*previous[1:], *position):
-        hours = (at - parse(previous[0])).total_seconds() / 3600
+        hours = (at - from_stored(previous[0])).total_seconds() / 3600
         km = geodesic(previous[1:], position).km
         if km > 1 and (hours <= 0 or km / hours > MAX_SPEED_KMH):
             out.append("too_fast")

@@ -1,8 +1,8 @@
 """The dispatch board as CSV: the same rows, in the same order, as the filtered board."""
 
-from zoneinfo import ZoneInfo
+from datetime import tzinfo
 
-from ..i18n import parse_utc
+from ..times import from_stored, zone
 
 CSV_COLUMNS = (
     "code",
@@ -26,14 +26,13 @@ CSV_COLUMNS = (
 )
 
 
-def _local(value: str | None, zone: ZoneInfo) -> str:
-    at = parse_utc(value)
-    return at.astimezone(zone).isoformat(timespec="minutes") if at else ""
+def _local(value: str | None, local: tzinfo) -> str:
+    return from_stored(value).astimezone(local).isoformat(timespec="minutes") if value else ""
 
 
 def csv_records(board_rows: list[dict], tz: str) -> list[dict]:
     """Board rows (board.all_rows) as CSV records: codes, not labels; times in zone `tz`."""
-    zone = ZoneInfo(tz)
+    local = zone(tz)
     out = []
     for r in board_rows:
         record = dict(
@@ -45,13 +44,13 @@ def csv_records(board_rows: list[dict], tz: str) -> list[dict]:
             sla_grade=r["sla_grade"],
             assignee=r["assignee_name"],
             assigned_org=r["team_name"],
-            dispatched_local=_local(r["dispatched_at"], zone),
+            dispatched_local=_local(r["dispatched_at"], local),
             time_flags=r["time_flags"],
             check_in_flag=r["check_in_flag"],
             title=r["title"],
         )
         for clock in ("response", "arrival", "restore"):
-            record[f"{clock}_due_local"] = _local(r[f"{clock}_due_at"], zone)
+            record[f"{clock}_due_local"] = _local(r[f"{clock}_due_at"], local)
             record[f"{clock}_state"] = r["sla"][f"{clock}_due_at"]["state"]
         out.append(record)
     return out

@@ -4,7 +4,7 @@ Field steps (accept, travel, arrive, resolve, submit) arrive from devices as mut
 (mutations.py); the steps here are the supervisor's, from server pages and the CLI.
 """
 
-from .. import records, scope
+from .. import records, scope, times
 from ..db import one
 from ..ids import now_utc, uuid7
 from ..reviews import history
@@ -52,7 +52,9 @@ def create_order(db, actor_id, *, wo_type, org_id, id=None, at=None, **fields) -
     """
     if wo_type not in rules.TYPES:
         raise rules.IllegalTransition(f"unknown work-order type {wo_type!r}")
-    at = sla.iso(sla.parse(at)) if at else now_utc()  # UTC, so times compare as text
+    at = (
+        times.to_stored(times.from_stored(at)) if at else now_utc()
+    )  # UTC, so times compare as text
     status = rules.INITIAL[wo_type]
     due_at = fields.pop("due_at", None)
     if wo_type == "rectification":

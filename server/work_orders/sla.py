@@ -8,7 +8,7 @@ Which clocks an order gets depends on its type (`clocks_for`):
 - on-demand and accompanying jobs: one due time, set by the supervisor at dispatch, else
   the policy's default minutes for the grade;
 - inspections: due by the end of their plan period (its last local day, 23:59:59.999 in
-  the operator's time, Asia/Shanghai); one dispatched outside a plan: as on-demand jobs,
+  the local zone, server/times.py); one dispatched outside a plan: as on-demand jobs,
   with the inspection minutes per grade;
 - rectifications: due by their severity's minutes (critical, major, minor).
 
@@ -21,10 +21,11 @@ so a deadline is the same instant wherever it is shown. A policy version (fault 
 here is our default: the operator's documents name the five grades but give no time table.
 """
 
-from datetime import UTC, date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta
 
 from .. import ids, records
 from ..db import one, rows
+from ..times import LOCAL, from_stored, to_stored
 
 GRADES = ("diamond", "gold", "silver", "bronze", "standard")
 # (response, arrival, restore) in minutes: our defaults (the documents name the five grades,
@@ -61,24 +62,11 @@ DEFAULT_DUE = {
     },
     "rectification": {"critical": 1440, "major": 4320, "minor": 10080},
 }
-OPERATOR_TZ = timezone(timedelta(hours=8))  # Asia/Shanghai (no daylight saving), as scores
 DEADLINES = (
     ("response_due_at", "response_minutes"),
     ("arrival_due_at", "arrival_minutes"),
     ("restore_due_at", "restore_minutes"),
 )
-
-
-def parse(value: str) -> datetime:
-    """Read a stored UTC ISO-8601 time (with Z or an offset)."""
-    dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return dt.astimezone(UTC) if dt.tzinfo else dt.replace(tzinfo=UTC)
-
-
-def iso(dt: datetime) -> str:
-    """Format a time as stored: UTC, milliseconds, Z."""
-    dt = dt.astimezone(UTC)
-    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
 
 
 def policy_for(db, grade: str, at: str) -> dict:
@@ -96,8 +84,8 @@ def policy_for(db, grade: str, at: str) -> dict:
 
 def deadlines(dispatched_at: str, policy: dict) -> dict:
     """The three due times for an order dispatched at `dispatched_at` under `policy`."""
-    start = parse(dispatched_at)
-    out = {key: iso(start + timedelta(minutes=policy[col])) for key, col in DEADLINES}
+    start = from_stored(dispatched_at)
+    out = {key: to_stored(start + timedelta(minutes=policy[col])) for key, col in DEADLINES}
     out["sla_policy_version"] = policy["version"]
     return out
 
@@ -127,7 +115,7 @@ def period_end(plan_period: str | None) -> str | None:
         last = date.fromisoformat((plan_period or "").split("/")[1])
     except (IndexError, ValueError):
         return None
-    return iso(datetime.combine(last, time(23, 59, 59, 999000), OPERATOR_TZ))
+    return to_stored(datetime.combine(last, time(23, 59, 59, 999000), LOCAL))
 
 
 NO_CLOCKS = {"response_due_at": None, "arrival_due_at": None, "restore_due_at": None}
@@ -146,10 +134,14 @@ def clocks_for(
     if end:
         return {**NO_CLOCKS, "restore_due_at": end, "sla_policy_version": None}
     if due_at and wo_type in DUE_AT_DISPATCH:
-        return {**NO_CLOCKS, "restore_due_at": iso(parse(due_at)), "sla_policy_version": None}
+        return {
+            **NO_CLOCKS,
+            "restore_due_at": to_stored(from_stored(due_at)),
+            "sla_policy_version": None,
+        }
     band = (severity or DEFAULT_SEVERITY) if wo_type == "rectification" else grade
     row = due_policy_for(db, wo_type, band, at)
-    due = iso(parse(at) + timedelta(minutes=row["due_minutes"]))
+    due = to_stored(from_stored(at) + timedelta(minutes=row["due_minutes"]))
     return {**NO_CLOCKS, "restore_due_at": due, "sla_policy_version": row["version"]}
 
 
@@ -333,7 +325,7 @@ def state(order: dict, now: str) -> dict:
         elif order.get("status") in ("cancelled",):
             out[due_key] = {"state": "n/a"}
         else:
-            left = (parse(due) - parse(now)).total_seconds() / 60
+            left = (from_stored(due) - from_stored(now)).total_seconds() / 60
             out[due_key] = {
                 "state": "running" if left >= 0 else "breached",
                 "minutes_left": round(left),
