@@ -3,6 +3,13 @@
 // mutation in the outbox; what the screens show is the replica with the outbox replayed
 // on top (the same intent the server will apply). A write is one IndexedDB transaction:
 // the outbox entry (and a photo's bytes) commit together, and only then is "saved" shown.
+//
+// Server twins, keep in step: each MUTATORS entry previews the server's handler of the same
+// mutation name (registered in server/<domain>/sync.py; e.g. visit.* in
+// server/visits/mutations.py, work_order.* in server/work_orders/mutations.py) — the server's
+// answer replaces the preview at the next pull; approxEvidence approximates
+// server/visits/rules.py gps_evidence; evaluate ports server/inspections/evaluation.py
+// evaluate (parity: tests/checklist_cases.py, tests/test_checklist_parity.py).
 
 import { get, getAll, outbox, put, rowsOf, transact } from "./store.js";
 

@@ -1,11 +1,11 @@
 // My tasks on the device: progress computed offline from the local view (replica + outbox),
-// by the same rule as the server (server/tasks/rules.py — read its docstring; keep in step).
+// by the same rule as the server (server/tasks/rules.py — read its docstring; keep in step;
+// parity: tests/task_cases.py, run on both by tests/test_tasks.py and test_browser_tasks.py).
 
 import { _ } from "./i18n.js";
 import { write } from "./local.js";
+import { inSet } from "./statuses.js";
 import { esc, label, today } from "./ui.js";
-
-const COUNTED_STATUSES = ["completed", "approved"];
 
 // An ISO-8601 time as ms since the epoch; a time without an offset is UTC (as on the server).
 export function parseTime(value) {
@@ -32,7 +32,7 @@ export function counts(task, visit) {
   if (task.kind === "free_text" || visit.deleted_at) return false;
   if (visit.account_manager_id !== task.assignee_id) return false;
   if ((visit.channel || "on_site") !== "on_site") return false;
-  if (!COUNTED_STATUSES.includes(visit.status)) return false;
+  if (!inSet("visit_done", visit.status)) return false;
   const at = checkInTime(visit);
   const start = parseTime(task.window_start_at);
   const end = parseTime(task.window_end_at);

@@ -14,6 +14,8 @@ from ..db import get_db
 from ..extensions import csrf
 from ..ids import now_utc
 from ..visits import policy as visit_policy
+from ..visits import statuses as visit_statuses
+from ..work_orders import statuses as order_statuses
 
 bp = Blueprint("sync_api", __name__, url_prefix="/api/sync")
 csrf.exempt(bp)
@@ -106,4 +108,8 @@ def pull():
     if status == 200:  # settings the device needs offline (visit policy, GPS thresholds)
         body["config"] = {k: current_app.config[k] for k in DEVICE_CONFIG_KEYS}
         body["config"]["VISIT_POLICY"] = visit_policy.for_device(get_db(), _local_today())
+        body["config"]["STATUS_SETS"] = {
+            **visit_statuses.for_device(),
+            **order_statuses.for_device(),
+        }
     return _respond(status, body)
