@@ -3,6 +3,7 @@
 import { _, formatTime, loadLocale, locale } from "./i18n.js";
 import { view, write } from "./local.js";
 import { clearSession, deleteUserDB, kvGet, loadSession, openUserDB, outbox, saveSession } from "./store.js";
+import { useStatusSets } from "./statuses.js";
 import { SyncClient } from "./sync.js";
 import { careScreen } from "./care.js";
 import { checklistScreen } from "./checklist.js";
@@ -109,8 +110,14 @@ class App {
 
   async openReplica() {
     this.db = await openUserDB(this.session.user.id);
-    this.config = { ...DEFAULT_CONFIG, ...(await kvGet(this.db, "config", {})) };
+    await this.loadConfig();
     this.lastSync = await kvGet(this.db, "last_sync_at");
+  }
+
+  // The server's settings as of the last pull; the status sets go to statuses.js for the screens.
+  async loadConfig() {
+    this.config = { ...DEFAULT_CONFIG, ...(await kvGet(this.db, "config", {})) };
+    useStatusSets(this.config);
   }
 
   startSyncLoop() {
@@ -209,7 +216,7 @@ class App {
   async changed(triggerSync = true) {
     if (this.db) {
       this.lastSync = await kvGet(this.db, "last_sync_at");
-      this.config = { ...DEFAULT_CONFIG, ...(await kvGet(this.db, "config", {})) };
+      await this.loadConfig();
       this.pendingCount = (await outbox(this.db)).filter((m) => m.status === "pending").length;
     }
     if (triggerSync) this.sync.schedule();

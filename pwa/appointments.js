@@ -5,13 +5,14 @@
 import { _, formatTime } from "./i18n.js";
 import { uuid7, write } from "./local.js";
 import { fromLocalInput, localHourAfter } from "./times.js";
+import { inSet } from "./statuses.js";
 import { esc, pendingNote } from "./ui.js";
 
 const STATUS = () => ({ open: _("Open"), planned: _("Planned"), done: _("Done"), cancelled: _("Cancelled") });
 
 export function effectiveStatus(appointment, data) {
   const visit = appointment.visit_id ? data.visit.get(appointment.visit_id) : null;
-  if (appointment.status === "planned" && visit && ["completed", "approved"].includes(visit.status)) return "done";
+  if (appointment.status === "planned" && visit && inSet("visit_done", visit.status)) return "done";
   return appointment.status;
 }
 

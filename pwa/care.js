@@ -1,6 +1,7 @@
 // Care calendar on the device (客户关怀): the account manager's week ahead, computed offline
 // from the replica (customers, contacts, public holidays, own done marks) by the same rule as
-// the server (server/care/calendar.py — read its docstring; keep the two in step). Marking an
+// the server (server/care/calendar.py — read its docstring; keep the two in step; parity:
+// tests/test_browser_care.py CASES). Marking an
 // item done (and how) is a `care.done` mutation: shown at once, kept across offline reloads.
 
 import { _ } from "./i18n.js";

@@ -1,6 +1,8 @@
 // An inspection's checklist, filled on site with no signal: each answer is saved at once,
 // evaluated with the same rule as the server, and a failed item needs a remark and can open
 // a rectification order on the spot.
+// Server twin: the evaluation (pwa/local.js evaluate) ports server/inspections/evaluation.py
+// evaluate, and checklistGaps its order_complete (parity: tests/test_checklist_parity.py).
 
 import { _ } from "./i18n.js";
 import { evaluate, uuid7, write } from "./local.js";

@@ -3,6 +3,14 @@
 // mutation in the outbox; what the screens show is the replica with the outbox replayed
 // on top (the same intent the server will apply). A write is one IndexedDB transaction:
 // the outbox entry (and a photo's bytes) commit together, and only then is "saved" shown.
+//
+// Server twins, keep in step: each MUTATORS entry previews the server's handler of the same
+// mutation name (registered in server/<domain>/sync.py; e.g. visit.* in
+// server/visits/mutations.py, work_order.* in server/work_orders/mutations.py) — the server's
+// answer replaces the preview at the next pull (parity: tests/mutator_cases.py,
+// tests/test_mutator_parity.py); approxEvidence approximates
+// server/visits/rules.py gps_evidence; evaluate ports server/inspections/evaluation.py
+// evaluate (parity: tests/checklist_cases.py, tests/test_checklist_parity.py).
 
 import { get, getAll, outbox, put, rowsOf, transact } from "./store.js";
 
@@ -366,13 +374,19 @@ export async function view(app) {
     data[entity] = new Map((await rowsOf(app.db, entity)).map((r) => [r.id, r]));
   }
   const pending = (await outbox(app.db)).sort((a, b) => a.id - b.id);
-  const ctx = { userId: app.session.user.id, config: app.config };
+  replay(data, pending, { userId: app.session.user.id, config: app.config });
+  data.outbox = pending;
+  return data;
+}
+
+// Apply the outbox's mutations (in id order) to `data` (entity → Map of rows), as the server
+// will (parity: tests/mutator_cases.py); refused and held ones are left out.
+export function replay(data, pending, ctx) {
   for (const m of pending) {
     if (m.status === "rejected" || m.status === "held") continue;
     const mutator = MUTATORS[m.name];
     if (mutator) mutator(data, m, ctx);
   }
-  data.outbox = pending;
   return data;
 }
 

@@ -5,6 +5,7 @@ import { _, formatTime } from "./i18n.js";
 import { haversine, uuid7, write } from "./local.js";
 import { checklistGaps } from "./checklist.js";
 import { compressPhoto, locate, spaceFor } from "./media.js";
+import { inSet } from "./statuses.js";
 import { esc, flags, pendingNote } from "./ui.js";
 
 const TYPE = () => ({
@@ -27,7 +28,6 @@ const STATUS = () => ({
   closed: _("Closed"),
   cancelled: _("Cancelled"),
 });
-const OPEN = new Set(["dispatched", "accepted", "en_route", "on_site", "resolved", "returned"]);
 const NEXT = {
   dispatched: ["work_order.accept", () => _("Accept")],
   accepted: ["work_order.travel", () => _("Set off")],
@@ -40,7 +40,7 @@ const NEXT = {
 // The next deadline still running: a fault repair's arrival before check-in, restore after;
 // another type's due time (the server keeps it in restore_due_at).
 export function nextDeadline(o) {
-  if (!OPEN.has(o.status)) return null;
+  if (!inSet("order_with_field", o.status)) return null;
   if (!o.on_site_at && o.arrival_due_at) return { kind: "arrival", at: o.arrival_due_at };
   if (!o.resolved_at && o.restore_due_at) return { kind: o.wo_type === "fault_repair" ? "restore" : "due", at: o.restore_due_at };
   return null;
@@ -72,9 +72,9 @@ export const ordersScreen = {
   html(app, data) {
     const here = app.position;
     const rows = myOrders(app, data)
-      .filter((o) => OPEN.has(o.status))
+      .filter((o) => inSet("order_with_field", o.status))
       .sort((a, b) => String((nextDeadline(a) || { at: "9" }).at).localeCompare(String((nextDeadline(b) || { at: "9" }).at)));
-    const done = myOrders(app, data).filter((o) => !OPEN.has(o.status)).length;
+    const done = myOrders(app, data).filter((o) => !inSet("order_with_field", o.status)).length;
     return `
       <h1>${esc(_("My work orders"))}</h1>
       <p class="muted">${here ? esc(_("Distances from where you are now")) : esc(_("Distances appear once your position is known"))}

@@ -1,12 +1,12 @@
 // My tasks on the device: progress computed offline from the local view (replica + outbox),
-// by the same rule as the server (server/tasks/rules.py — read its docstring; keep in step).
+// by the same rule as the server (server/tasks/rules.py — read its docstring; keep in step;
+// parity: tests/task_cases.py, run on both by tests/test_tasks.py and test_browser_tasks.py).
 
 import { _ } from "./i18n.js";
 import { write } from "./local.js";
+import { inSet } from "./statuses.js";
 import { readTime, today } from "./times.js";
 import { esc, label } from "./ui.js";
-
-const COUNTED_STATUSES = ["completed", "approved"];
 
 // The device's check-in time unless it is later than the server's receipt.
 export function checkInTime(visit) {
@@ -25,7 +25,7 @@ export function counts(task, visit) {
   if (task.kind === "free_text" || visit.deleted_at) return false;
   if (visit.account_manager_id !== task.assignee_id) return false;
   if ((visit.channel || "on_site") !== "on_site") return false;
-  if (!COUNTED_STATUSES.includes(visit.status)) return false;
+  if (!inSet("visit_done", visit.status)) return false;
   const at = checkInTime(visit);
   const start = readTime(task.window_start_at);
   const end = readTime(task.window_end_at);

@@ -2,6 +2,7 @@
 
 import { _ } from "./i18n.js";
 import { localDay, today } from "./times.js";
+import { inSet } from "./statuses.js";
 
 export const esc = (value) =>
   String(value ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
@@ -46,7 +47,7 @@ export const flags = (flag) =>
 export function lastVisitDay(data, customerId, channels = ["on_site"]) {
   let last = null;
   for (const v of data.visit.values()) {
-    if (v.customer_id !== customerId || !["completed", "approved", "in_progress", "returned"].includes(v.status)) continue;
+    if (v.customer_id !== customerId || !inSet("visit_took_place", v.status)) continue;
     if (!channels.includes(v.channel || "on_site")) continue;
     const day = localDay(v.check_in_at || v.check_in_device_at);
     if (day && (!last || day > last)) last = day;

@@ -52,59 +52,14 @@ def create_app(test_config=None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from .admin import bp as admin
-    from .appointments.views import bp as appointments
-    from .auth.api import bp as auth_api
-    from .auth.views import bp as auth_views
-    from .billing.views import bp as billing
-    from .care.views import bp as care
-    from .customers.views import bp as customers
-    from .home.views import bp as home
-    from .imports.views import bp as imports
-    from .inspections.views import bp as inspections
-    from .points.views import bp as points
-    from .push.views import bp as push
-    from .pwa.views import bp as pwa
-    from .reports.views import bp as reports
-    from .retention.views import bp as retention
-    from .reviews.views import bp as reviews
-    from .scores.views import bp as scores
-    from .sites.views import bp as sites
-    from .statistics.views import bp as statistics
-    from .sync_api.blobs import bp as blobs_api
+    """Every domain's blueprints (server/domains.py), and the sync registry they push to."""
+    from .domain import load
+    from .domains import DOMAINS
     from .sync_api.registry import build_registry
-    from .sync_api.views import bp as sync_api
-    from .sync_health.views import bp as sync_health
-    from .tasks.views import bp as tasks
-    from .visits.views import bp as visits
-    from .work_orders.views import bp as work_orders
 
-    for bp in (
-        *(auth_views, auth_api, home, admin, customers, sites, imports),
-        *(sync_api, blobs_api, pwa),
-    ):
-        app.register_blueprint(bp)
-    app.register_blueprint(visits)
-    app.register_blueprint(inspections)
-    app.register_blueprint(work_orders)
-    app.register_blueprint(reviews)
-    app.register_blueprint(statistics)
-    app.register_blueprint(sync_health)
-    app.register_blueprint(tasks)
-    app.register_blueprint(appointments)
-    app.register_blueprint(scores)
-    app.register_blueprint(care)
-    app.register_blueprint(points)
-    app.register_blueprint(push)
-    app.register_blueprint(billing)
-    app.register_blueprint(retention)
-    app.register_blueprint(reports)
-    from .visits.followup_views import bp as follow_ups
-
-    app.register_blueprint(follow_ups)
-    from .customers.class_views import bp as classes
-
-    app.register_blueprint(classes)
+    for domain in DOMAINS:
+        for ref in domain.blueprints:
+            app.register_blueprint(load(ref))
     app.extensions["sync_registry"] = build_registry()
 
 

@@ -122,26 +122,12 @@ def restore(path, yes):
 
 
 def init_app(app) -> None:
-    from .inspections.commands import plans_cli
-    from .reports.commands import reports_cli
-    from .scores.commands import scores_cli
+    """The commands above, then every domain's CLI groups (server/domains.py)."""
+    from .domain import load
+    from .domains import DOMAINS
 
-    for command in (db_cli, seed_demo, demo_logins, backup, restore, plans_cli):
+    for command in (db_cli, seed_demo, demo_logins, backup, restore):
         app.cli.add_command(command)
-    app.cli.add_command(scores_cli)
-    app.cli.add_command(reports_cli)
-    from .billing.commands import billing_cli
-    from .retention.commands import retention_cli
-
-    app.cli.add_command(billing_cli)
-    app.cli.add_command(retention_cli)
-    from .reminders.commands import reminders_cli
-
-    app.cli.add_command(reminders_cli)
-    from .care.commands import care_cli, points_cli
-
-    app.cli.add_command(care_cli)
-    app.cli.add_command(points_cli)
-    from .customers.commands import customers_cli
-
-    app.cli.add_command(customers_cli)
+    for domain in DOMAINS:
+        for ref in domain.cli:
+            app.cli.add_command(load(ref))

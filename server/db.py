@@ -72,3 +72,9 @@ def one(db: sqlite_utils.Database, sql: str, params=()) -> dict | None:
 
 def init_app(app) -> None:
     app.teardown_appcontext(close_db)
+
+
+def sql_in(values) -> str:
+    """Constant strings as an SQL IN-list, "('a', 'b')", for SQL built once from named sets
+    (server/visits/statuses.py); never for user input (bind parameters for that)."""
+    return "(" + ", ".join(f"'{value}'" for value in values) + ")"

@@ -4,8 +4,11 @@ A row's keys say who may care about a change to it: "o:<org id>" for its organis
 "u:<user id>" for the user it belongs to. A caller hears of the
 changes whose keys meet theirs (caller_keys); the scope query of each entity still decides
 what they receive. Keys are a pre-filter: too many only costs time, too few would lose a
-change, so every scope rule in server/scope.py must be covered here.
+change, so every scope rule in server/scope.py must be covered by the `keys` function
+that each domain's sync module gives its replicated entities (sync.EntitySpec).
 """
+
+from functools import cache
 
 from .db import one
 
@@ -16,34 +19,39 @@ def org_keys(db, org_id: str | None) -> set[str]:
     return {f"o:{org_id}"} if org_id else set()
 
 
-def _customer_keys(db, customer_id: str | None) -> set[str]:
+def customer_keys(db, customer_id: str | None) -> set[str]:
+    """The keys of the customer `customer_id` (for its contacts, visits, sites)."""
     if not customer_id:
         return set()
     row = one(db, "SELECT org_id, account_manager_id FROM customer WHERE id = ?", [customer_id])
-    return _keys_of_customer(db, row) if row else set()
+    return keys_of_customer(db, row) if row else set()
 
 
-def _keys_of_customer(db, row: dict) -> set[str]:
+def keys_of_customer(db, row: dict) -> set[str]:
+    """A customer's keys: its organisation and its account manager."""
     keys = org_keys(db, row["org_id"])
     if row.get("account_manager_id"):
         keys.add(f"u:{row['account_manager_id']}")
     return keys
 
 
-def _visit_keys(db, visit_id: str) -> set[str]:
+def visit_keys(db, visit_id: str) -> set[str]:
+    """The keys of the visit `visit_id` (for its photos and follow-ups)."""
     row = one(db, "SELECT * FROM visit WHERE id = ?", [visit_id])
-    return _keys_of_visit(db, row) if row else set()
+    return keys_of_visit(db, row) if row else set()
 
 
-def _keys_of_visit(db, row: dict) -> set[str]:
+def keys_of_visit(db, row: dict) -> set[str]:
+    """A visit's keys: its customer's, its organisation and its account manager."""
     return (
-        _customer_keys(db, row["customer_id"])
+        customer_keys(db, row["customer_id"])
         | org_keys(db, row["org_id"])
         | {f"u:{row['account_manager_id']}"}
     )
 
 
-def _keys_of_order(db, row: dict) -> set[str]:
+def keys_of_order(db, row: dict) -> set[str]:
+    """A work order's keys: both organisations, the assignee and the reporter."""
     keys = org_keys(db, row["org_id"]) | org_keys(db, row.get("assigned_org_id"))
     for who in ("assignee_id", "reported_by"):
         if row.get(who):
@@ -51,13 +59,14 @@ def _keys_of_order(db, row: dict) -> set[str]:
     return keys
 
 
-def _order_keys(db, order_id: str) -> set[str]:
+def order_keys(db, order_id: str) -> set[str]:
+    """The keys of the work order `order_id` (for its events, photos and answers)."""
     row = one(
         db,
         "SELECT org_id, assigned_org_id, assignee_id, reported_by FROM work_order WHERE id = ?",
         [order_id],
     )
-    return _keys_of_order(db, row) if row else set()
+    return keys_of_order(db, row) if row else set()
 
 
 CHECKLISTS = "t:checklists"  # templates reach every technician and supervisor
@@ -65,48 +74,34 @@ HOLIDAYS = "t:holidays"  # public holidays reach everyone (care calendar)
 
 
 def row_keys(db, table: str, row: dict | None) -> set[str]:
-    """The scope keys of one row of a synced table (empty for tables devices never pull)."""
+    """The scope keys of one row of a versioned table: its entity's `keys` function (declared
+    with the EntitySpec in the domain's sync module), none for a table a domain declares
+    unreplicated. A table no domain declares is an error: its changes would reach no device."""
     if row is None:
         return set()
-    if table == "customer":
-        return _keys_of_customer(db, row)
-    if table == "contact":
-        return _customer_keys(db, row["customer_id"])
-    if table == "visit":
-        return _keys_of_visit(db, row)
-    if table in ("visit_photo", "follow_up"):
-        return _visit_keys(db, row["visit_id"])
-    if table == "work_order":
-        return _keys_of_order(db, row)
-    if table in ("work_order_event", "work_order_photo", "inspection_answer"):
-        return _order_keys(db, row["work_order_id"])
-    if table in ("checklist_template", "checklist_item"):
-        return {CHECKLISTS}
-    if table == "scorecard":  # a person's own card only
-        return {f"u:{row['user_id']}"} if row.get("user_id") else set()
-    if table == "task":
-        return org_keys(db, row["org_id"]) | {f"u:{row['assignee_id']}"}
-    if table == "retention_task":
-        keys = org_keys(db, row["org_id"])
-        if row.get("assignee_id"):
-            keys.add(f"u:{row['assignee_id']}")
-        return keys
-    if table == "appointment":
-        keys = org_keys(db, row["org_id"])
-        if row.get("account_manager_id"):
-            keys.add(f"u:{row['account_manager_id']}")
-        return keys
-    if table == "public_holiday":
-        return {HOLIDAYS}
-    if table == "care_done":
-        return org_keys(db, row["org_id"]) | {f"u:{row['user_id']}"}
-    if table == "site":
-        return (
-            org_keys(db, row["org_id"])
-            | org_keys(db, row.get("contractor_id"))
-            | _customer_keys(db, row.get("customer_id"))
-        )
-    return set()
+    entity = _registry().entities.get(table)
+    if entity is not None and entity.keys is not None:
+        return entity.keys(db, row)
+    if table in _unreplicated():
+        return set()
+    raise LookupError(
+        f"no scope keys for table {table!r}: give its EntitySpec a keys function in its"
+        " domain's sync module, or list it as unreplicated in its server/<domain>/domain.py"
+    )
+
+
+@cache
+def _registry():
+    from .sync_api.registry import build_registry
+
+    return build_registry()
+
+
+@cache
+def _unreplicated() -> frozenset[str]:
+    from .domains import DOMAINS
+
+    return frozenset(table for domain in DOMAINS for table in domain.unreplicated)
 
 
 def caller_keys(db, caller) -> list[str] | None:

@@ -43,7 +43,8 @@ class EntitySpec:
     """An entity replicated to devices: its table, who may see which rows, what to send.
 
     `scope(caller)` returns (sql_where, params) using the table name as alias; rows with a
-    non-null `deleted_at` are sent as deletes.
+    non-null `deleted_at` are sent as deletes. `keys(db, row)` returns the row's scope keys
+    for the change log (sync.changes.log_change): who may hear of a change to it.
     """
 
     name: str
@@ -51,6 +52,7 @@ class EntitySpec:
     scope: Callable[[Any], tuple[str, list]]
     exclude: tuple[str, ...] = ()
     doc: str = ""
+    keys: Callable[[Any, dict], set[str]] | None = None
 
 
 class Registry:

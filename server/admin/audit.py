@@ -8,7 +8,7 @@ from ..db import get_db, rows
 from ..i18n import select_timezone
 from ..times import day_start_utc
 from ..web import like, paginate, render, roles_required
-from . import bp
+from .views import bp
 
 # Every write changes these; the diff shows what the person changed. Hashes never show.
 BOOKKEEPING = frozenset({"version", "created_at", "updated_at", "updated_by", "password_hash"})

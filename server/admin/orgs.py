@@ -16,7 +16,7 @@ from ..web import (
     roles_required,
     scoped_one_or_404,
 )
-from . import bp
+from .views import bp
 
 # Users in the org itself, and in its whole subtree (a path range, as scope.py does).
 LIST_SQL = (

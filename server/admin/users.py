@@ -18,8 +18,8 @@ from ..web import (
     roles_required,
     scoped_one_or_404,
 )
-from . import bp
 from .orgs import SUBTREE_END, parent_choices
+from .views import bp
 
 COLUMNS = (
     "SELECT app_user.id, app_user.username, app_user.display_name, app_user.role,"

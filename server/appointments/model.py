@@ -12,22 +12,22 @@ planned appointment whose visit or order was cancelled may be converted again.
 from datetime import datetime, timedelta
 
 from .. import records, scope
-from ..db import one, rows
+from ..db import one, rows, sql_in
 from ..fields import choice, reference, text
 from ..ids import now_utc
 from ..scope import Caller
 from ..times import local_day, local_form_time, to_stored, zone
 from ..visits.rules import PURPOSES
+from ..visits.statuses import DONE as VISIT_DONE
 from ..work_orders import model as orders
+from ..work_orders.statuses import DONE as ORDER_DONE
 
-VISIT_DONE = ("completed", "approved")
-ORDER_DONE = ("resolved", "submitted", "approved", "closed")
 ORDER_TYPES = ("on_demand", "fault_repair")
 LIMITS = {"need": 2000, "contact_name": 200, "contact_phone": 50}
 
 EFFECTIVE = (
-    "CASE WHEN a.status = 'planned' AND (v.status IN ('completed', 'approved')"
-    " OR w.status IN ('resolved', 'submitted', 'approved', 'closed')) THEN 'done'"
+    f"CASE WHEN a.status = 'planned' AND (v.status IN {sql_in(VISIT_DONE)}"
+    f" OR w.status IN {sql_in(ORDER_DONE)}) THEN 'done'"
     " ELSE a.status END"
 )
 SELECT = (

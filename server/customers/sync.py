@@ -8,7 +8,7 @@ from sync import PermanentError
 from sync import args as check
 from sync.registry import EntitySpec
 
-from .. import records, scope
+from .. import records, scope, sync_keys
 from ..db import one
 
 
@@ -30,12 +30,26 @@ def customer_in_scope(ctx, args: dict, key: str = "customer_id") -> dict | None:
     raise PermanentError("unknown_customer", "no such customer", arg=key)
 
 
+def _contact_keys(db, row: dict) -> set[str]:
+    return sync_keys.customer_keys(db, row["customer_id"])
+
+
 def register(registry) -> None:
     """Customers and their contacts replicate to the devices that may see them."""
     from .mutations import MUTATIONS
 
     hidden = ("field_clock",)
-    registry.entity(EntitySpec("customer", "customer", scope.customers, exclude=hidden))
-    registry.entity(EntitySpec("contact", "contact", scope.contacts, exclude=hidden))
+    registry.entity(
+        EntitySpec(
+            "customer",
+            "customer",
+            scope.customers,
+            exclude=hidden,
+            keys=sync_keys.keys_of_customer,
+        )
+    )
+    registry.entity(
+        EntitySpec("contact", "contact", scope.contacts, exclude=hidden, keys=_contact_keys)
+    )
     for name, handler in MUTATIONS.items():
         registry.mutation(name)(handler)

@@ -12,9 +12,10 @@ from datetime import date, datetime, timedelta
 from .. import times
 from ..db import one, rows
 from ..visits import policy as visit_policy
+from ..work_orders.statuses import BEFORE_ARRIVAL, RUNNING
 
-OPEN_BEFORE_ARRIVAL = ("dispatched", "accepted", "en_route")
-OPEN = (*OPEN_BEFORE_ARRIVAL, "on_site")
+OPEN_BEFORE_ARRIVAL = BEFORE_ARRIVAL
+OPEN = RUNNING
 
 
 def urgent(order: dict, grades) -> bool:

@@ -19,11 +19,12 @@ from ..db import one, rows
 from ..scope import Caller
 from ..times import day_start_utc
 from ..work_orders.rules import TYPES
+from ..work_orders.statuses import APPROVED
 
 KINDS = ("visit", *TYPES)
 STATES = {
     "pending": (("completed",), ("submitted",)),
-    "reviewed": (("approved",), ("approved", "closed")),
+    "reviewed": (("approved",), APPROVED),
 }
 FILTER_KEYS = ("kind", "org", "author", "day_from", "day_to", "spot", "state")
 SPOT = ("none", "done")

@@ -5,11 +5,13 @@ check-in, `check_in_at`), cancelled ones aside. A returned-then-approved visit c
 completed and as reviewed, but fails the review pass rate (it was returned once).
 """
 
+from ..db import sql_in
 from ..times import sql_local_day
 from ..visits.followups import counted_at
+from ..visits.statuses import CHECKED_OUT
 from .indicators import indicator
 
-DONE = "('completed', 'approved', 'returned')"
+DONE = sql_in(CHECKED_OUT)
 IN_MONTH = "v.deleted_at IS NULL AND v.check_in_at >= :start AND v.check_in_at < :end"
 
 

@@ -14,6 +14,7 @@ from ..ids import now_utc, uuid7
 from ..records import audit
 from ..visits import policy as visit_policy
 from . import formula, indicators, months, policy
+from .sync import card_keys
 
 
 def _people(db, role: str, org_path: str | None) -> list[dict]:
@@ -180,7 +181,7 @@ def _store(db, month: str, cards: list[dict], at: str) -> int:
                 continue
             changed += 1
             row_id = old["id"] if old else uuid7()
-            keys = {f"u:{card['user_id']}"} if card["user_id"] else set()
+            keys = card_keys(db, card)
             # Only people's cards replicate to devices; teams' and contractors' stay here.
             version = log_change(db, "scorecard", row_id, at, keys) if card["user_id"] else 0
             values = dict(card, month=month, computed_at=at, updated_at=at, version=version)

@@ -8,6 +8,11 @@ def own_cards(caller) -> tuple[str, list]:
     return "scorecard.user_id = ?", [caller.id]
 
 
+def card_keys(db, row: dict) -> set[str]:
+    """A person's own card only: teams' and contractors' cards stay on the server."""
+    return {f"u:{row['user_id']}"} if row.get("user_id") else set()
+
+
 def register(registry) -> None:
     """Register the scorecard entity (pulled by devices; no mutations)."""
-    registry.entity(EntitySpec("scorecard", "scorecard", own_cards))
+    registry.entity(EntitySpec("scorecard", "scorecard", own_cards, keys=card_keys))

@@ -8,7 +8,9 @@ A returned-then-approved order counts as completed, fails the review pass rate a
 first-time fix, and is judged for timeliness on its first submission.
 """
 
+from ..db import sql_in
 from ..times import sql_local_day, sql_to_stored
+from ..work_orders.statuses import APPROVED, REPORTED
 from .indicators import indicator
 
 ORDERS = """work_order wo
@@ -98,7 +100,7 @@ def order_on_time(db, user_id, month, now=None):
     "work_order",
     f"""SELECT {WHO}, {INSPECTION_DUE} AS at,
         CASE WHEN wo.status = 'cancelled' THEN 'cancelled'
-             WHEN wo.status IN ('submitted', 'approved', 'closed', 'returned') THEN 'completed'
+             WHEN wo.status IN {sql_in(REPORTED)} THEN 'completed'
              WHEN {INSPECTION_DUE} >= :today THEN 'not_yet_due'
              ELSE 'not_completed' END AS rule
         FROM {ORDERS}
@@ -154,7 +156,7 @@ def first_time_fix(db, user_id, month, now=None):
     f"""SELECT {WHO}, wo.resolved_at AS at,
         CASE WHEN wo.status = 'cancelled' THEN 'cancelled'
              WHEN {{returned_order}} THEN 'returned'
-             WHEN wo.status IN ('approved', 'closed') THEN 'approved_first_time'
+             WHEN wo.status IN {sql_in(APPROVED)} THEN 'approved_first_time'
              WHEN wo.status = 'submitted' THEN 'awaiting_review'
              ELSE 'not_submitted' END AS rule
         FROM {ORDERS}

@@ -15,6 +15,8 @@ from ..extensions import csrf
 from ..ids import now_utc
 from ..times import local_day
 from ..visits import policy as visit_policy
+from ..visits import statuses as visit_statuses
+from ..work_orders import statuses as order_statuses
 
 bp = Blueprint("sync_api", __name__, url_prefix="/api/sync")
 csrf.exempt(bp)
@@ -101,4 +103,8 @@ def pull():
     if status == 200:  # settings the device needs offline (visit policy, GPS thresholds)
         body["config"] = {k: current_app.config[k] for k in DEVICE_CONFIG_KEYS}
         body["config"]["VISIT_POLICY"] = visit_policy.for_device(get_db(), local_day())
+        body["config"]["STATUS_SETS"] = {
+            **visit_statuses.for_device(),
+            **order_statuses.for_device(),
+        }
     return _respond(status, body)

@@ -7,8 +7,9 @@ A visit counts toward a task when all of these hold:
   deleted;
 - it is an on-site visit (channel `on_site`): a logged phone call or message is a contact,
   not a visit, and never counts toward a task;
-- its status is `completed` or `approved`. Planned, in-progress and cancelled visits never
-  count; a `returned` visit does not count until it is resubmitted (completed again);
+- its status is `completed` or `approved` (server/visits/statuses.py DONE). Planned,
+  in-progress and cancelled visits never count; a `returned` visit does not count until it
+  is resubmitted (completed again);
 - it was checked in inside the task's window: from `window_start_at` (the start date,
   00:00 Beijing time) up to but excluding `window_end_at` (the day after the due date,
   00:00 Beijing time). The check-in time is the device's time (`check_in_device_at`) when it
@@ -30,9 +31,9 @@ import json
 from datetime import datetime
 
 from ..times import day_start_utc, read
+from ..visits.statuses import DONE
 
 KINDS = ("class_coverage", "promotion", "free_text")
-COUNTED_STATUSES = ("completed", "approved")
 
 
 def window(start_date: str, due_date: str) -> tuple[str, str]:
@@ -62,7 +63,7 @@ def counts(task: dict, visit: dict) -> bool:
         return False
     if (visit.get("channel") or "on_site") != "on_site":
         return False
-    if visit.get("status") not in COUNTED_STATUSES:
+    if visit.get("status") not in DONE:
         return False
     at = check_in_time(visit)
     start, end = read(task["window_start_at"]), read(task["window_end_at"])

@@ -20,10 +20,11 @@ every 90.
 import json
 from datetime import date, timedelta
 
-from ..db import one, rows
+from ..db import one, rows, sql_in
 from ..ids import now_utc, uuid7
 from ..records import audit
 from ..times import LOCAL, from_stored, local_date
+from .statuses import TOOK_PLACE
 
 CLASSES = ("A", "B", "C")
 KINDS = ("on_site", "remote")
@@ -31,8 +32,6 @@ CHANNELS = ("on_site", "phone", "message")
 REMOTE = ("phone", "message")
 # The channels that meet each kind of requirement.
 MEETS = {"on_site": ("on_site",), "remote": CHANNELS}
-# Statuses of a contact that took place (as pwa/ui.js lastVisitDay).
-VISITED = ("completed", "approved", "in_progress", "returned")
 DEFAULTS = {"A": {"on_site": 7}, "B": {"on_site": 30}, "C": {"remote": 30, "on_site": 90}}
 MAX_DAYS = 366
 
@@ -114,12 +113,11 @@ def is_overdue(rules: dict, customer_class: str, last: dict, today: date) -> boo
 def last_contacts_sql(alias: str = "c") -> str:
     """SELECT columns last_on_site, last_phone, last_message: the latest check-in (server
     time) of each channel among the customer's contacts that took place."""
-    marks = ", ".join(f"'{s}'" for s in VISITED)
     parts = []
     for channel in CHANNELS:
         parts.append(
             f"(SELECT max(v.check_in_at) FROM visit v WHERE v.customer_id = {alias}.id"
-            f" AND v.channel = '{channel}' AND v.status IN ({marks})"
+            f" AND v.channel = '{channel}' AND v.status IN {sql_in(TOOK_PLACE)}"
             f" AND v.deleted_at IS NULL) AS last_{channel}"
         )
     return ", ".join(parts)

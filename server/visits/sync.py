@@ -2,7 +2,7 @@
 
 from sync.registry import EntitySpec
 
-from .. import scope
+from .. import scope, sync_keys
 from . import attachments, contacts_log, followups, mutations
 
 MUTATIONS = {
@@ -20,11 +20,29 @@ MUTATIONS = {
 }
 
 
+def _child_keys(db, row: dict) -> set[str]:
+    """A photo's or follow-up's keys: its visit's."""
+    return sync_keys.visit_keys(db, row["visit_id"])
+
+
 def register(registry) -> None:
     """Register visit entities (pulled by devices) and mutations (pushed by them)."""
-    registry.entity(EntitySpec("visit", "visit", scope.visits, exclude=("field_clock",)))
     registry.entity(
-        EntitySpec("visit_photo", "visit_photo", lambda c: scope.visit_children(c, "visit_photo"))
+        EntitySpec(
+            "visit",
+            "visit",
+            scope.visits,
+            exclude=("field_clock",),
+            keys=sync_keys.keys_of_visit,
+        )
+    )
+    registry.entity(
+        EntitySpec(
+            "visit_photo",
+            "visit_photo",
+            lambda c: scope.visit_children(c, "visit_photo"),
+            keys=_child_keys,
+        )
     )
     registry.entity(
         EntitySpec(
@@ -32,6 +50,7 @@ def register(registry) -> None:
             "follow_up",
             lambda c: scope.visit_children(c, "follow_up"),
             exclude=("field_clock",),
+            keys=_child_keys,
         )
     )
     for name, handler in MUTATIONS.items():

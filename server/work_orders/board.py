@@ -15,15 +15,15 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from .. import scope, times
-from ..db import rows
+from ..db import rows, sql_in
 from ..scope import Caller
 from ..web import like
-from . import rules, sla
+from . import rules, sla, statuses
 
-RUNNING = "('dispatched', 'accepted', 'en_route', 'on_site')"
+RUNNING = sql_in(statuses.RUNNING)
 RANK = (
     f"(CASE WHEN work_order.status IN {RUNNING} AND work_order.restore_due_at IS NOT NULL"
-    " THEN 0 WHEN work_order.status IN ('closed', 'cancelled') THEN 2 ELSE 1 END)"
+    f" THEN 0 WHEN work_order.status IN {sql_in(statuses.FINISHED)} THEN 2 ELSE 1 END)"
 )
 # Fault repairs: arrival until on site, then restore; other types have their due time only.
 DUE = (
@@ -33,7 +33,7 @@ DUE = (
 ORDER_BY = f"{RANK}, {DUE}, work_order.created_at DESC, work_order.id DESC"
 # Status filters: a set of statuses as a range of the rank (an index range), or one status.
 STATUS_SETS = {"open": (0, 1), "all": (0, 2)}
-STATUS_RANK = {s: (2 if s in ("closed", "cancelled") else 1) for s in rules.STATUSES}
+STATUS_RANK = {s: (2 if s in statuses.FINISHED else 1) for s in rules.STATUSES}
 SLA_FILTERS = ("breached", "due_soon")
 CLOCKS = (
     ("response_due_at", "accepted_at"),

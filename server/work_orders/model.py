@@ -8,7 +8,7 @@ from .. import records, scope, times
 from ..db import one
 from ..ids import now_utc, uuid7
 from ..reviews import history
-from . import checklist_gate, rules, sla
+from . import checklist_gate, rules, sla, statuses
 
 
 def next_code(db, at: str) -> str:
@@ -97,7 +97,7 @@ def assign(db, actor_id, order_id: str, *, assignee_id=None, assigned_org_id=Non
     exception report stays returned (it has no dispatched state) for its new holder.
     """
     order = records.get(db, "work_order", order_id)
-    if order["status"] not in ("dispatched", "accepted", "en_route", "on_site", "returned"):
+    if order["status"] not in statuses.REASSIGNABLE:
         raise rules.IllegalTransition(f"a {order['status']} order cannot be reassigned")
     changes = {"assignee_id": assignee_id, "assigned_org_id": assigned_org_id}
     restarts = rules.INITIAL[order["wo_type"]] == "dispatched"  # not an exception report
