@@ -6,9 +6,9 @@ from zoneinfo import ZoneInfo
 
 from flask import request
 
-from ..db import get_db, rows
+from ..db import get_db, like, rows
 from ..i18n import select_timezone
-from ..web import like, paginate, render, roles_required
+from ..web import paginate, render, roles_required
 from . import bp
 
 # Every write changes these; the diff shows what the person changed. Hashes never show.

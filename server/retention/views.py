@@ -9,8 +9,8 @@ import json
 from flask import Blueprint, abort, flash, request, url_for
 from flask_babel import gettext as _
 
+from ..charts import bar_chart
 from ..db import get_db, rows
-from ..statistics.charts import bar_chart
 from ..web import caller, finish, form_status, paginate, render, roles_required
 from . import model, outcomes, segments
 from . import policy as policies

@@ -15,10 +15,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from .. import scope
-from ..db import rows
+from ..db import like, rows
 from ..scope import Caller
 from ..visits.listing import utc_start_of
-from ..web import like
 from . import rules, sla
 
 RUNNING = "('dispatched', 'accepted', 'en_route', 'on_site')"
