@@ -83,3 +83,49 @@ def test_the_checks_catch_what_they_refuse():
     assert private_uses(ast.parse("from .web import scoped_one_or_404 as _scoped")) == []
     assert BEGIN.match("BEGIN IMMEDIATE") and not BEGIN.match("Outermost: BEGIN IMMEDIATE")
     assert not BEGIN.match("BEGIN")
+
+
+TEMPLATES = ROOT / "templates"
+TEMPLATE_HOOKS = {"app_template_global", "app_context_processor", "context_processor"}
+
+
+def test_one_error_macro():
+    """The field-error macro lives in templates/_macros.html; pages import it with context."""
+    found = [
+        p.relative_to(TEMPLATES).as_posix()
+        for p in sorted(TEMPLATES.rglob("*.html"))
+        if "{% macro error(" in p.read_text(encoding="utf-8")
+    ]
+    assert found == ["_macros.html"]
+
+
+def hook_name(decorator: ast.expr) -> str:
+    target = decorator.func if isinstance(decorator, ast.Call) else decorator
+    return target.attr if isinstance(target, ast.Attribute) else ""
+
+
+def querying_hooks(tree: ast.AST) -> list[str]:
+    """Template globals and context processors that call get_db, rows or one."""
+    found = []
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.FunctionDef)
+            and {hook_name(d) for d in node.decorator_list} & TEMPLATE_HOOKS
+        ):
+            called = {
+                n.func.id
+                for n in ast.walk(node)
+                if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
+            }
+            if called & {"get_db", "rows", "one"}:
+                found.append(node.name)
+    return found
+
+
+def test_template_globals_run_no_queries():
+    """A page gets other domains' sections from its view (points, retention, the review
+    panel), not from a template global that queries behind the view's back."""
+    found = {path: names for path, tree in sources() if (names := querying_hooks(tree))}
+    assert found == {}
+    before = "@bp.app_template_global()\ndef section(c):\n    return rows(get_db(), 'x')\n"
+    assert querying_hooks(ast.parse(before)) == ["section"]

@@ -14,6 +14,7 @@ from ..csvio import download as csv_download
 from ..db import get_db
 from ..held import held_edits
 from ..i18n import select_timezone
+from ..reviews.panel import record_panel
 from ..scope import may_manage
 from ..web import caller, finish, paginate, render, roles_required, scoped_one_or_404
 from . import listing, model
@@ -75,6 +76,7 @@ def _detail(visit: dict, status: int = 200, error: str | None = None):
         signature=visit["signature_sha256"]
         and listing.attached(db, visit, visit["signature_sha256"]),
         held=held_edits(db, "visit", visit["id"]),
+        **record_panel(db, "visit", visit["id"]),
         may_approve=may_manage(caller()) and visit["status"] == "completed",
         error=error,
     )

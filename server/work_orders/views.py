@@ -14,6 +14,7 @@ from ..held import held_edits
 from ..i18n import select_timezone
 from ..ids import now_utc
 from ..labels import label
+from ..reviews.panel import record_panel
 from ..web import caller, finish, form_status, page_number, render, roles_required
 from ..web import scoped_one_or_404 as _scoped
 from . import board, detail, dispatch, export, links, model, rules, sla
@@ -150,6 +151,7 @@ def _detail(order: dict, status: int = 200, refusal: str | None = None, errors=N
         answers=detail.answers(db, order),
         parts=detail.parts(order),
         held=held_edits(db, "work_order", order["id"]),
+        **record_panel(db, "work_order", order["id"]),
         orgs=board.assignable_orgs(db, caller()),
         techs=board.technicians(db, caller()),
         actions=[
