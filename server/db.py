@@ -8,7 +8,7 @@ from flask import current_app, g
 
 from sync.transactions import write_lock
 
-__all__ = ["Database", "connect", "get_db", "one", "rows", "write_lock"]
+__all__ = ["Database", "connect", "get_db", "like", "one", "rows", "write_lock"]
 
 PRAGMAS = (
     "PRAGMA journal_mode=WAL",
@@ -68,6 +68,12 @@ def one(db: sqlite_utils.Database, sql: str, params=()) -> dict | None:
     """Run a query and return its first row as a dict, or None."""
     row = db.execute(sql, params).fetchone()
     return dict(row) if row is not None else None
+
+
+def like(term: str) -> str:
+    """A LIKE pattern for a search term, with wildcards in the term escaped."""
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
 
 
 def init_app(app) -> None:

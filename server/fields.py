@@ -4,9 +4,8 @@ Each check reads one raw value (from a form or a CSV cell, so text or already ty
 an error code in `errors` under the field's name when it is wrong, and returns the clean value.
 """
 
-from .db import one
+from .db import like, one
 from .scope import Caller, orgs
-from .web import like
 
 TRUE_WORDS = frozenset({"1", "true", "yes", "y", "on", "是"})
 FALSE_WORDS = frozenset({"", "0", "false", "no", "n", "off", "否"})

@@ -94,12 +94,6 @@ def paginate(sql: str, params: list, order_by: str) -> Page:
     return Page(items, number, size, total)
 
 
-def like(term: str) -> str:
-    """A LIKE pattern for a search term, with wildcards in the term escaped."""
-    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def form_status(errors: dict) -> int:
     """A form with errors re-renders: 200 for htmx (so it swaps), 422 for a plain post."""
     return 200 if htmx or not errors else 422

@@ -1,12 +1,12 @@
 """CSV injection (OWASP): no export hands a spreadsheet a cell it could run as a formula,
-whatever the prefix; one rule (server/imports/csvfile.py) for every export and import."""
+whatever the prefix; one rule (server/imports/csvio.py) for every export and import."""
 
 import csv
 import io
 
 import pytest
 
-from server.imports import csvfile
+from server import csvio
 from server.scores import cards
 from server.statistics import report
 from server.visits import listing
@@ -39,21 +39,21 @@ HARMLESS = ["西湖纸业", "a=b", "1-2", "'quoted", "", "Ａ公司", "\u200bnam
 
 @pytest.mark.parametrize("text", HOSTILE)
 def test_formula_like_cells_are_quoted_and_come_back_unchanged(text):
-    written = csvfile.write(["cell"], [{"cell": text}])
+    written = csvio.write(["cell"], [{"cell": text}])
     text_out = written.removeprefix("\ufeff")
     assert list(csv.reader(io.StringIO(text_out)))[1] == ["'" + text]
-    _header, found = csvfile.read(text_out)
+    _header, found = csvio.read(text_out)
     assert found[0][1]["cell"] == text  # the apostrophe comes off again on import
 
 
 @pytest.mark.parametrize("text", HARMLESS)
 def test_ordinary_cells_are_left_alone(text):
-    written = csvfile.write(["cell"], [{"cell": text}])
+    written = csvio.write(["cell"], [{"cell": text}])
     assert list(csv.reader(io.StringIO(written.removeprefix("\ufeff"))))[1] == [text]
 
 
 def test_numbers_stay_numbers():
-    written = csvfile.write(["n"], [{"n": -5}])
+    written = csvio.write(["n"], [{"n": -5}])
     assert written.endswith("\r\n-5\r\n")
 
 
@@ -61,7 +61,7 @@ def unsafe_cells(body: bytes) -> list[str]:
     """Cells of a downloaded CSV a spreadsheet could run (the apostrophe is what saves one)."""
     text = body.decode("utf-8-sig")
     cells = [cell for row in csv.reader(io.StringIO(text)) for cell in row]
-    return [c for c in cells if csvfile.formula_like(c)]
+    return [c for c in cells if csvio.formula_like(c)]
 
 
 def _every_column(columns, text):
@@ -71,7 +71,7 @@ def _every_column(columns, text):
 @pytest.fixture
 def hostile_world(db, tree, monkeypatch):
     """Every export's rows carry a hostile cell: real rows for the import-shaped exports, the
-    record functions' output for the others (each view still writes through csvfile)."""
+    record functions' output for the others (each view still writes through csvio)."""
     payload = "\u200b＝HYPERLINK(1)"
     customer = factories.make_customer(db, tree["T1"], tree["am1"], name=payload)
     factories.make_site(db, tree["T1"], tree["K"], customer, name=payload)

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from server.imports import csvfile
+from server import csvio
 from tests import factories as f
 
 CUSTOMER_HEADER = (
@@ -243,7 +243,7 @@ def test_export_is_scoped_filtered_and_reimports(tree, db, auth, client):
         assert response.mimetype == "text/csv"
         raw = response.get_data()
         assert raw.startswith(b"\xef\xbb\xbf")  # BOM, so Excel reads UTF-8
-        _, found = csvfile.read(raw.decode("utf-8-sig"))
+        _, found = csvio.read(raw.decode("utf-8-sig"))
         return {cells["code"]: cells for _, cells in found}
 
     auth.login("am1")
@@ -274,7 +274,7 @@ def test_site_export_is_scoped_and_reimports(tree, db, auth, client):
     auth.login("sup_d1")
     english(auth)
     body = client.get("/sites/export.csv").get_data()
-    _, found = csvfile.read(body.decode("utf-8-sig"))
+    _, found = csvio.read(body.decode("utf-8-sig"))
     assert [cells["code"] for _, cells in found] == ["S-D1"]
     assert (found[0][1]["contractor"], found[0][1]["customer"]) == (tree["K"]["code"], "C-9")
     batch_url = upload(auth, "site", body)

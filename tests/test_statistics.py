@@ -389,7 +389,7 @@ def test_empty_chart_says_so(client, auth, tree):
 
 
 def test_chart_shortens_long_labels_but_keeps_them_whole_in_the_title():
-    from server.statistics.charts import bar_chart
+    from server.charts import bar_chart
 
     cause = "一个非常非常长的故障原因描述文字超过十六个字"
     svg = str(bar_chart("Faults <by> cause", [cause, "雷击"], [("Orders", [5, 0])]))

@@ -4,10 +4,10 @@ import json
 
 from flask import request
 
-from ..db import get_db, rows
+from ..db import get_db, like, rows
 from ..i18n import select_timezone
 from ..times import day_start_utc
-from ..web import like, paginate, render, roles_required
+from ..web import paginate, render, roles_required
 from .views import bp
 
 # Every write changes these; the diff shows what the person changed. Hashes never show.

@@ -4,13 +4,12 @@ rename (admins)."""
 from flask import abort, request, url_for
 
 from .. import scope
-from ..db import get_db
+from ..db import get_db, like
 from ..orgs import model
 from ..web import (
     caller,
     finish,
     form_status,
-    like,
     paginate,
     render,
     roles_required,

@@ -6,13 +6,12 @@ from flask_babel import gettext as _
 
 from .. import scope
 from ..auth import lockout, model, tokens, websessions
-from ..db import get_db, one
+from ..db import get_db, like, one
 from ..records import audit
 from ..web import (
     caller,
     finish,
     form_status,
-    like,
     paginate,
     render,
     roles_required,

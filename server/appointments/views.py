@@ -6,7 +6,7 @@ from flask import Blueprint, flash, request, url_for
 from flask_babel import gettext as _
 
 from .. import scope
-from ..db import get_db, rows
+from ..db import get_db, like, rows
 from ..i18n import select_timezone
 from ..privacy.pages import reveal_answer
 from ..visits.rules import PURPOSES
@@ -14,7 +14,6 @@ from ..web import (
     caller,
     finish,
     form_status,
-    like,
     paginate,
     render,
     roles_required,

@@ -6,8 +6,8 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from .. import csvio
 from ..db import connect
-from ..imports import csvfile
 from . import importer
 
 billing_cli = AppGroup("billing", help="Billing figures per customer.")
@@ -27,8 +27,8 @@ def import_command(path, month, dry_run, no_rules):
     with open(path, "rb") as fh:
         raw = fh.read()
     try:
-        text = csvfile.decode(raw)
-    except csvfile.UnreadableFile as exc:
+        text = csvio.decode(raw)
+    except csvio.UnreadableFile as exc:
         raise click.ClickException(str(exc)) from exc
     db = connect(current_app.config["DATABASE"])
     try:

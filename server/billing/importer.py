@@ -1,6 +1,6 @@
 """Billing import: one month of per-customer figures from a CSV file.
 
-The flow is the import engine's (server/imports): the file is decoded by csvfile (UTF-8, BOM,
+The flow is the import engine's (server/imports): the file is decoded by server/csvio (UTF-8, BOM,
 GB18030) and read with file line numbers; a dry run lists every bad row with its line and
 reasons; the import is checked again and written in one transaction, all or nothing. Rows
 are keyed by customer code and the month, not by a record of their own, so the checks are
@@ -18,11 +18,10 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from .. import scope
+from .. import csvio, scope
 from ..customers import model as customers
 from ..db import rows
 from ..ids import now_utc, uuid7
-from ..imports import csvfile
 from ..imports.engine import Report, Row
 from ..records import audit
 from ..times import local_month
@@ -154,7 +153,7 @@ def check(db, caller, month: str, text: str, customers=None) -> tuple[Report, li
     `caller` None means the command line (every customer); `customers` is _customers'
     answer when the caller has it already.
     """
-    header, found = csvfile.read(text)
+    header, found = csvio.read(text)
     report = Report([], [])
     report.header_errors += [(name, "unknown_column") for name in header if name not in COLUMNS]
     report.header_errors += [(name, "duplicate") for name in set(header) if header.count(name) > 1]

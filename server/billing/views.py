@@ -7,10 +7,9 @@ kept as an import batch of the caller's (server/imports/engine.store), as every 
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 
+from ..csvio import read_upload
 from ..db import get_db
-from ..ids import now_utc
 from ..imports import engine
-from ..imports.views import _read_upload
 from ..retention.run import latest_month, run_rules
 from ..web import caller, render, roles_required
 from . import importer
@@ -42,7 +41,7 @@ def upload():
     if importer.month_error(month):
         errors["month"] = importer.month_error(month)
     upload_file = request.files.get("file")
-    text, error = _read_upload(upload_file)
+    text, error = read_upload(upload_file)
     if error:
         errors["file"] = error
     if errors:
@@ -76,41 +75,27 @@ def batch(batch_id):
     return render("billing/batch.html", batch=batch, month=month, outcome=outcome)
 
 
-class _NotApplied(Exception):
-    def __init__(self, outcome):
-        self.outcome = outcome
-
-
 @bp.post("/batch/<batch_id>/apply")
 @roles_required("supervisor", "admin")
 def apply(batch_id):
     db = get_db()
     batch, month = _batch_or_404(batch_id)
+
+    def write():
+        outcome = importer.import_month(
+            db, caller(), month, batch["content"], filename=batch["filename"], batch_id=batch_id
+        )
+        if not outcome.applied:
+            raise engine.Refused(outcome)
+        return outcome
+
     try:
-        with db.atomic():
-            claimed = db.execute(
-                "UPDATE import_batch SET applied_at = ? WHERE id = ? AND applied_at IS NULL",
-                [now_utc(), batch_id],
-            )
-            if claimed.rowcount != 1:
-                raise engine.AlreadyApplied(batch_id)
-            outcome = importer.import_month(
-                db,
-                caller(),
-                month,
-                batch["content"],
-                filename=batch["filename"],
-                batch_id=batch_id,
-            )
-            if not outcome.applied:
-                raise _NotApplied(outcome)
+        outcome = engine.apply_once(db, batch_id, write)
     except engine.AlreadyApplied:
         refused = _("This file was imported already; a file is imported once.")
         return render("billing/batch.html", batch=batch, month=month, refused=refused, status=409)
-    except _NotApplied as refused:
-        return render(
-            "billing/batch.html", batch=batch, month=month, outcome=refused.outcome, status=422
-        )
+    if not outcome.applied:
+        return render("billing/batch.html", batch=batch, month=month, outcome=outcome, status=422)
     found = None
     if month == latest_month(db):
         found = run_rules(db, month, actor_id=caller().id)

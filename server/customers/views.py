@@ -8,7 +8,9 @@ from ..db import get_db
 from ..imports.export import export as csv_export
 from ..imports.specs import CUSTOMER
 from ..orgs.model import tree
+from ..points import ledger as points
 from ..privacy.pages import reveal_answer
+from ..retention import model as retention
 from ..scope import may_manage, orgs
 from ..visits import policy as visit_policy
 from ..web import (
@@ -58,6 +60,16 @@ def _customer_or_404(customer_id: str) -> dict:
     return scoped_one_or_404(*model.detail_query(caller(), customer_id))
 
 
+def _sections(customer_id: str) -> dict:
+    """Other domains' sections of the customer page, fetched here rather than by the template:
+    points for everyone, retention for all but technicians."""
+    db, who = get_db(), caller()
+    found = {"points": points.customer_section(db, who, customer_id), "retention": None}
+    if who.role != "technician":
+        found["retention"] = retention.customer_section(db, who, customer_id)
+    return found
+
+
 @bp.get("/<customer_id>")
 @login_required
 def detail(customer_id):
@@ -67,6 +79,7 @@ def detail(customer_id):
         customer=customer,
         contacts=contacts.for_customer(get_db(), customer_id),
         changes=history.changes(get_db(), customer_id),
+        **_sections(customer_id),
         may_manage=may_manage(caller()),
         revealed={},
         form={},
@@ -137,6 +150,7 @@ def _contacts_part(customer: dict, form: dict, errors: dict, contact=None):
         status=form_status(errors),
         customer=customer,
         contacts=contacts.for_customer(get_db(), customer["id"]),
+        **({} if contact else _sections(customer["id"])),
         contact=contact,
         may_manage=True,
         revealed={},

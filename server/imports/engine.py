@@ -9,10 +9,10 @@ that exists outside the caller's scope is an error, never an update.
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from .. import csvio
 from ..db import one
 from ..ids import now_utc, uuid7
 from ..scope import Caller
-from . import csvfile
 
 
 @dataclass(frozen=True)
@@ -81,14 +81,17 @@ class AlreadyApplied(Exception):
     """The batch was applied before; a batch applies once."""
 
 
-class _Refused(Exception):
-    def __init__(self, report: Report):
-        self.report = report
+class Refused(Exception):
+    """Raised by an apply_once write to write nothing; apply_once returns `result`."""
+
+    def __init__(self, result):
+        super().__init__()
+        self.result = result
 
 
 def check(db, caller: Caller, spec: Spec, text: str) -> Report:
     """Dry-run a file: validate every row as the caller, write nothing."""
-    header, found = csvfile.read(text)
+    header, found = csvio.read(text)
     report = Report(_header_errors(spec, header), [])
     if not found:
         report.header_errors.append(("", "empty_file"))
@@ -149,31 +152,46 @@ def _resolve(db, ref: Reference, value: str, ids: dict) -> str | None:
     return ids[(ref.lookup, value)]
 
 
+def apply_once(db, batch_id: str, write: Callable):
+    """Claim the batch and run `write()` in one transaction, so a batch is applied once.
+
+    Returns what `write()` returns. When `write()` raises Refused, nothing is written, the
+    batch stays unapplied and the refusal's result is returned. Raises AlreadyApplied (with
+    nothing written) when the batch was applied before. Every import applies through here:
+    the customer and site imports (`apply`) and the billing import.
+    """
+    try:
+        with db.atomic():
+            claimed = db.execute(
+                "UPDATE import_batch SET applied_at = ? WHERE id = ? AND applied_at IS NULL",
+                [now_utc(), batch_id],
+            )
+            if claimed.rowcount != 1:
+                raise AlreadyApplied(batch_id)
+            return write()
+    except Refused as refused:
+        return refused.result
+
+
 def apply(db, caller: Caller, spec: Spec, batch: dict) -> Report:
     """Check the batch again and write all its rows in one transaction, once.
 
     Any bad row writes nothing (the returned report says why). Raises AlreadyApplied when
     the batch was applied before.
     """
-    try:
-        with db.atomic():
-            claimed = db.execute(
-                "UPDATE import_batch SET applied_at = ? WHERE id = ? AND applied_at IS NULL",
-                [now_utc(), batch["id"]],
-            )
-            if claimed.rowcount != 1:
-                raise AlreadyApplied(batch["id"])
-            report = check(db, caller, spec, batch["content"])
-            if not report.ok:
-                raise _Refused(report)
-            for row in report.rows:
-                if row.action == "update":
-                    spec.update(db, caller.id, row.record_id, row.clean)
-                else:
-                    spec.create(db, caller.id, **row.clean)
-    except _Refused as refused:
-        return refused.report
-    return report
+
+    def write() -> Report:
+        report = check(db, caller, spec, batch["content"])
+        if not report.ok:
+            raise Refused(report)
+        for row in report.rows:
+            if row.action == "update":
+                spec.update(db, caller.id, row.record_id, row.clean)
+            else:
+                spec.create(db, caller.id, **row.clean)
+        return report
+
+    return apply_once(db, batch["id"], write)
 
 
 def store(db, caller: Caller, kind: str, filename: str, text: str) -> str:

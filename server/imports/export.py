@@ -1,19 +1,10 @@
-"""CSV downloads: exports of what the caller may see, and blank templates for imports."""
+"""Import-shaped CSV downloads: exports that re-import, and blank templates for imports."""
 
 from flask import Response
 
+from ..csvio import download
 from ..db import rows
-from . import csvfile
 from .engine import Spec
-
-
-def download(columns, records, filename: str) -> Response:
-    """Every CSV download: UTF-8 with BOM (for Excel), formula-safe cells (csvfile.write),
-    an attachment, never cached."""
-    response = Response(csvfile.write(columns, records), mimetype="text/csv")
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 def csv_response(spec: Spec, records, filename: str) -> Response:

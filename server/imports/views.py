@@ -1,11 +1,12 @@
 """Import pages: upload a CSV, read the dry run, apply it once. Supervisors and admins."""
 
-from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
+from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 
+from ..csvio import read_upload
 from ..db import get_db
 from ..web import caller, render, roles_required
-from . import csvfile, engine
+from . import engine
 from .export import csv_response
 from .specs import SPECS
 
@@ -33,25 +34,11 @@ def upload(kind):
     if request.method == "GET":
         return render("imports/upload.html", spec=spec, errors={})
     upload_file = request.files.get("file")
-    text, error = _read_upload(upload_file)
+    text, error = read_upload(upload_file)
     if error:
         return render("imports/upload.html", spec=spec, errors={"file": error}, status=422)
     batch_id = engine.store(get_db(), caller(), kind, upload_file.filename or "", text)
     return redirect(url_for("imports.batch", batch_id=batch_id))
-
-
-def _read_upload(upload_file) -> tuple[str | None, str | None]:
-    """The file's text, or an error code (missing, too large, not text)."""
-    if upload_file is None or not upload_file.filename:
-        return None, "required"
-    limit = current_app.config["IMPORT_MAX_BYTES"]
-    raw = upload_file.stream.read(limit + 1)
-    if len(raw) > limit:
-        return None, "file_too_large"
-    try:
-        return csvfile.decode(raw), None
-    except csvfile.UnreadableFile:
-        return None, "unreadable_file"
 
 
 def _batch_or_404(batch_id: str) -> tuple[dict, engine.Spec]:

@@ -16,6 +16,10 @@ from ..db import rows, write_lock
 from ..ids import now_utc, uuid7
 from . import policy
 
+READERS = ("account_manager", "supervisor", "admin")  # see a balance, redeem
+ADJUSTERS = ("supervisor", "admin")  # adjust with a reason
+HISTORY_ON_CUSTOMER_PAGE = 10
+
 
 class Overdraw(ValueError):
     """A redemption larger than the balance."""
@@ -181,4 +185,15 @@ def earn_month(db, month: str, actor_id=None) -> dict:
         "entries": entries,
         "corrected": corrected,
         "customers": customers,
+    }
+
+
+def customer_section(db, caller, customer_id: str) -> dict:
+    """What the customer page shows of points (the page itself is already scoped): the
+    balance and level, the latest entries, and what the caller may do there."""
+    return {
+        **summary(db, customer_id),
+        "history": history(db, customer_id, HISTORY_ON_CUSTOMER_PAGE),
+        "may_redeem": caller.role in READERS,
+        "may_adjust": caller.role in ADJUSTERS,
     }

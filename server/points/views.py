@@ -12,29 +12,15 @@ from ..db import get_db
 from ..ids import now_utc, uuid7
 from ..web import caller, finish, form_status, render, roles_required, scoped_one_or_404
 from . import ledger, policy
+from .ledger import ADJUSTERS, READERS
 
 bp = Blueprint("points", __name__, url_prefix="/points")
-READERS = ("account_manager", "supervisor", "admin")
-ADJUSTERS = ("supervisor", "admin")
-HISTORY_ON_CUSTOMER_PAGE = 10
 
 
 @bp.app_template_global()
 def points_entry_id() -> str:
     """A fresh id for a redeem / adjust form: submitting the same form twice appends once."""
     return uuid7()
-
-
-@bp.app_template_global()
-def points_section(customer_id: str) -> dict:
-    """What the customer page shows (the page itself is already scoped)."""
-    db = get_db()
-    return {
-        **ledger.summary(db, customer_id),
-        "history": ledger.history(db, customer_id, HISTORY_ON_CUSTOMER_PAGE),
-        "may_redeem": caller().role in READERS,
-        "may_adjust": caller().role in ADJUSTERS,
-    }
 
 
 def _customer_or_404(customer_id: str) -> dict:
@@ -51,7 +37,10 @@ def _page(customer: dict, errors: dict | None = None, form: dict | None = None, 
         "points/customer.html",
         status=status,
         customer=customer,
-        points={**points_section(customer["id"]), "history": ledger.history(db, customer["id"])},
+        points={
+            **ledger.customer_section(db, caller(), customer["id"]),
+            "history": ledger.history(db, customer["id"]),
+        },
         errors=errors or {},
         form=form or {},
     )

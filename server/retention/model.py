@@ -1,9 +1,19 @@
 """Retention tasks: who sees them, and their outcome (retained, downgraded, lost, won back)."""
 
+import json
+
 from .. import records, scope
-from ..db import one, write_lock
+from ..db import one, rows, write_lock
 from ..ids import now_utc
 from ..scope import Caller
+
+LIST_SQL = (
+    "SELECT t.*, c.name AS customer_name, c.code AS customer_code,"
+    " u.display_name AS assignee_name, o.name AS org_name"
+    " FROM retention_task t JOIN customer c ON c.id = t.customer_id"
+    " JOIN org o ON o.id = t.org_id LEFT JOIN app_user u ON u.id = t.assignee_id"
+    " WHERE t.deleted_at IS NULL"
+)
 
 OUTCOMES = ("retained", "downgraded", "lost", "won_back")
 KEPT = ("retained", "downgraded", "won_back")  # the customer stayed (retention rate)
@@ -74,3 +84,24 @@ def get_visible(db, caller: Caller, task_id: str) -> dict | None:
     return one(
         db, f"SELECT t.* FROM retention_task t WHERE t.id = ? AND {where}", [task_id, *params]
     )  # noqa: S608
+
+
+def customer_section(db, caller: Caller, customer_id: str) -> dict:
+    """What the customer page shows of retention (the page itself is already scoped): the
+    latest standing, the last warnings with the rules that fired, and the retention tasks
+    the caller may open."""
+    standing = rows(db, "SELECT * FROM churn_standing WHERE customer_id = ?", [customer_id])
+    warnings = rows(
+        db,
+        "SELECT * FROM churn_warning WHERE customer_id = ? ORDER BY month DESC LIMIT 3",
+        [customer_id],
+    )
+    for w in warnings:
+        w["fired_data"] = json.loads(w["fired"])
+    where, params = visible(caller, "t")
+    tasks = rows(
+        db,
+        f"{LIST_SQL} AND t.customer_id = ? AND {where} ORDER BY t.created_at DESC LIMIT 5",
+        [customer_id, *params],
+    )
+    return {"standing": standing[0] if standing else None, "warnings": warnings, "tasks": tasks}

@@ -9,8 +9,8 @@ import json
 from flask import Blueprint, abort, flash, request, url_for
 from flask_babel import gettext as _
 
+from ..charts import bar_chart
 from ..db import get_db, rows
-from ..statistics.charts import bar_chart
 from ..web import caller, finish, form_status, paginate, render, roles_required
 from . import model, outcomes, segments
 from . import policy as policies
@@ -19,14 +19,6 @@ from .run import run_rules
 bp = Blueprint("retention", __name__, url_prefix="/retention")
 STAFF = ("account_manager", "supervisor", "admin")
 MANAGERS = ("supervisor", "admin")
-
-LIST_SQL = (
-    "SELECT t.*, c.name AS customer_name, c.code AS customer_code,"
-    " u.display_name AS assignee_name, o.name AS org_name"
-    " FROM retention_task t JOIN customer c ON c.id = t.customer_id"
-    " JOIN org o ON o.id = t.org_id LEFT JOIN app_user u ON u.id = t.assignee_id"
-    " WHERE t.deleted_at IS NULL"
-)
 
 
 def _filters() -> dict:
@@ -46,7 +38,7 @@ def _filters() -> dict:
 def index():
     filters = _filters()
     where, params = model.visible(caller(), "t")
-    sql = f"{LIST_SQL} AND {where}"
+    sql = f"{model.LIST_SQL} AND {where}"
     for key in ("status", "outcome", "tendency"):
         if filters[key]:
             sql += f" AND t.{key} = ?"
@@ -57,7 +49,7 @@ def index():
 
 def _task_or_404(task_id: str) -> dict:
     where, params = model.visible(caller(), "t")
-    found = rows(get_db(), f"{LIST_SQL} AND t.id = ? AND {where}", [task_id, *params])
+    found = rows(get_db(), f"{model.LIST_SQL} AND t.id = ? AND {where}", [task_id, *params])
     if not found:
         abort(404)
     task = found[0]
@@ -192,26 +184,3 @@ def run_now():
         )
     )
     return finish(url_for("retention.index"))
-
-
-@bp.app_template_global()
-def retention_section(customer_id: str) -> dict:
-    """What the customer page shows of retention (the page itself is already scoped): the
-    latest standing, the last warnings with the rules that fired, and the retention tasks
-    the caller may open."""
-    db = get_db()
-    standing = rows(db, "SELECT * FROM churn_standing WHERE customer_id = ?", [customer_id])
-    warnings = rows(
-        db,
-        "SELECT * FROM churn_warning WHERE customer_id = ? ORDER BY month DESC LIMIT 3",
-        [customer_id],
-    )
-    for w in warnings:
-        w["fired_data"] = json.loads(w["fired"])
-    where, params = model.visible(caller(), "t")
-    tasks = rows(
-        db,
-        f"{LIST_SQL} AND t.customer_id = ? AND {where} ORDER BY t.created_at DESC LIMIT 5",
-        [customer_id, *params],
-    )
-    return {"standing": standing[0] if standing else None, "warnings": warnings, "tasks": tasks}

@@ -33,12 +33,12 @@ from ..db import one
 from ..ids import now_utc
 from ..scope import Caller
 from ..visits import followups
-from ..visits.mutations import EDITABLE, GUARDED, _validate_edit
-from ..work_orders.mutations import REPORT_FIELDS, _report
+from ..visits.mutations import EDITABLE, GUARDED, validate_edit
+from ..work_orders.mutations import REPORT_FIELDS, validate_report
 
 APPLICABLE = {
-    "visit.update": _validate_edit,
-    "work_order.update": _report,
+    "visit.update": validate_edit,
+    "work_order.update": validate_report,
     "customer.update": validate_customer,  # a held location move: applying it moves it
     "contact.update": validate_contact,
 }

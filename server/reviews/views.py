@@ -9,8 +9,9 @@ from ..db import get_db
 from ..extensions import htmx
 from ..i18n import select_timezone
 from ..web import caller, finish, paginate, render, roles_required
-from . import history, model, queue, spot_checks
+from . import model, queue, spot_checks
 from .conflict_views import bp as conflicts_bp
+from .panel import record_panel
 
 bp = Blueprint("reviews", __name__, url_prefix="/reviews")
 bp.register_blueprint(conflicts_bp)
@@ -19,15 +20,11 @@ MANAGERS = ("supervisor", "admin")
 
 @bp.app_context_processor
 def _record_panel_helpers():
-    """Templates of visit and work-order pages show a record's review history and checks."""
+    """Review templates offer a pre-check where the caller makes them (no query)."""
     return {
-        "review_history": lambda entity, record_id: history.history(get_db(), entity, record_id),
         # 两不三可: a contractor's supervisor pre-checks; the operator's approve and return.
         "review_prechecks": lambda: (
             caller().role == "supervisor" and caller().org_kind == "contractor"
-        ),
-        "spot_checks_of": lambda entity, record_id: spot_checks.for_record(
-            get_db(), entity, record_id
         ),
     }
 
@@ -70,6 +67,7 @@ def _detail(item: dict, status=200, refusal=None, errors=None, spot_errors=None,
         status=status,
         item=item,
         refusal=refusal,
+        **record_panel(get_db(), item["entity"], item["id"]),
         errors=errors or {},
         spot_errors=spot_errors or {},
         spot_form=form or {},
@@ -154,6 +152,7 @@ def spot_check(entity, entity_id):
             "reviews/_spot_checks.html",
             entity=entity,
             record_id=item["id"],
+            spot_checks=spot_checks.for_record(get_db(), entity, item["id"]),
             spot_errors=errors,
             spot_form=form,
         )

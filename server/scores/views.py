@@ -4,9 +4,9 @@ weights policy, CSV. Supervisors see their subtree; admins everything."""
 from flask import Blueprint, abort, current_app, flash, request, url_for
 from flask_babel import gettext as _
 
+from ..csvio import download as csv_download
 from ..db import get_db
 from ..ids import now_utc
-from ..imports.export import download as csv_download
 from ..web import Page, caller, finish, form_status, page_number, render, roles_required
 from . import cards, compute, indicators, months, policy
 

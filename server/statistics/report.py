@@ -2,8 +2,9 @@
 
 from flask_babel import gettext as _
 
+from .. import charts
 from ..labels import label
-from . import charts, queries
+from . import queries
 
 CHARTS = ("visits", "sla", "faults", "inspections")
 COLUMNS = {

@@ -5,9 +5,9 @@ from datetime import UTC, datetime
 from flask import Blueprint, abort, request
 
 from .. import scope
+from ..csvio import download as csv_download
 from ..db import get_db
 from ..i18n import select_timezone
-from ..imports.export import download as csv_download
 from ..times import to_stored
 from ..web import caller, render, roles_required
 from . import filters, queries, report

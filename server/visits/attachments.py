@@ -13,7 +13,7 @@ from sync.fields import load_clock, merge
 from .. import records
 from ..db import one
 from ..ids import uuid7
-from .mutations import GUARDED, _editable
+from .mutations import GUARDED, editable
 
 MIMES = ("image/jpeg", "image/png", "image/webp")
 MAX_CAPTION = 500
@@ -44,7 +44,7 @@ def add_photo(ctx, args):
     sha, mime, size = blob_ref(args)
     caption = check.text(args, "caption", max_length=MAX_CAPTION)
     taken_at = check.device_time(args, "taken_at")
-    visit, held = _editable(ctx, visit_id, args, "visit_id")
+    visit, held = editable(ctx, visit_id, args, "visit_id")
     if held:
         return held
     already = _child(ctx, "visit_photo", photo_id, "visit_id", visit_id, sha256=sha)
@@ -68,7 +68,7 @@ def sign(ctx, args):
     """visit.sign {visit_id, sha256, mime, size}: the customer's signature (guarded)."""
     visit_id = check.uuid_id(args, "visit_id")
     sha, _, _ = blob_ref(args)
-    visit, held = _editable(ctx, visit_id, args, "visit_id")
+    visit, held = editable(ctx, visit_id, args, "visit_id")
     if held:
         return held
     result = merge(
@@ -103,7 +103,7 @@ def add_follow_up(ctx, args):
     follow_up_id, visit_id = check.uuid_id(args), check.uuid_id(args, "visit_id")
     action = check.text(args, "action", max_length=1000, required=True)
     due_date = check.day(args, "due_date")
-    visit, held = _editable(ctx, visit_id, args, "visit_id")
+    visit, held = editable(ctx, visit_id, args, "visit_id")
     if held:
         return held
     already = _child(ctx, "follow_up", follow_up_id, "visit_id", visit_id)

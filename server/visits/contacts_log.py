@@ -16,7 +16,7 @@ from sync import args as check
 from ..customers.sync import customer_in_scope
 from ..db import one
 from . import policy, rules
-from .mutations import MAX_NOTES, _late, _mine, _new_visit
+from .mutations import MAX_NOTES, hold_late, mine, new_visit
 
 
 def log_contact(ctx, args):
@@ -29,12 +29,12 @@ def log_contact(ctx, args):
     purpose = check.choice(args, "purpose", rules.PURPOSES, default="routine")
     existing = one(ctx.db, "SELECT * FROM visit WHERE id = ?", [visit_id])
     if existing is not None:
-        if existing["channel"] != channel or not _mine(ctx, existing, customer_id):
+        if existing["channel"] != channel or not mine(ctx, existing, customer_id):
             raise check.taken()
         return {"id": visit_id, "already": True}
     customer = customer_in_scope(ctx, args)
     if customer is None:
-        return _late(ctx, visit_id, "reassigned", args)
+        return hold_late(ctx, visit_id, "reassigned", args)
     met = []
     if contact_id is not None:
         contact = one(
@@ -45,7 +45,7 @@ def log_contact(ctx, args):
         if contact is None:
             raise PermanentError("unknown_contact", "no such contact", arg="contact_id")
         met = [contact["name"]]
-    row = _new_visit(
+    row = new_visit(
         ctx,
         visit_id,
         customer,

@@ -6,7 +6,7 @@ closes it on the device, offline too; the server keeps its own time of the close
 manager's `follow_ups_on_time` indicator judges the close by the device's time unless that
 is later than the server's receipt (counted_at below; docs/scores.md).
 
-Scoped like the visit edits (mutations._editable): a follow-up the caller cannot see now
+Scoped like the visit edits (mutations.editable): a follow-up the caller cannot see now
 and never had answers `unknown_follow_up`, exactly like one that does not exist; one whose
 visit is frozen (approved, cancelled) or whose customer was reassigned while the device was
 offline is held as a late edit for the supervisor, who may apply it from the conflicts

@@ -7,8 +7,6 @@ kind, or on "flagged" (any flag at all: the check-in is not plainly "ok").
 import json
 from datetime import date, timedelta
 
-from sync.conflicts import open_for
-
 from .. import scope
 from ..db import one, rows
 from ..fields import matching
@@ -150,16 +148,6 @@ def attached(db, visit: dict, sha: str) -> dict | None:
     return one(db, "SELECT * FROM blob WHERE sha256 = ? AND state = 'complete'", [sha])
 
 
-def users_by_id(db, user_ids) -> dict[str, str]:
-    """Display names of the given users (for evidence: who sent a late edit)."""
-    ids = sorted(set(user_ids))
-    if not ids:
-        return {}
-    marks = ",".join("?" * len(ids))
-    sql = f"SELECT id, display_name FROM app_user WHERE id IN ({marks})"  # noqa: S608
-    return {r["id"]: r["display_name"] for r in rows(db, sql, ids)}
-
-
 CSV_COLUMNS = (
     "visit_id",
     "customer_code",
@@ -223,17 +211,3 @@ def times(visit: dict) -> list[dict]:
             dict(event=event, server=server, device=device, device_ok=bool(device_dt), skew=skew)
         )
     return out
-
-
-def held_edits(db, visit_id: str) -> list[dict]:
-    """Open late edits and conflicts on a visit, with who sent them and their args shown."""
-    held = open_for(db, "visit", visit_id)
-    names = users_by_id(db, [c["user_id"] for c in held])
-    for c in held:
-        c["user_name"] = names.get(c["user_id"], c["user_id"])
-        try:
-            args = json.loads(c["args"])
-        except ValueError:
-            args = c["args"]
-        c["args_shown"] = json.dumps(args, ensure_ascii=False, indent=2, sort_keys=True)
-    return held

@@ -24,7 +24,8 @@ GUARDED = {"signature_sha256"}
 MAX_NOTES = 10000
 
 
-def _late(ctx, visit_id: str, reason: str, args: dict):
+def hold_late(ctx, visit_id: str, reason: str, args: dict):
+    """Keep a write to this visit as a late edit for a supervisor (never applied silently)."""
     return hold(
         ctx,
         kind="late_edit",
@@ -36,7 +37,7 @@ def _late(ctx, visit_id: str, reason: str, args: dict):
     )
 
 
-def _editable(ctx, visit_id: str, args: dict, key: str = "id"):
+def editable(ctx, visit_id: str, args: dict, key: str = "id"):
     """(visit, None) when the caller may edit it now, else (None, Held) for a late edit.
 
     A visit that does not exist and one the caller never had get the same rejection.
@@ -46,14 +47,14 @@ def _editable(ctx, visit_id: str, args: dict, key: str = "id"):
     sql = f"SELECT id FROM visit WHERE id = ? AND {where}"
     if visit is None or one(ctx.db, sql, [visit_id, *params]) is None:
         if visit is not None and visit["account_manager_id"] == ctx.user_id:
-            return None, _late(ctx, visit_id, "reassigned", args)
+            return None, hold_late(ctx, visit_id, "reassigned", args)
         raise PermanentError("unknown_visit", "no such visit", arg=key)
     if visit["status"] in rules.FROZEN:
-        return None, _late(ctx, visit_id, visit["status"], args)
+        return None, hold_late(ctx, visit_id, visit["status"], args)
     return visit, None
 
 
-def _mine(ctx, visit: dict, customer_id: str) -> bool:
+def mine(ctx, visit: dict, customer_id: str) -> bool:
     """True when an existing visit is the one the caller's create names (theirs, or in
     their scope, and of the same customer): a replay, not another record's id."""
     if visit["customer_id"] != customer_id:
@@ -65,7 +66,8 @@ def _mine(ctx, visit: dict, customer_id: str) -> bool:
     return one(ctx.db, sql, [visit["id"], *params]) is not None
 
 
-def _new_visit(ctx, visit_id, customer, status, **fields) -> dict:
+def new_visit(ctx, visit_id, customer, status, **fields) -> dict:
+    """Insert the caller's visit of the customer (its org) with this status and fields."""
     values = dict(
         id=visit_id,
         customer_id=customer["id"],
@@ -84,15 +86,13 @@ def plan(ctx, args):
     purpose = check.choice(args, "purpose", rules.PURPOSES, default="routine")
     existing = one(ctx.db, "SELECT * FROM visit WHERE id = ?", [visit_id])
     if existing:
-        if existing["account_manager_id"] != ctx.user_id or not _mine(ctx, existing, customer_id):
+        if existing["account_manager_id"] != ctx.user_id or not mine(ctx, existing, customer_id):
             raise check.taken()
         return {"id": visit_id, "already": True}
     customer = customer_in_scope(ctx, args)
     if customer is None:
-        return _late(ctx, visit_id, "reassigned", args)
-    row = _new_visit(
-        ctx, visit_id, customer, "planned", planned_date=planned_date, purpose=purpose
-    )
+        return hold_late(ctx, visit_id, "reassigned", args)
+    row = new_visit(ctx, visit_id, customer, "planned", planned_date=planned_date, purpose=purpose)
     return {"id": row["id"], "version": row["version"]}
 
 
@@ -106,11 +106,11 @@ def check_in(ctx, args):
     if existing is None:
         customer = customer_in_scope(ctx, args)
         if customer is None:
-            return _late(ctx, visit_id, "reassigned", args)
-        existing = _new_visit(ctx, visit_id, customer, "planned", purpose=purpose)
-    elif not _mine(ctx, existing, customer_id):
+            return hold_late(ctx, visit_id, "reassigned", args)
+        existing = new_visit(ctx, visit_id, customer, "planned", purpose=purpose)
+    elif not mine(ctx, existing, customer_id):
         raise check.taken()
-    visit, held = _editable(ctx, visit_id, args)
+    visit, held = editable(ctx, visit_id, args)
     if held:
         return held
     if visit["check_in_at"]:
@@ -142,7 +142,8 @@ def check_in(ctx, args):
     return {"id": visit_id, "version": row["version"], "distance_m": distance, "flag": flag}
 
 
-def _validate_edit(fields: dict) -> dict:
+def validate_edit(fields: dict) -> dict:
+    """The clean values of a visit.update's editable fields (raises on a bad one)."""
     clean = dict(fields)
     if "purpose" in fields:
         clean["purpose"] = check.choice(fields, "purpose", rules.PURPOSES, name="fields.purpose")
@@ -171,8 +172,8 @@ def _validate_edit(fields: dict) -> dict:
 def update(ctx, args):
     """visit.update {id, fields}: notes, purpose, feedback, satisfaction, contacts met (LWW)."""
     visit_id = check.uuid_id(args)
-    fields = _validate_edit(check.fields(args, allowed=EDITABLE))
-    visit, held = _editable(ctx, visit_id, args)
+    fields = validate_edit(check.fields(args, allowed=EDITABLE))
+    visit, held = editable(ctx, visit_id, args)
     if held:
         return held
     result = merge(
@@ -187,7 +188,7 @@ def check_out(ctx, args):
     visit_id = check.uuid_id(args)
     lat, lon, acc = check.position(args)
     device_at = check.device_time(args)
-    visit, held = _editable(ctx, visit_id, args)
+    visit, held = editable(ctx, visit_id, args)
     if held:
         return held
     if visit["status"] == "completed":
@@ -209,7 +210,7 @@ def check_out(ctx, args):
 def cancel(ctx, args):
     """visit.cancel {id}: a planned or started visit that will not happen."""
     visit_id = check.uuid_id(args)
-    visit, held = _editable(ctx, visit_id, args)
+    visit, held = editable(ctx, visit_id, args)
     if held:
         return held
     if not rules.can_move(visit["status"], "cancelled"):
@@ -223,7 +224,7 @@ def resubmit(ctx, args):
     completed), kept in its review history."""
     visit_id = check.uuid_id(args)
     check.device_time(args)  # evidence of when; the server's time is the one recorded
-    visit, held = _editable(ctx, visit_id, args)
+    visit, held = editable(ctx, visit_id, args)
     if held:
         return held
     if visit["status"] == "completed":

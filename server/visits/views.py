@@ -10,9 +10,11 @@ from flask_babel import gettext as _
 from sync.blobs import BlobStore, valid_sha
 
 from ..blob_files import send_blob
+from ..csvio import download as csv_download
 from ..db import get_db
+from ..held import held_edits
 from ..i18n import select_timezone
-from ..imports.export import download as csv_download
+from ..reviews.panel import record_panel
 from ..scope import may_manage
 from ..web import caller, finish, paginate, render, roles_required, scoped_one_or_404
 from . import listing, model
@@ -73,7 +75,8 @@ def _detail(visit: dict, status: int = 200, error: str | None = None):
         follow_ups=model.follow_ups(db, visit["id"]),
         signature=visit["signature_sha256"]
         and listing.attached(db, visit, visit["signature_sha256"]),
-        held=listing.held_edits(db, visit["id"]),
+        held=held_edits(db, "visit", visit["id"]),
+        **record_panel(db, "visit", visit["id"]),
         may_approve=may_manage(caller()) and visit["status"] == "completed",
         error=error,
     )

@@ -15,9 +15,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from .. import scope, times
-from ..db import rows, sql_in
+from ..db import like, rows, sql_in
 from ..scope import Caller
-from ..web import like
 from . import rules, sla, statuses
 
 RUNNING = sql_in(statuses.RUNNING)

@@ -5,12 +5,9 @@ Callers fetch the order through its scope first; these read its children by the 
 
 import json
 
-from sync.conflicts import open_for
-
 from .. import scope
 from ..db import one, rows
 from ..inspections.evaluation import latest_answers
-from ..visits.listing import users_by_id
 from . import board
 
 DETAIL_SQL = board.SELECT + " AND work_order.id = ?"
@@ -96,20 +93,6 @@ def parts(order: dict) -> list[str]:
         else:
             out.append(str(part))
     return out
-
-
-def held(db, order_id: str) -> list[dict]:
-    """Open late edits and conflicts on the order, with who sent them and what."""
-    found = open_for(db, "work_order", order_id)
-    names = users_by_id(db, [c["user_id"] for c in found])
-    for c in found:
-        c["user_name"] = names.get(c["user_id"], c["user_id"])
-        try:
-            args = json.loads(c["args"])
-        except ValueError:
-            args = c["args"]
-        c["args_shown"] = json.dumps(args, ensure_ascii=False, indent=2, sort_keys=True)
-    return found
 
 
 def linked(db, order: dict) -> dict:

@@ -7,7 +7,7 @@ server/labels.py; every referenced row must be in the caller's scope.
 from datetime import timedelta
 
 from .. import scope, times
-from ..db import one, rows
+from ..db import like, one, rows
 from ..fields import choice, reference, text
 from ..ids import now_utc
 from ..scope import Caller
@@ -19,8 +19,6 @@ DISPATCHABLE = tuple(t for t in rules.TYPES if t != "exception_report")
 
 def sites_matching(db, caller: Caller, q: str, limit: int = 20) -> list[dict]:
     """Sites in scope whose code or name contains `q` (for the search-as-you-type select)."""
-    from ..web import like
-
     where, params = scope.sites(caller)
     sql = (
         "SELECT site.id, site.code, site.name FROM site"  # noqa: S608

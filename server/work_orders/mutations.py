@@ -73,7 +73,9 @@ def arrive(ctx, args):
     return {**result, "distance_m": distance, "flag": extra["check_in_flag"]}
 
 
-def _report(fields: dict, prefix: str = "") -> dict:
+def validate_report(fields: dict, prefix: str = "") -> dict:
+    """The clean values of a work-order report's fields (raises on a bad one; `prefix`
+    names them in the error, e.g. "fields.")."""
     out = {}
     for key in fields:
         name = f"{prefix}{key}"
@@ -87,7 +89,7 @@ def _report(fields: dict, prefix: str = "") -> dict:
 def update(ctx, args):
     """work_order.update {id, fields}: diagnosis, cause, fix, parts used (last writer wins)."""
     oid = check.uuid_id(args)
-    fields = _report(check.fields(args, allowed=REPORT_FIELDS), "fields.")
+    fields = validate_report(check.fields(args, allowed=REPORT_FIELDS), "fields.")
     order, held = workable(ctx, oid, args)
     if held:
         return held
@@ -101,7 +103,7 @@ def update(ctx, args):
 def resolve(ctx, args):
     """work_order.resolve {id, at, diagnosis?, cause?, fix?, parts_used?}: service restored."""
     oid = check.uuid_id(args)
-    fields = _report({k: args[k] for k in REPORT_FIELDS if k in args})
+    fields = validate_report({k: args[k] for k in REPORT_FIELDS if k in args})
     step_args(args)
     order, held = workable(ctx, oid, args)
     if held:

@@ -8,11 +8,13 @@ from sync.blobs import BlobStore, valid_sha
 
 from .. import scope
 from ..blob_files import send_blob
+from ..csvio import download as csv_download
 from ..db import get_db
+from ..held import held_edits
 from ..i18n import select_timezone
 from ..ids import now_utc
-from ..imports.export import download as csv_download
 from ..labels import label
+from ..reviews.panel import record_panel
 from ..web import caller, finish, form_status, page_number, render, roles_required
 from ..web import scoped_one_or_404 as _scoped
 from . import board, detail, dispatch, export, links, model, rules, sla
@@ -148,7 +150,8 @@ def _detail(order: dict, status: int = 200, refusal: str | None = None, errors=N
         photos=detail.photos(db, order["id"]),
         answers=detail.answers(db, order),
         parts=detail.parts(order),
-        held=detail.held(db, order["id"]),
+        held=held_edits(db, "work_order", order["id"]),
+        **record_panel(db, "work_order", order["id"]),
         orgs=board.assignable_orgs(db, caller()),
         techs=board.technicians(db, caller()),
         actions=[

@@ -1,8 +1,11 @@
-"""CSV text in and out: encodings Chinese Excel writes, line numbers, formula-safe cells."""
+"""CSV in and out, for every domain: reading an upload, the encodings Chinese Excel writes,
+line numbers, formula-safe cells, and the download response every CSV export sends."""
 
 import csv
 import io
 import unicodedata
+
+from flask import Response, current_app
 
 # CSV injection (OWASP "CSV Injection"): a spreadsheet may run a cell starting with one of
 # these as a formula or DDE command (";" and "|" start DDE in some). Exports quote such a
@@ -89,3 +92,29 @@ def write(columns, records) -> str:
     for record in records:
         writer.writerow([_safe(record.get(column)) for column in columns])
     return out.getvalue()
+
+
+def download(columns, records, filename: str) -> Response:
+    """Every CSV download: UTF-8 with BOM (for Excel), formula-safe cells (`write`),
+    an attachment, never cached."""
+    response = Response(write(columns, records), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def read_upload(upload_file) -> tuple[str | None, str | None]:
+    """An uploaded file's text, or an error code (required, file_too_large, unreadable_file).
+
+    At most IMPORT_MAX_BYTES are read; the text is decoded as `decode` does.
+    """
+    if upload_file is None or not upload_file.filename:
+        return None, "required"
+    limit = current_app.config["IMPORT_MAX_BYTES"]
+    raw = upload_file.stream.read(limit + 1)
+    if len(raw) > limit:
+        return None, "file_too_large"
+    try:
+        return decode(raw), None
+    except UnreadableFile:
+        return None, "unreadable_file"
