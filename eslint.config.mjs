@@ -13,7 +13,7 @@ export default [
     },
     rules: {
       "no-unused-vars": ["error", { args: "none", caughtErrors: "none" }],
-      "max-len": ["error", { code: 120, ignoreStrings: true, ignoreTemplateLiterals: true, ignoreUrls: true }],
+      "max-len": ["error", { code: 180, ignoreStrings: true, ignoreTemplateLiterals: true, ignoreUrls: true }],
     },
   },
   {

@@ -18,8 +18,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from server import create_app  # noqa: E402
-from tests import hostile, hostile_world  # noqa: E402
+from server import create_app
+from tests import hostile, hostile_world
 
 
 def main() -> None:

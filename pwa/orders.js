@@ -114,7 +114,7 @@ function photos(data, orderId) {
 }
 
 function reportForm(o) {
-  let parts = [];
+  let parts;
   try {
     parts = JSON.parse(o.parts_used || "[]");
   } catch (_e) {

@@ -5,7 +5,7 @@
 const SCREEN = /^\/m\/[\w\-/?=&]*$/;
 
 self.addEventListener("push", (event) => {
-  let message = {};
+  let message;
   try {
     message = event.data ? event.data.json() : {};
   } catch (_e) {

@@ -145,7 +145,7 @@ export class SyncClient {
       return await response.json();
     } catch (_error) {
       if (response.ok) throw new Waiting(`${what}: the answer was cut off`);
-      throw new Error(`${what} failed (${response.status})`);
+      throw new Error(`${what} failed (${response.status})`, { cause: _error });
     }
   }
 

@@ -20,7 +20,7 @@ def text(data: dict, key: str) -> str:
 def required_unique(db, table: str, clean: dict, errors: dict, keys, row_id) -> None:
     """Each key must be given and not used by another row of the table (deleted ones too)."""
     for key in keys:
-        sql = f"SELECT id FROM [{table}] WHERE [{key}] = ? AND id != ?"  # noqa: S608
+        sql = f"SELECT id FROM [{table}] WHERE [{key}] = ? AND id != ?"
         if not clean[key]:
             errors[key] = "required"
         elif one(db, sql, [clean[key], row_id or ""]):
@@ -92,7 +92,7 @@ def stored(db, table: str, data: dict) -> dict:
     """The stored row being edited (data["id"]), or {} for a new one."""
     if not data.get("id"):
         return {}
-    return one(db, f"SELECT * FROM [{table}] WHERE id = ?", [data["id"]]) or {}  # noqa: S608
+    return one(db, f"SELECT * FROM [{table}] WHERE id = ?", [data["id"]]) or {}
 
 
 def reference(

@@ -18,7 +18,7 @@ def users_by_id(db, user_ids) -> dict[str, str]:
     if not ids:
         return {}
     marks = ",".join("?" * len(ids))
-    sql = f"SELECT id, display_name FROM app_user WHERE id IN ({marks})"  # noqa: S608
+    sql = f"SELECT id, display_name FROM app_user WHERE id IN ({marks})"
     return {r["id"]: r["display_name"] for r in rows(db, sql, ids)}
 
 

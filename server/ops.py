@@ -47,7 +47,7 @@ def row_counts(path: str | Path) -> dict[str, int]:
                 " AND name NOT LIKE 'sqlite_%' ORDER BY name"
             )
         ]
-        return {t: conn.execute(f"SELECT COUNT(*) FROM [{t}]").fetchone()[0] for t in tables}  # noqa: S608
+        return {t: conn.execute(f"SELECT COUNT(*) FROM [{t}]").fetchone()[0] for t in tables}
 
 
 def backup(live: str, dest: str) -> dict[str, int]:
@@ -83,7 +83,7 @@ def check_backup(path: str) -> dict:
         ).fetchone()
         names = (
             conn.execute(
-                f"SELECT name FROM [{migrations.migrations_table}]"  # noqa: S608
+                f"SELECT name FROM [{migrations.migrations_table}]"
                 " WHERE migration_set = ? ORDER BY applied_at, name",
                 [migrations.name],
             ).fetchall()

@@ -80,7 +80,7 @@ def _within_allowance(ctx: Context) -> None:
         limit = config.get(key)
         if limit is None:
             continue
-        sql = f"SELECT count(*) FROM conflict WHERE {column} = ? AND created_at > ?"  # noqa: S608
+        sql = f"SELECT count(*) FROM conflict WHERE {column} = ? AND created_at > ?"
         count = ctx.db.execute(sql, [value, since]).fetchone()[0]
         if count >= limit:
             raise PermanentError(

@@ -167,7 +167,7 @@ class PushService:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"  # keep-alive, as real push services do
 
-            def do_POST(self):  # noqa: N802 (http.server's name)
+            def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 token = self.path.rsplit("/", 1)[-1]
                 try:
@@ -185,7 +185,7 @@ class PushService:
                 except OSError:
                     pass  # the sender gave up waiting (the hang test)
 
-            def do_GET(self):  # noqa: N802 (the bench asks how many messages arrived)
+            def do_GET(self):
                 body = str(len(service.received())).encode()
                 self.send_response(200)
                 self.send_header("Content-Length", str(len(body)))

@@ -16,8 +16,8 @@ from tests.live import LiveServer
 
 pytestmark = pytest.mark.browser
 
-NEW_PASSWORD = "a long field phrase 42"  # noqa: S105 - a test password
-TEMP_PASSWORD = "temporary phrase 7 from the admin"  # noqa: S105 - a test password
+NEW_PASSWORD = "a long field phrase 42"
+TEMP_PASSWORD = "temporary phrase 7 from the admin"
 CASES = ["admin_reset", "own_change", "web_logout"]
 
 AGAIN_FORM = "form[data-form=login][data-again='1']"

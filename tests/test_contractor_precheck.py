@@ -46,10 +46,10 @@ def test_scope_rule(db, work):
     assert scope.work_order_decisions(sup_k) == scope.NOTHING
     assert scope.work_order_prechecks(sup_d1) == scope.NOTHING
     where, params = scope.work_order_decisions(sup_d1, "w")
-    sql = f"SELECT id FROM work_order w WHERE {where}"  # noqa: S608
+    sql = f"SELECT id FROM work_order w WHERE {where}"
     assert [r[0] for r in db.execute(sql, params)] == [work["order"]]
     where, params = scope.work_order_prechecks(sup_k, "w")
-    sql = f"SELECT id FROM work_order w WHERE {where}"  # noqa: S608
+    sql = f"SELECT id FROM work_order w WHERE {where}"
     assert [r[0] for r in db.execute(sql, params)] == [work["order"]]
 
 

@@ -55,7 +55,7 @@ def _hold_lock(path: str) -> sqlite3.Connection:
 
 def _count(path: str, table: str) -> int:
     with sqlite3.connect(path) as conn:
-        return conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]  # noqa: S608
+        return conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
 
 
 def test_sign_in_waits_for_a_writer_instead_of_failing(world):

@@ -359,7 +359,7 @@ def test_a_reminder_with_a_very_long_title_still_fits_a_push_message(push_app, c
 class _Internal(BaseHTTPRequestHandler):
     """A stand-in for a server inside the operator's network, not a push service."""
 
-    def do_POST(self):  # noqa: N802
+    def do_POST(self):
         self.rfile.read(int(self.headers.get("Content-Length") or 0))
         body = b"INTERNAL-SECRET db_password=hunter2"
         self.send_response(403)

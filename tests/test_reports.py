@@ -21,7 +21,7 @@ INSPECTION_ITEMS = 120
 
 
 def poppler(tool: str, pdf_path, *args) -> str:
-    done = subprocess.run(  # noqa: S603
+    done = subprocess.run(
         [tool, *args, str(pdf_path), *(["-"] if tool == "pdftotext" else [])],
         capture_output=True,
         text=True,
@@ -353,8 +353,8 @@ def test_every_report_renders_to_png_with_ink_on_it(app, world, tmp_path):
     }
     for name, path in paths.items():
         printed = download(client, path, tmp_path)
-        subprocess.run(  # noqa: S603
-            ["pdftoppm", "-r", "60", "-png", "-l", "2", str(printed.path), str(tmp_path / name)],  # noqa: S607
+        subprocess.run(
+            ["pdftoppm", "-r", "60", "-png", "-l", "2", str(printed.path), str(tmp_path / name)],
             check=True,
             timeout=60,
         )

@@ -367,7 +367,7 @@ def test_statistics_take_the_segment_filters(db, auth, world):
     assert 'data-error="tendency"' in page.get_data(as_text=True) or page.status_code == 422
 
 
-def test_customer_page_shows_standing_warnings_and_tasks(db, auth, world):  # noqa: F811
+def test_customer_page_shows_standing_warnings_and_tasks(db, auth, world):
     bill(db, "2026-04", april(world))
     run.run_rules(db, "2026-04", as_of=AS_OF)
     task_id = db.execute(
@@ -396,7 +396,7 @@ def test_customer_page_shows_standing_warnings_and_tasks(db, auth, world):  # no
     assert 'data-rule="arpu_drop"' in text and f'data-retention-task="{task_id}"' not in text
 
 
-def test_bad_input_never_500(db, auth, world):  # noqa: F811
+def test_bad_input_never_500(db, auth, world):
     w = world
     bill(db, "2026-04", april(w))
     run.run_rules(db, "2026-04", as_of=AS_OF)
@@ -450,7 +450,7 @@ def test_bad_input_never_500(db, auth, world):  # noqa: F811
         assert status < 500, (path, status)
 
 
-def test_retention_outcome_device_time_bounded(db, client, world):  # noqa: F811
+def test_retention_outcome_device_time_bounded(db, client, world):
     bill(db, "2026-04", april(world))
     run.run_rules(db, "2026-04", as_of=AS_OF)
     task_id = db.execute(
@@ -468,7 +468,7 @@ def test_retention_outcome_device_time_bounded(db, client, world):  # noqa: F811
     assert tuple(stored) == ("open", None)
 
 
-def test_outcome_double_submit_is_not_an_error(db, auth, world):  # noqa: F811
+def test_outcome_double_submit_is_not_an_error(db, auth, world):
     """Fixed: the second request of a double click answered 422 'has an outcome already'."""
     bill(db, "2026-04", april(world))
     run.run_rules(db, "2026-04", as_of=AS_OF)
@@ -501,7 +501,7 @@ def test_outcome_double_submit_is_not_an_error(db, auth, world):  # noqa: F811
     assert auth.client.get(f"/retention/tasks/{task_id}").status_code == 403
 
 
-def test_outcome_closed_meanwhile_is_not_overwritten(db, auth, world, monkeypatch):  # noqa: F811
+def test_outcome_closed_meanwhile_is_not_overwritten(db, auth, world, monkeypatch):
     """Fixed: a web outcome whose task the device closed between the page's check and the
     write replaced the device's outcome (last writer won, the first outcome lost)."""
     from server.retention import model, views
@@ -532,7 +532,7 @@ def test_outcome_closed_meanwhile_is_not_overwritten(db, auth, world, monkeypatc
     assert tuple(stored) == ("retained", "续约 (手机)")
 
 
-def test_rates_by_every_group_and_grid_counts_match_the_list(db, auth, world):  # noqa: F811
+def test_rates_by_every_group_and_grid_counts_match_the_list(db, auth, world):
     """Checked, nothing to fix: every grouping of the retention rate renders with closed
     tasks; each grid number is the number of customers its link lists."""
     bill(db, "2026-04", april(world))

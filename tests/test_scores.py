@@ -588,7 +588,7 @@ def test_the_migration_makes_them(db):
     assert "work_order_site" in _names(db)  # the dispatch board names it (INDEXED BY)
 
 
-def test_the_indexes_change_no_card(db, tree, am_month, tech_month):  # noqa: F811
+def test_the_indexes_change_no_card(db, tree, am_month, tech_month):
     for statement in indexes.INDEXES():  # scored first without them
         db.execute(f"DROP INDEX {statement.split(' ON ')[0].split()[-1]}")
     assert compute.compute_month(db, MONTH, now=NOW)["changed"] > 0

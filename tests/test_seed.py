@@ -55,7 +55,7 @@ def _fresh(path, seed, today=TODAY):
 def _dump(db, tables=TABLES, volatile=VOLATILE) -> dict[str, list[tuple]]:
     dump = {}
     for table in tables:
-        found = rows(db, f"SELECT * FROM {table}")  # noqa: S608
+        found = rows(db, f"SELECT * FROM {table}")
         dump[table] = sorted(
             (tuple(sorted((k, v) for k, v in r.items() if k not in volatile)) for r in found),
             key=repr,  # work orders have empty (None) times beside filled ones
@@ -131,7 +131,7 @@ def test_coordinates_inside_hangzhou_and_district(seeded):
     for table in ("customer", "site"):
         placed = rows(
             seeded,
-            f"SELECT t.lat, t.lon, d.name AS district FROM {table} t"  # noqa: S608
+            f"SELECT t.lat, t.lon, d.name AS district FROM {table} t"
             " JOIN org team ON team.id = t.org_id JOIN org d ON d.id = team.parent_id",
         )
         assert len(placed) >= 200
@@ -180,7 +180,7 @@ def test_writes_leave_audit_and_change_log(seeded):
     audited = seeded.execute("SELECT COUNT(*) FROM audit_log").fetchone()[0]
     changes = seeded.execute("SELECT COUNT(*) FROM change_log").fetchone()[0]
     synced = (*TABLES, "retention_task", *CHECKLIST_TABLES)
-    total = sum(seeded.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in synced)  # noqa: S608
+    total = sum(seeded.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in synced)
     # Every row's creation is one write; a work order's steps past dispatch are one more, so
     # are a retention task's outcome and a demo birthday moved into the coming week.
     orders = seeded.execute(

@@ -7,7 +7,7 @@ from tests import factories
 from tests.conftest import Auth, signed_in
 
 HX = {"HX-Request": "true"}
-NEW_PASSWORD = "a brand new passphrase"  # noqa: S105 - test data
+NEW_PASSWORD = "a brand new passphrase"
 
 
 def issue(client, username, password=factories.PASSWORD):

@@ -76,7 +76,7 @@ class AppServer:
 
     def start(self) -> "AppServer":
         env = os.environ | self.env | {"PYTHONPATH": ROOT}
-        self.log = open(self.log_path, "w")  # noqa: SIM115 (closed in stop)
+        self.log = open(self.log_path, "w")
         self.proc = subprocess.Popen(
             self.command(), cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT
         )

@@ -270,7 +270,7 @@ def inspection(db, blob_dir, org, tech, site, items=150, fail_every=9, seed=0) -
 def world(db, blob_dir, staff=100) -> dict:
     """A small city for the bench: a team, `staff` account managers, a technician, a site,
     and a customer for the visit report (nobody can sign in: one random password hashed)."""
-    NO_LOGIN = hash_password(os.urandom(16).hex())  # noqa: N806
+    NO_LOGIN = hash_password(os.urandom(16).hex())
     province = create_org(db, None, kind="province", code="ZJ", name="浙江省公司")
     city = create_org(
         db, None, parent_id=province["id"], kind="city", code="HZ", name="杭州分公司"

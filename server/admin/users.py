@@ -46,7 +46,7 @@ def _listing(filters: dict):
         org_where, org_params = scope.orgs(caller())
         org = one(
             get_db(),
-            f"SELECT path FROM org WHERE id = ? AND {org_where}",  # noqa: S608
+            f"SELECT path FROM org WHERE id = ? AND {org_where}",
             [filters["org"], *org_params],
         )
         path = org["path"] if org else "\uffff"  # an org out of scope matches nobody

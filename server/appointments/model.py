@@ -235,6 +235,6 @@ def later(days: int) -> str:
 def customer_sites(db, caller: Caller, customer_id: str) -> list[dict]:
     """The customer's sites the caller may see (a work order's optional site)."""
     where, params = scope.sites(caller)
-    sql = "SELECT site.id, site.code, site.name FROM site WHERE site.customer_id = ?"  # noqa: S608
+    sql = "SELECT site.id, site.code, site.name FROM site WHERE site.customer_id = ?"
     sql += f" AND site.deleted_at IS NULL AND {where} ORDER BY site.code"
     return rows(db, sql, [customer_id, *params])

@@ -41,7 +41,7 @@ def index():
 def customers_matching(q: str, selected: str = "") -> list[dict]:
     """Customers in scope by code or name (the form's search-as-you-type select)."""
     where, params = scope.customers(caller())
-    sql = "SELECT customer.id, customer.code, customer.name FROM customer"  # noqa: S608
+    sql = "SELECT customer.id, customer.code, customer.name FROM customer"
     sql += f" WHERE customer.deleted_at IS NULL AND {where} AND (customer.id = ?"
     sql += " OR customer.code LIKE ? ESCAPE '\\' OR customer.name LIKE ? ESCAPE '\\')"
     return rows(get_db(), sql + " ORDER BY code LIMIT 20", [*params, selected, like(q), like(q)])

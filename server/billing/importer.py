@@ -141,7 +141,7 @@ def _customers(db, caller) -> tuple[dict, set]:
     if caller is None:  # the command line: every customer
         return found, {cid for cid, _h in found.values()}
     where, params = scope.customers(caller)
-    sql = f"SELECT customer.id FROM customer WHERE customer.deleted_at IS NULL AND {where}"  # noqa: S608
+    sql = f"SELECT customer.id FROM customer WHERE customer.deleted_at IS NULL AND {where}"
     return found, {r[0] for r in db.execute(sql, params)}
 
 
@@ -342,7 +342,7 @@ def history(db, caller, limit: int = 50) -> list[dict]:
     where, params = scope.users(caller, "u")
     return rows(
         db,
-        "SELECT i.*, u.display_name AS created_by_name FROM billing_import i"  # noqa: S608
+        "SELECT i.*, u.display_name AS created_by_name FROM billing_import i"
         f" LEFT JOIN app_user u ON u.id = i.created_by WHERE (i.created_by IS NULL OR {where})"
         " ORDER BY i.created_at DESC LIMIT ?",
         [*params, limit],

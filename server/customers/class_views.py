@@ -22,7 +22,7 @@ def shares(db, who) -> dict:
     where, params = scope.customers(who)
     found = rows(
         db,
-        "SELECT customer.customer_class AS cls, count(*) AS n FROM customer"  # noqa: S608
+        "SELECT customer.customer_class AS cls, count(*) AS n FROM customer"
         f" WHERE customer.deleted_at IS NULL AND {where} GROUP BY customer.customer_class",
         params,
     )

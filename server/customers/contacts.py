@@ -92,7 +92,7 @@ def add(db, actor_id, customer_id: str, clean: dict) -> dict:
 def server_clock(db, table: str, row_id: str, changes: dict) -> dict:
     """The row's field clock with the fields `changes` really changes stamped now by the
     server: an older edit still queued on a device cannot undo a web edit (sync.fields)."""
-    row = one(db, f"SELECT * FROM [{table}] WHERE id = ?", [row_id]) or {}  # noqa: S608
+    row = one(db, f"SELECT * FROM [{table}] WHERE id = ?", [row_id]) or {}
     clock = load_clock(row.get("field_clock"))
     stamp = make(int(time.time() * 1000), 0, "server")
     changed = [k for k, v in changes.items() if k in row and row[k] != v]

@@ -278,7 +278,7 @@ def account_managers(db, caller: Caller) -> list[dict]:
     """Account managers the caller may assign, by name."""
     where, params = scope.users(caller)
     sql = (
-        "SELECT id, username, display_name FROM app_user"  # noqa: S608
+        "SELECT id, username, display_name FROM app_user"
         f" WHERE role = 'account_manager' AND active = 1 AND {where} ORDER BY display_name"
     )
     return rows(db, sql, params)
@@ -287,5 +287,5 @@ def account_managers(db, caller: Caller) -> list[dict]:
 def options(db, caller: Caller) -> list[dict]:
     """Customers the caller may pick in a form (id, code, name), by name."""
     where, params = scope.customers(caller)
-    sql = f"SELECT id, code, name FROM customer WHERE deleted_at IS NULL AND {where}"  # noqa: S608
+    sql = f"SELECT id, code, name FROM customer WHERE deleted_at IS NULL AND {where}"
     return rows(db, f"{sql} ORDER BY name", params)

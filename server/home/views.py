@@ -28,7 +28,7 @@ def healthz():
         db = get_db()
         version = schema_version(db)
         problem = health.write_problem(db, current_app.config)
-    except Exception as exc:  # noqa: BLE001 - any database failure means unhealthy
+    except Exception as exc:
         return jsonify(status="error", database=str(exc), app_version=APP_VERSION), 503
     if problem:
         body = dict(status="error", database=problem, schema_version=version)

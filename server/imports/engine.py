@@ -119,10 +119,10 @@ def _header_errors(spec: Spec, header: list[str]) -> list[tuple[str, str]]:
 
 
 def _check_row(db, caller: Caller, spec: Spec, row: Row, cells: dict, ids: dict) -> None:
-    existing = one(db, f"SELECT * FROM [{spec.table}] WHERE code = ?", [row.code])  # noqa: S608
+    existing = one(db, f"SELECT * FROM [{spec.table}] WHERE code = ?", [row.code])
     if existing:
         where, params = spec.scope(caller)
-        sql = f"SELECT id FROM [{spec.table}] WHERE id = ? AND {where}"  # noqa: S608
+        sql = f"SELECT id FROM [{spec.table}] WHERE id = ? AND {where}"
         if one(db, sql, [existing["id"], *params]) is None:
             row.errors.append(("code", "out_of_scope"))
             return

@@ -19,7 +19,7 @@ def org_chain(db, org_id: str) -> list[str]:
     if not ids:
         return []
     marks = ",".join("?" * len(ids))
-    found = rows(db, f"SELECT id, name FROM org WHERE id IN ({marks})", ids)  # noqa: S608
+    found = rows(db, f"SELECT id, name FROM org WHERE id IN ({marks})", ids)
     names = {r["id"]: r["name"] for r in found}
     return [names[i] for i in ids if i in names]
 

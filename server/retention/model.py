@@ -83,7 +83,7 @@ def get_visible(db, caller: Caller, task_id: str) -> dict | None:
     where, params = visible(caller, "t")
     return one(
         db, f"SELECT t.* FROM retention_task t WHERE t.id = ? AND {where}", [task_id, *params]
-    )  # noqa: S608
+    )
 
 
 def customer_section(db, caller: Caller, customer_id: str) -> dict:

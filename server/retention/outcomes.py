@@ -17,7 +17,7 @@ def rates(db, caller, group: str = "team", months: int = 12) -> dict:
     key = "t.org_id" if group == "team" else f"t.{group}"
     name = "o.name" if group == "team" else key
     found = db.execute(
-        f"SELECT {key}, {name}, {LOCAL_MONTH} AS m, count(*),"  # noqa: S608
+        f"SELECT {key}, {name}, {LOCAL_MONTH} AS m, count(*),"
         " sum(CASE WHEN t.outcome IN ('retained', 'downgraded', 'won_back') THEN 1 ELSE 0 END),"
         " sum(CASE WHEN t.outcome = 'lost' THEN 1 ELSE 0 END)"
         " FROM retention_task t JOIN org o ON o.id = t.org_id"

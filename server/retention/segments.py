@@ -51,7 +51,7 @@ def grid(db, caller, bundling: str = "", org_path: str | None = None) -> dict:
         org_params = [org_path, org_path + "\uffff"]
     found = rows(
         db,
-        "SELECT customer.customer_class AS tier, coalesce(s.tendency, 'unrated') AS tendency,"  # noqa: S608
+        "SELECT customer.customer_class AS tier, coalesce(s.tendency, 'unrated') AS tendency,"
         " count(*) AS n FROM customer LEFT JOIN churn_standing s ON s.customer_id = customer.id"
         f" WHERE customer.deleted_at IS NULL AND {where}{extra}{org_sql}"
         " GROUP BY 1, 2",

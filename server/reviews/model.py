@@ -25,7 +25,7 @@ NOT_YOURS = "approving, returning and closing belong to the operator's superviso
 
 def _clause_holds(db, clause, order_id: str) -> bool:
     where, params = clause
-    sql = f"SELECT 1 FROM work_order w WHERE w.id = ? AND {where}"  # noqa: S608
+    sql = f"SELECT 1 FROM work_order w WHERE w.id = ? AND {where}"
     return one(db, sql, [order_id, *params]) is not None
 
 

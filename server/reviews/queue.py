@@ -71,7 +71,7 @@ ORDERS = f"""
 def orgs(db, caller: Caller) -> list[dict]:
     """Organisations the caller may filter by (their subtree), in tree order."""
     where, params = scope.orgs(caller)
-    sql = f"SELECT id, name, kind, path, depth FROM org WHERE {where} ORDER BY path"  # noqa: S608
+    sql = f"SELECT id, name, kind, path, depth FROM org WHERE {where} ORDER BY path"
     return rows(db, sql, params)
 
 
@@ -79,7 +79,7 @@ def authors(db, caller: Caller) -> list[dict]:
     """Field users whose reports the caller may filter by."""
     where, params = scope.users(caller)
     sql = (
-        "SELECT id, display_name, username, role FROM app_user"  # noqa: S608
+        "SELECT id, display_name, username, role FROM app_user"
         f" WHERE role IN ('account_manager', 'technician') AND {where} ORDER BY display_name"
     )
     return rows(db, sql, params)
@@ -165,7 +165,7 @@ def query(db, caller: Caller, filters: dict, tz: str, only=None) -> tuple[str, l
         parts.append(sql)
         params += more
     outer = " UNION ALL ".join(parts) if parts else VISITS + " AND 0"
-    sql = f"SELECT * FROM ({outer}) q WHERE 1"  # noqa: S608
+    sql = f"SELECT * FROM ({outer}) q WHERE 1"
     return _outer_filters(sql, params, filters, tz)
 
 

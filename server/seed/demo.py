@@ -109,7 +109,7 @@ def seed_demo(db, seed: int, today: date | None = None) -> dict[str, int]:
         seed_work_orders(build)
         seed_retention(build, today or local_date())
     return {
-        table: db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]  # noqa: S608
+        table: db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
         for table in (
             *("org", "app_user", "customer", "contact", "site", "work_order"),
             *("billing_month", "points_entry", "churn_warning", "retention_task"),

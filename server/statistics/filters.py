@@ -26,7 +26,7 @@ CHOICES = {
 def scoped_org(db, caller_scope: tuple[str, list], org_id: str) -> dict | None:
     """An organisation by id if the caller may see it (scope.orgs clause), else None."""
     where, params = caller_scope
-    return one(db, f"SELECT id, path, name FROM org WHERE id = ? AND {where}", [org_id, *params])  # noqa: S608
+    return one(db, f"SELECT id, path, name FROM org WHERE id = ? AND {where}", [org_id, *params])
 
 
 def _month(text: str) -> tuple[date, date] | None:

@@ -101,7 +101,7 @@ def visits_per_week(db, caller: Caller, f: dict) -> list[dict]:
     values = ", ".join("(?, ?, ?)" for _ in spans)
     found = rows(
         db,
-        f"SELECT w.column1 AS week, (SELECT count(*) FROM visit v WHERE {where}"  # noqa: S608
+        f"SELECT w.column1 AS week, (SELECT count(*) FROM visit v WHERE {where}"
         " AND v.check_in_at >= w.column2 AND v.check_in_at < w.column3) AS visits"
         f" FROM (VALUES {values}) w",
         [*params, *(x for s in spans for x in (s["week"], s["low"], s["high"]))],
@@ -164,7 +164,7 @@ def faults_by_cause(db, caller: Caller, f: dict) -> list[dict]:
     return rows(
         db,
         "SELECT trim(wo.cause) AS cause, count(*) AS orders FROM work_order wo"
-        f" WHERE {where} AND wo.wo_type = 'fault_repair' AND wo.status <> 'cancelled'"  # noqa: S608
+        f" WHERE {where} AND wo.wo_type = 'fault_repair' AND wo.status <> 'cancelled'"
         " AND trim(wo.cause) <> '' GROUP BY 1 ORDER BY orders DESC, cause LIMIT ?",
         [*params, TOP],
     )

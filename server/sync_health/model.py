@@ -85,7 +85,7 @@ def query(caller: Caller, filters: dict, now: datetime | None = None) -> tuple[s
         params = [*params, filters["role"]]
     sql = FLAGS.format(pending=PENDING.format(devices=DEVICES.format(where=where)))
     if filters.get("problems"):
-        sql = f"SELECT * FROM ({sql}) WHERE {PROBLEM}"  # noqa: S608
+        sql = f"SELECT * FROM ({sql}) WHERE {PROBLEM}"
     stamp = to_stored(now or datetime.now(UTC))
     thresholds = [
         stamp,

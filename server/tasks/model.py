@@ -45,7 +45,7 @@ def account_managers(db, caller: Caller) -> list[dict]:
     where, params = scope.users(caller)
     return rows(
         db,
-        "SELECT app_user.id, app_user.display_name, app_user.username, app_user.org_id,"  # noqa: S608
+        "SELECT app_user.id, app_user.display_name, app_user.username, app_user.org_id,"
         " org.name AS org_name FROM app_user JOIN org ON org.id = app_user.org_id"
         f" WHERE app_user.role = 'account_manager' AND app_user.active = 1 AND {where}"
         " ORDER BY org.code, app_user.display_name",
@@ -56,7 +56,7 @@ def account_managers(db, caller: Caller) -> list[dict]:
 def organisations(db, caller: Caller) -> list[dict]:
     """Organisations in scope (assigning to one assigns every account manager under it)."""
     where, params = scope.orgs(caller)
-    sql = f"SELECT id, code, name, kind, path FROM org WHERE deleted_at IS NULL AND {where}"  # noqa: S608
+    sql = f"SELECT id, code, name, kind, path FROM org WHERE deleted_at IS NULL AND {where}"
     return rows(db, sql + " ORDER BY path", params)
 
 

@@ -30,7 +30,7 @@ def blob_ref(args: dict) -> tuple[str, str, int]:
 def _child(ctx, table: str, child_id: str, parent: str, parent_id: str, **same):
     """`already` when the caller's create of a child row was applied before; `id_taken`
     when the id is another record's (another parent, or other content)."""
-    row = one(ctx.db, f"SELECT * FROM [{table}] WHERE id = ?", [child_id])  # noqa: S608
+    row = one(ctx.db, f"SELECT * FROM [{table}] WHERE id = ?", [child_id])
     if row is None:
         return None
     if row[parent] != parent_id or any(row[k] != v for k, v in same.items()):

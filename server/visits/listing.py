@@ -44,7 +44,7 @@ def account_managers(db, caller: Caller) -> list[dict]:
     """Account managers the caller may filter by (disabled ones too: their visits remain)."""
     where, params = scope.users(caller)
     sql = (
-        "SELECT id, display_name, username FROM app_user"  # noqa: S608
+        "SELECT id, display_name, username FROM app_user"
         f" WHERE role = 'account_manager' AND {where} ORDER BY display_name"
     )
     return rows(db, sql, params)

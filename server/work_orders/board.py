@@ -71,7 +71,7 @@ def assignable_orgs(db, caller: Caller) -> list[dict]:
     """Teams and contractors in the caller's scope (to filter by or dispatch to)."""
     where, params = scope.orgs(caller)
     sql = (
-        "SELECT id, code, name, kind FROM org"  # noqa: S608
+        "SELECT id, code, name, kind FROM org"
         f" WHERE kind IN ('team', 'contractor') AND {where} ORDER BY kind DESC, code"
     )
     return rows(db, sql, params)
@@ -81,7 +81,7 @@ def technicians(db, caller: Caller) -> list[dict]:
     """Active technicians in the caller's scope, with their organisation."""
     where, params = scope.users(caller)
     sql = (
-        "SELECT app_user.id, app_user.display_name, app_user.username, app_user.org_id,"  # noqa: S608
+        "SELECT app_user.id, app_user.display_name, app_user.username, app_user.org_id,"
         " org.name AS org_name FROM app_user JOIN org ON org.id = app_user.org_id"
         f" WHERE app_user.role = 'technician' AND app_user.active = 1 AND {where}"
         " ORDER BY org.code, app_user.display_name"
@@ -96,13 +96,13 @@ def filter_choices(db, caller: Caller, org_id: str, user_id: str) -> tuple[dict,
     users_where, p2 = scope.users(caller)
     org = rows(
         db,
-        f"SELECT id, name, kind FROM org WHERE id = ? AND kind IN ('team', 'contractor')"  # noqa: S608
+        f"SELECT id, name, kind FROM org WHERE id = ? AND kind IN ('team', 'contractor')"
         f" AND {orgs_where}",
         [org_id, *p1],
     )
     tech = rows(
         db,
-        "SELECT app_user.id, app_user.display_name, org.name AS org_name FROM app_user"  # noqa: S608
+        "SELECT app_user.id, app_user.display_name, org.name AS org_name FROM app_user"
         " JOIN org ON org.id = app_user.org_id WHERE app_user.id = ?"
         f" AND app_user.role = 'technician' AND app_user.active = 1 AND {users_where}",
         [user_id, *p2],

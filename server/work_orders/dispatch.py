@@ -21,7 +21,7 @@ def sites_matching(db, caller: Caller, q: str, limit: int = 20) -> list[dict]:
     """Sites in scope whose code or name contains `q` (for the search-as-you-type select)."""
     where, params = scope.sites(caller)
     sql = (
-        "SELECT site.id, site.code, site.name FROM site"  # noqa: S608
+        "SELECT site.id, site.code, site.name FROM site"
         f" WHERE site.deleted_at IS NULL AND {where}"
         " AND (site.code LIKE ? ESCAPE '\\' OR site.name LIKE ? ESCAPE '\\')"
         " ORDER BY site.code LIMIT ?"

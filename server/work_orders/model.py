@@ -41,7 +41,7 @@ def _grade_for(db, site_id, customer_id, given) -> str:
     return "standard"
 
 
-def create_order(db, actor_id, *, wo_type, org_id, id=None, at=None, **fields) -> dict:  # noqa: A002
+def create_order(db, actor_id, *, wo_type, org_id, id=None, at=None, **fields) -> dict:
     """Create an order in its type's first status; dispatched orders get their type's SLA
     deadlines (sla.clocks_for: fault clocks for fault repairs, one due time otherwise).
 

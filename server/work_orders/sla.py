@@ -159,7 +159,7 @@ def restamp(db, since: str, actor_id=None) -> int:
     the supervisor chose stays). Returns how many changed."""
     found = rows(
         db,
-        f"SELECT * FROM work_order WHERE {STAMPED_AS_FAULT} AND dispatched_at >= ?"  # noqa: S608
+        f"SELECT * FROM work_order WHERE {STAMPED_AS_FAULT} AND dispatched_at >= ?"
         " AND deleted_at IS NULL ORDER BY dispatched_at, id",
         [since],
     )

@@ -125,7 +125,7 @@ def _decides(order: dict) -> bool:
     the site (scope.work_order_decisions); a contractor's supervisor dispatches and
     pre-checks."""
     where, params = scope.work_order_decisions(caller(), "w")
-    sql = f"SELECT 1 FROM work_order w WHERE w.id = ? AND {where}"  # noqa: S608
+    sql = f"SELECT 1 FROM work_order w WHERE w.id = ? AND {where}"
     return get_db().execute(sql, [order["id"], *params]).fetchone() is not None
 
 
