@@ -4,7 +4,7 @@ import pytest
 
 from server.db import connect
 from server.seed.demo import DEMO_PASSWORD
-from tests.browser import compile_catalogues, demo_app, wait_for
+from tests.browser import compile_catalogues, demo_app, phone_page, wait_for
 from tests.live import LiveServer
 
 pytestmark = pytest.mark.browser
@@ -156,12 +156,7 @@ def test_an_opened_edit_box_stays_open_through_a_render(chromium, tmp_path):
     server = LiveServer(app).start()
     context = chromium.new_context()
     try:
-        page = context.new_page()
-        page.goto(server.url + "/m/")
-        page.fill("input[name=username]", am["username"])
-        page.fill("input[name=password]", DEMO_PASSWORD)
-        page.click("[data-form=login] button[type=submit]")
-        wait_for(page, "window.fieldbook.lastSync !== null")
+        page = phone_page(context, server, am["username"])
         page.evaluate("path => window.fieldbook.go(path)", f"/m/customers/{customer}")
         page.wait_for_selector("[data-testid=edit-contact]", state="attached")
         count, closed, same = page.evaluate(OPEN_EVERY_BOX)
