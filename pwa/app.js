@@ -56,6 +56,20 @@ function keyedDetails(root) {
   }
   return out;
 }
+// Every named field of a form, keyed like keyedInputs; a radio or a box by its value too.
+function focusable(root) {
+  const seen = new Map();
+  const out = [];
+  for (const el of root.querySelectorAll("[data-form] [name]")) {
+    const base = inputKey(el) + (el.type === "radio" || el.type === "checkbox" ? `|${el.value}` : "");
+    const n = seen.get(base) || 0;
+    seen.set(base, n + 1);
+    out.push([`${base}|${n}`, el]);
+  }
+  return out;
+}
+const focusedKey = (root) => focusable(root).find(([, el]) => el === document.activeElement)?.[0] || null;
+const CARET_TYPES = new Set(["text", "search", "tel", "url", "password", "textarea", ""]);
 const openDetails = (root) => new Set(keyedDetails(root).filter(([, el]) => el.open).map(([key]) => key));
 
 const ROUTES = [
@@ -175,10 +189,13 @@ class App {
       root.innerHTML = `<p class="error">${esc(_("Page not found."))}</p>`;
     } else {
       const [m, screen] = match;
-      const focused = keepFocus && document.activeElement ? document.activeElement.name : null;
+      // The field the user is in, by the same key as a typed value (a name alone can repeat:
+      // the customer's notes and a call's notes), so that a re-render between a tap and the
+      // first keystroke leaves the keyboard in that field and not in a namesake.
       const html = await screen.html(this, data, params, m[1]);
       // Read what was typed only now: a render that began before the user typed (a sync
       // finishing) must not wipe what they entered while it was reading the data.
+      const focused = keepFocus ? focusedKey(root) : null;
       const unsaved = this.formOpen ? this.unsavedInputs(root) : null;
       const opened = openDetails(root);
       root.innerHTML = html;
@@ -187,10 +204,11 @@ class App {
       document.title = `${screen.title()} · 外勤通`;
       if (screen.bind) screen.bind(this, root, data, params, m[1]);
       if (focused) {
-        const el = root.querySelector(`[name="${focused}"]`);
+        const el = focusable(root).find(([key]) => key === focused)?.[1];
         if (el) {
           el.focus();
-          if (el.setSelectionRange) el.setSelectionRange(el.value.length, el.value.length);
+          // Only text fields have a caret: radios, numbers and dates throw on it.
+          if (CARET_TYPES.has(el.type)) el.setSelectionRange(el.value.length, el.value.length);
         }
       }
     }

@@ -169,3 +169,44 @@ def test_an_opened_edit_box_stays_open_through_a_render(chromium, tmp_path):
     finally:
         context.close()
         server.stop()
+
+
+def test_a_render_between_the_tap_and_the_typing_keeps_the_field(chromium, tmp_path):
+    """A sync finishing right after the user taps a field must leave the keyboard in that
+    field, not in the first one of the same name: a CI run typed a call's note into a
+    contact's notes box this way (both are named "notes") and logged the call empty."""
+    app = demo_app(tmp_path, compile_catalogues(tmp_path / "translations"))
+    db = connect(app.config["DATABASE"])
+    am = db.execute(
+        "SELECT * FROM app_user WHERE role = 'account_manager' AND active = 1"
+        " ORDER BY username LIMIT 1"
+    ).fetchone()
+    customer = db.execute(
+        "SELECT c.id FROM customer c JOIN contact k ON k.customer_id = c.id"
+        " WHERE c.account_manager_id = ? ORDER BY c.code LIMIT 1",
+        [am["id"]],
+    ).fetchone()[0]
+    db.conn.close()
+    server = LiveServer(app).start()
+    context = chromium.new_context()
+    errors = []
+    try:
+        page = phone_page(context, server, am["username"])
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.evaluate("path => window.fieldbook.go(path)", f"/m/customers/{customer}")
+        call_notes = "[data-form=log-contact] input[name=notes]"
+        page.wait_for_selector(call_notes)
+        assert page.locator("#app [data-form] [name=notes]").count() >= 2  # namesakes before it
+        page.focus(call_notes)
+        page.evaluate("window.fieldbook.render({ keepFocus: true })")  # as changed() after a sync
+        page.keyboard.type("续约意向")
+        assert page.locator(call_notes).input_value() == "续约意向"
+        others = page.eval_on_selector_all(
+            "#app [data-form]:not([data-form=log-contact]) [name=notes]",
+            "els => els.map((el) => el.value).filter((v) => v.includes('续约意向'))",
+        )
+        assert others == []
+        assert errors == []
+    finally:
+        context.close()
+        server.stop()
