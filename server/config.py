@@ -10,6 +10,7 @@ from .times import LOCAL_ZONE_NAME
 DEFAULTS = {
     "DATABASE": None,  # set to instance/fieldbook.db when not given
     "DATABASE_BUSY_TIMEOUT_MS": 5000,  # a write waits this long for the lock, then 503/stopped
+    "DATABASE_KEEP_CONNECTIONS": True,  # a request thread reuses its connection (server/db.py)
     "BLOB_DIR": None,  # set to instance/blobs when not given
     "SESSION_COOKIE_SECURE": True,
     "SESSION_COOKIE_HTTPONLY": True,
