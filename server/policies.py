@@ -136,6 +136,16 @@ def month_error(month: str | None, current: str) -> str | None:
     return None
 
 
+def first_day(month, current: str, errors: dict, key: str = "effective_month") -> str | None:
+    """The first day of the effective month a form gives (`month`: a parsed month with `.text`
+    and `.first`, server/scores/months.py; None when the text was not one), or None with its
+    `month_error` put in `errors` under `key`."""
+    if error := month_error(month and month.text, current):
+        errors[key] = error
+        return None
+    return month.first
+
+
 def number(raw: str | None, low: float, high: float) -> tuple[int | float | None, str | None]:
     """A number typed into a policy form, and its error: 'required' when blank,
     'invalid_number' when not a number (the value is None), 'out_of_range' outside

@@ -2,7 +2,7 @@
 and the history; admins save a new version through its form (CSRF-protected, audited by
 the domain's save). `add_routes` gives a blueprint the page's GET and POST."""
 
-from flask import request
+from flask import flash, request, url_for
 
 from .ids import now_utc
 from .web import caller, finish, form_status, render, roles_required
@@ -24,9 +24,9 @@ def page(template: str, form: dict, errors: dict | None = None, status: int = 20
 def add_routes(bp, path: str, *, readers, page, validate, store, endpoints=None) -> None:
     """GET `path`: `page()` for the `readers` roles. POST `path` (admins): `validate(form,
     now)` gives (clean, errors); with errors `page(form, errors, status)` shows the form as
-    typed (422), else `store(clean, now)` saves the version, flashes what it did and returns
-    where to go. `endpoints`: the (GET, POST) endpoint names, by default policy_page and
-    policy_save."""
+    typed (422), else `store(clean, now)` saves the version and returns what to flash, and
+    the answer goes back to the page. `endpoints`: the (GET, POST) endpoint names, by default
+    policy_page and policy_save."""
     shown, saved = endpoints or ("policy_page", "policy_save")
 
     def show():
@@ -37,7 +37,8 @@ def add_routes(bp, path: str, *, readers, page, validate, store, endpoints=None)
         clean, errors = validate(request.form, now)
         if errors:
             return page(request.form.to_dict(), errors, form_status(errors))
-        return finish(store(clean, now))
+        flash(store(clean, now))
+        return finish(url_for(f"{bp.name}.{shown}"))
 
     show.__name__, save.__name__ = shown, saved
     bp.add_url_rule(path, shown, roles_required(*readers)(show), methods=["GET"])

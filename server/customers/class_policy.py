@@ -95,9 +95,9 @@ def validate(form, now: str) -> tuple[dict, dict]:
     return clean, errors
 
 
-def save(db, actor_id, rules_: dict, effective_from: str, note: str = "") -> int:
+def save(db, actor_id, rules: dict, effective_from: str, note: str = "") -> int:
     """Store a new version; return its number. The caller reclassifies (see views)."""
-    values = {"rules": rules_, "effective_from": effective_from, "note": note}
+    values = {"rules": rules, "effective_from": effective_from, "note": note}
     return POLICY.save(db, actor_id, values)
 
 

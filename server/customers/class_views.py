@@ -1,7 +1,7 @@
 """Class pages: the class shares of the caller's customers against the documents' rule of
 thumb, and the class policy (handset and spend thresholds, versioned; admins edit)."""
 
-from flask import Blueprint, flash, url_for
+from flask import Blueprint
 from flask_babel import gettext as _
 
 from .. import policy_views, scope
@@ -76,25 +76,19 @@ def _policy_page(form=None, errors=None, status=200):
 def _store(clean: dict, now: str) -> str:
     """Save the version; one in force today reclassifies every customer at once."""
     db, who = get_db(), caller()
-    version = class_policy.save(db, who.id, clean["rules"], clean["effective_from"], clean["note"])
+    version = class_policy.save(db, who.id, **clean)
     if clean["effective_from"] <= now[:10]:
         changed = reclassify(db, who.id)
-        flash(
-            _(
-                "Class policy version %(version)s saved: %(n)s customers changed class.",
-                version=version,
-                n=changed,
-            )
+        return _(
+            "Class policy version %(version)s saved: %(n)s customers changed class.",
+            version=version,
+            n=changed,
         )
-    else:
-        flash(
-            _(
-                "Class policy version %(version)s saved; it applies from %(day)s.",
-                version=version,
-                day=clean["effective_from"],
-            )
-        )
-    return url_for("classes.policy_page")
+    return _(
+        "Class policy version %(version)s saved; it applies from %(day)s.",
+        version=version,
+        day=clean["effective_from"],
+    )
 
 
 policy_views.add_routes(

@@ -126,8 +126,7 @@ def _policy_page(form=None, errors=None, status: int = 200):
 
 def _store_policy(clean: dict, _now: str) -> str:
     version = policy.save(get_db(), caller().id, clean)
-    flash(_("Points policy version %(version)s saved.", version=version))
-    return url_for("points.policy_page")
+    return _("Points policy version %(version)s saved.", version=version)
 
 
 policy_views.add_routes(

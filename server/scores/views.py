@@ -128,16 +128,8 @@ def _policy_page(form=None, errors=None, status=200):
 
 
 def _store_policy(clean: dict, _now: str) -> str:
-    version = policy.save(
-        get_db(),
-        caller().id,
-        clean["role"],
-        clean["weights"],
-        clean["effective_from"],
-        clean["note"],
-    )
-    flash(_("Score weights version %(version)s saved.", version=version))
-    return url_for("scores.policy_page")
+    version = policy.save(get_db(), caller().id, **clean)
+    return _("Score weights version %(version)s saved.", version=version)
 
 
 policy_views.add_routes(

@@ -130,10 +130,8 @@ def validate(form, now: str) -> tuple[dict, dict]:
             needs[kind] = days
         clean["rules"][klass] = needs
     month = months.parse((form.get("effective_month") or "").strip())
-    if error := policies.month_error(month and month.text, months.current(now)):
-        errors["effective_month"] = error
-    else:
-        clean["effective_from"] = month.first
+    if first := policies.first_day(month, months.current(now), errors):
+        clean["effective_from"] = first
     clean["note"] = policies.note(form)
     return clean, errors
 

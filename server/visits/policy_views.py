@@ -3,7 +3,6 @@
 Supervisors read it; only admins save (CSRF-protected form, audited). Routes of the visits
 blueprint (views.bp)."""
 
-from flask import flash, url_for
 from flask_babel import gettext as _
 
 from .. import policy_views
@@ -30,11 +29,8 @@ def _page(form=None, errors=None, status=200):
 
 
 def _store(clean: dict, _now: str) -> str:
-    version = policy.save(
-        get_db(), caller().id, clean["rules"], clean["effective_from"], clean["note"]
-    )
-    flash(_("Visit policy version %(version)s saved.", version=version))
-    return url_for("visits.policy_page")
+    version = policy.save(get_db(), caller().id, **clean)
+    return _("Visit policy version %(version)s saved.", version=version)
 
 
 policy_views.add_routes(

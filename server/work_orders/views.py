@@ -268,16 +268,8 @@ def _policy_page(form=None, errors=None, status: int = 200):
 
 
 def _store_policy(clean: dict, _now: str) -> str:
-    version = sla.new_version(
-        get_db(),
-        caller().id,
-        clean["limits"],
-        clean["effective_from"],
-        clean["note"],
-        clean["due"],
-    )
-    flash(_("SLA policy version %(version)s saved.", version=version))
-    return url_for("work_orders.policy")
+    version = sla.new_version(get_db(), caller().id, **clean)
+    return _("SLA policy version %(version)s saved.", version=version)
 
 
 policy_views.add_routes(
