@@ -9,12 +9,10 @@ customer; `flask --app server customers reclassify` does it on demand (run it on
 future version takes effect).
 """
 
-import json
 from datetime import date
 
-from ..db import one, rows
-from ..ids import now_utc, uuid7
-from ..records import audit
+from .. import policies
+from ..ids import now_utc
 
 # Version 1 (m023_class_policy inserts the same literal).
 DEFAULTS = {
@@ -38,24 +36,13 @@ LIMITS = {
 RULE_OF_THUMB = {"A": 5, "B": 25, "C": 70}
 
 
-def _out(row: dict | None) -> dict | None:
-    if row is not None:
-        row["rules"] = {**DEFAULTS, **json.loads(row["rules"])}
-    return row
+POLICY = policies.Policy("class_policy", defaults=DEFAULTS)
 
 
 def in_force(db, day: str | None = None) -> dict:
     """The version in force on `day` (YYYY-MM-DD, today in UTC if None); v1's defaults if
     the table is empty."""
-    day = day or now_utc()[:10]
-    found = _out(
-        one(
-            db,
-            "SELECT * FROM class_policy WHERE effective_from <= ?"
-            " ORDER BY effective_from DESC, version DESC LIMIT 1",
-            [day],
-        )
-    )
+    found = POLICY.in_force(db, day or now_utc()[:10])
     return found or {"version": 0, "rules": dict(DEFAULTS), "effective_from": "2000-01-01"}
 
 
@@ -66,26 +53,18 @@ def rules(db, day: str | None = None) -> dict:
 
 def history(db) -> list[dict]:
     """Every version, newest first, with who saved it."""
-    found = rows(
-        db,
-        "SELECT p.*, u.display_name AS created_by_name FROM class_policy p"
-        " LEFT JOIN app_user u ON u.id = p.created_by ORDER BY p.version DESC",
-    )
-    return [_out(r) for r in found]
+    return POLICY.history(db)
 
 
 def _integer(form, key: str, errors: dict) -> int | None:
-    raw = (form.get(key) or "").strip().replace(",", "")
-    try:
-        value = float(raw)
-    except ValueError:
-        errors[key] = "invalid_number" if raw else "required"
-        return None
     low, high = LIMITS[key]
-    if not value.is_integer() or not low <= value <= high:
-        errors[key] = "out_of_range"
+    value, error = policies.number((form.get(key) or "").replace(",", ""), low, high)
+    if error is None and not isinstance(value, int):
+        error = "out_of_range"
+    if error:
+        errors[key] = error
         return None
-    return int(value)
+    return value
 
 
 def validate(form, now: str) -> tuple[dict, dict]:
@@ -112,23 +91,14 @@ def validate(form, now: str) -> tuple[dict, dict]:
     else:
         if day < now[:10]:
             errors["effective_from"] = "class_policy_in_past"
-    clean = {"rules": found, "effective_from": day, "note": (form.get("note") or "").strip()[:200]}
+    clean = {"rules": found, "effective_from": day, "note": policies.note(form)}
     return clean, errors
 
 
-def save(db, actor_id, rules_: dict, effective_from: str, note: str = "") -> int:
+def save(db, actor_id, rules: dict, effective_from: str, note: str = "") -> int:
     """Store a new version; return its number. The caller reclassifies (see views)."""
-    with db.atomic():
-        latest = db.execute("SELECT coalesce(max(version), 0) FROM class_policy").fetchone()[0]
-        row_id = uuid7()
-        db.execute(
-            "INSERT INTO class_policy (id, version, rules, effective_from, note, created_at,"
-            " created_by) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [row_id, latest + 1, json.dumps(rules_), effective_from, note, now_utc(), actor_id],
-        )
-        after = {"version": latest + 1, "rules": rules_, "from": effective_from}
-        audit(db, actor_id, "create", "class_policy", row_id, None, after)
-    return latest + 1
+    values = {"rules": rules, "effective_from": effective_from, "note": note}
+    return POLICY.save(db, actor_id, values)
 
 
 def spends(db, customer_ids=None, months: int = DEFAULTS["spend_months"]) -> dict[str, float]:

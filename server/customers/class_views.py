@@ -1,13 +1,13 @@
 """Class pages: the class shares of the caller's customers against the documents' rule of
 thumb, and the class policy (handset and spend thresholds, versioned; admins edit)."""
 
-from flask import Blueprint, flash, request, url_for
+from flask import Blueprint
 from flask_babel import gettext as _
 
-from .. import scope
+from .. import policy_views, scope
 from ..db import get_db, rows
 from ..ids import now_utc
-from ..web import caller, finish, form_status, render, roles_required
+from ..web import caller, render, roles_required
 from . import class_policy
 from .model import COMPUTED_CLASSES, reclassify
 
@@ -62,48 +62,40 @@ def report():
 def _policy_page(form=None, errors=None, status=200):
     db = get_db()
     current = class_policy.in_force(db)
-    return render(
+    return policy_views.page(
         "customers/class_policy.html",
-        status=status,
+        form or {**current["rules"], "effective_from": now_utc()[:10]},
+        errors,
+        status,
         current=current,
         history=class_policy.history(db),
-        form=form or {**current["rules"], "effective_from": now_utc()[:10]},
-        errors=errors or {},
-        may_edit=caller().role == "admin",
         keys=class_policy.KEYS,
     )
 
 
-@bp.get("/policy")
-@roles_required(*MANAGERS)
-def policy_page():
-    return _policy_page()
-
-
-@bp.post("/policy")
-@roles_required("admin")
-def policy_save():
-    now = now_utc()
-    clean, errors = class_policy.validate(request.form, now)
-    if errors:
-        return _policy_page(request.form.to_dict(), errors, form_status(errors))
+def _store(clean: dict, now: str) -> str:
+    """Save the version; one in force today reclassifies every customer at once."""
     db, who = get_db(), caller()
-    version = class_policy.save(db, who.id, clean["rules"], clean["effective_from"], clean["note"])
+    version = class_policy.save(db, who.id, **clean)
     if clean["effective_from"] <= now[:10]:
         changed = reclassify(db, who.id)
-        flash(
-            _(
-                "Class policy version %(version)s saved: %(n)s customers changed class.",
-                version=version,
-                n=changed,
-            )
+        return _(
+            "Class policy version %(version)s saved: %(n)s customers changed class.",
+            version=version,
+            n=changed,
         )
-    else:
-        flash(
-            _(
-                "Class policy version %(version)s saved; it applies from %(day)s.",
-                version=version,
-                day=clean["effective_from"],
-            )
-        )
-    return finish(url_for("classes.policy_page"))
+    return _(
+        "Class policy version %(version)s saved; it applies from %(day)s.",
+        version=version,
+        day=clean["effective_from"],
+    )
+
+
+policy_views.add_routes(
+    bp,
+    "/policy",
+    readers=MANAGERS,
+    page=_policy_page,
+    validate=class_policy.validate,
+    store=_store,
+)

@@ -5,12 +5,9 @@ A month's points are earned with the version in force for that month (the latest
 qualifying points (earned plus adjusted; redemptions do not lower a customer's level).
 """
 
-import json
 import re
 
-from .. import records
-from ..db import one, rows
-from ..ids import now_utc
+from .. import policies
 
 DEFAULTS = {
     "points_per_yuan": 1.0,
@@ -25,27 +22,17 @@ MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 MAX_RATE = 1000.0
 
 
-def _out(row: dict | None) -> dict | None:
-    if row is None:
-        return None
-    return {**row, "rules": json.loads(row["rules"])}
+POLICY = policies.Policy("points_policy", id_prefix="points-v")
 
 
 def in_force(db, month: str) -> dict:
     """The policy version for a month ('YYYY-MM')."""
-    return _out(
-        one(
-            db,
-            "SELECT * FROM points_policy WHERE effective_from <= ?"
-            " ORDER BY effective_from DESC, version DESC LIMIT 1",
-            [month],
-        )
-    )
+    return POLICY.in_force(db, month)
 
 
 def history(db) -> list[dict]:
     """Every version, newest first."""
-    return [_out(r) for r in rows(db, "SELECT * FROM points_policy ORDER BY version DESC")]
+    return POLICY.history(db)
 
 
 def level_of(levels: list[dict], qualifying: int) -> tuple[dict | None, dict | None]:
@@ -63,7 +50,7 @@ def validate(form, this_month: str) -> tuple[dict, dict]:
     """A new version from the form: points per yuan, levels (one 'name, points' a line),
     effective month (this month or later: earlier months keep the points they earned)."""
     errors: dict = {}
-    clean: dict = {"note": str(form.get("note") or "").strip()[:500]}
+    clean: dict = {"note": policies.note(form, 500)}
     try:
         rate = float(str(form.get("points_per_yuan") or "").strip())
         if not 0 <= rate <= MAX_RATE or rate != rate:
@@ -90,10 +77,8 @@ def validate(form, this_month: str) -> tuple[dict, dict]:
         errors["levels"] = "levels_order"
     clean["levels"] = levels
     month = str(form.get("effective_from") or "").strip()
-    if not MONTH.match(month):
-        errors["effective_from"] = "invalid_month"
-    elif month < this_month:
-        errors["effective_from"] = "policy_in_past"
+    if error := policies.month_error(month if MONTH.match(month) else None, this_month):
+        errors["effective_from"] = error
     clean["effective_from"] = month
     return clean, errors
 
@@ -101,29 +86,10 @@ def validate(form, this_month: str) -> tuple[dict, dict]:
 def save(db, actor_id, clean: dict) -> int:
     """Store a new version; return its number."""
     rules = {"points_per_yuan": clean["points_per_yuan"], "levels": clean["levels"]}
-    with db.atomic():
-        latest = db.execute("SELECT coalesce(max(version), 0) FROM points_policy").fetchone()[0]
-        version = latest + 1
-        db.execute(
-            "INSERT INTO points_policy (id, version, rules, effective_from, note, created_at,"
-            " created_by) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [
-                f"points-v{version}",
-                version,
-                json.dumps(rules, ensure_ascii=False),
-                clean["effective_from"],
-                clean["note"],
-                now_utc(),
-                actor_id,
-            ],
-        )
-        records.audit(
-            db,
-            actor_id,
-            "create",
-            "points_policy",
-            f"points-v{version}",
-            None,
-            {**rules, "version": version, "from": clean["effective_from"]},
-        )
-    return version
+    values = {"rules": rules, "effective_from": clean["effective_from"], "note": clean["note"]}
+    return POLICY.save(
+        db,
+        actor_id,
+        values,
+        lambda version: {**rules, "version": version, "from": clean["effective_from"]},
+    )

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 
 from sync.args import is_uuid
 
-from .. import scope
+from .. import policy_views, scope
 from ..db import get_db
 from ..ids import now_utc, uuid7
 from ..web import caller, finish, form_status, render, roles_required, scoped_one_or_404
@@ -108,36 +108,33 @@ def adjust(customer_id):
 # ---- policy (admins) ----
 
 
-def _policy_page(form: dict, errors: dict, status: int = 200):
+def _policy_page(form=None, errors=None, status: int = 200):
     db = get_db()
-    return render(
-        "points/policy.html",
-        status=status,
-        current=policy.in_force(db, now_utc()[:7]),
-        versions=policy.history(db),
-        form=form,
-        errors=errors,
+    current = policy.in_force(db, now_utc()[:7])
+    if form is None:
+        form = {
+            "points_per_yuan": current["rules"]["points_per_yuan"],
+            "levels": "\n".join(
+                f"{lv['name']}, {lv['min_points']}" for lv in current["rules"]["levels"]
+            ),
+            "effective_from": now_utc()[:7],
+        }
+    return policy_views.page(
+        "points/policy.html", form, errors, status, current=current, versions=policy.history(db)
     )
 
 
-@bp.get("/policy")
-@roles_required("admin")
-def policy_page():
-    current = policy.in_force(get_db(), now_utc()[:7])["rules"]
-    form = {
-        "points_per_yuan": current["points_per_yuan"],
-        "levels": "\n".join(f"{lv['name']}, {lv['min_points']}" for lv in current["levels"]),
-        "effective_from": now_utc()[:7],
-    }
-    return _policy_page(form, {})
-
-
-@bp.post("/policy")
-@roles_required("admin")
-def save_policy():
-    clean, errors = policy.validate(request.form, now_utc()[:7])
-    if errors:
-        return _policy_page(request.form.to_dict(), errors, form_status(errors))
+def _store_policy(clean: dict, _now: str) -> str:
     version = policy.save(get_db(), caller().id, clean)
-    flash(_("Points policy version %(version)s saved.", version=version))
-    return finish(url_for("points.policy_page"))
+    return _("Points policy version %(version)s saved.", version=version)
+
+
+policy_views.add_routes(
+    bp,
+    "/policy",
+    readers=("admin",),
+    page=_policy_page,
+    validate=lambda form, now: policy.validate(form, now[:7]),
+    store=_store_policy,
+    endpoints=("policy_page", "save_policy"),
+)

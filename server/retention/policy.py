@@ -1,11 +1,7 @@
 """The churn policy: versioned, editable rules. The newest version is in force; a warning
 keeps the version and the figures it was made with, so a later version leaves it as it was."""
 
-import json
-
-from ..db import one, rows
-from ..ids import now_utc, uuid7
-from ..records import audit
+from .. import policies
 
 # Version 1 (m012_retention inserts the same): the two 30 % drop rules are the documents';
 # the contract window, the weights, the single-product factor and the levels are our defaults.
@@ -31,38 +27,25 @@ LIMITS = {
 WEIGHT_LIMITS = (0, 10)
 
 
-def _out(row: dict | None) -> dict | None:
-    if row is not None:
-        row["rules"] = {**DEFAULTS, **json.loads(row["rules"])}
-    return row
+POLICY = policies.Policy("churn_policy", defaults=DEFAULTS)
 
 
 def current(db) -> dict:
     """The version in force: the newest."""
-    return _out(one(db, "SELECT * FROM churn_policy ORDER BY version DESC LIMIT 1"))
+    return POLICY.latest(db)
 
 
 def history(db) -> list[dict]:
     """Every version, newest first, with who saved it."""
-    found = rows(
-        db,
-        "SELECT p.*, u.display_name AS created_by_name FROM churn_policy p"
-        " LEFT JOIN app_user u ON u.id = p.created_by ORDER BY p.version DESC",
-    )
-    return [_out(r) for r in found]
+    return POLICY.history(db)
 
 
 def _number(form, key: str, low: float, high: float, errors: dict):
-    raw = (form.get(key) or "").strip()
-    try:
-        value = float(raw)
-    except ValueError:
-        errors[key] = "invalid_number" if raw else "required"
+    value, error = policies.number(form.get(key), low, high)
+    if error:
+        errors[key] = error
         return None
-    if not low <= value <= high:
-        errors[key] = "out_of_range"
-        return None
-    return int(value) if value.is_integer() else value
+    return value
 
 
 def validate(form) -> tuple[dict, dict]:
@@ -79,21 +62,10 @@ def validate(form) -> tuple[dict, dict]:
         errors["high_at"] = "high_below_warn"
     if not errors and not any(rules["weights"].values()):
         errors["weights"] = "weights_all_zero"
-    note = (form.get("note") or "").strip()[:200]
-    return {"rules": rules, "note": note}, errors
+    return {"rules": rules, "note": policies.note(form)}, errors
 
 
 def save(db, actor_id, rules: dict, note: str = "") -> int:
     """Store a new version; return its number. Earlier warnings keep theirs."""
-    with db.atomic():
-        latest = db.execute("SELECT coalesce(max(version), 0) FROM churn_policy").fetchone()[0]
-        row_id = uuid7()
-        db.execute(
-            "INSERT INTO churn_policy (id, version, rules, note, created_at, created_by)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
-            [row_id, latest + 1, json.dumps(rules), note, now_utc(), actor_id],
-        )
-        audit(
-            db, actor_id, "create", "churn_policy", row_id, None, {"version": latest + 1, **rules}
-        )
-    return latest + 1
+    values = {"rules": rules, "note": note}
+    return POLICY.save(db, actor_id, values, lambda version: {"version": version, **rules})

@@ -1,11 +1,8 @@
 """Score weights: a versioned policy per role. A month is scored with the version in force on
 its first day (the latest effective_from ≤ that day; the higher version on a tie)."""
 
-import json
-
-from ..db import one, rows
-from ..ids import now_utc, uuid7
-from ..records import audit
+from .. import policies
+from ..db import one
 from . import indicators, months
 
 ROLES = ("account_manager", "technician")
@@ -40,42 +37,24 @@ TECHNICIAN_V2 = {
     "order_report_timeliness": 10,
 }
 MAX_WEIGHT = 100
-
-
-def _out(row: dict | None) -> dict | None:
-    if row is not None:
-        row["weights"] = json.loads(row["weights"])
-    return row
+POLICY = policies.Policy("score_policy", rules="weights", numbered_by=("role",))
 
 
 def in_force(db, role: str, month: str) -> dict:
     """The policy version that scores `month` for `role`."""
-    first = months.parse(month).first
-    return _out(
-        one(
-            db,
-            "SELECT * FROM score_policy WHERE role = ? AND effective_from <= ?"
-            " ORDER BY effective_from DESC, version DESC LIMIT 1",
-            [role, first],
-        )
-    )
+    return POLICY.in_force(db, months.parse(month).first, role=role)
 
 
 def version(db, role: str, number: int) -> dict | None:
     """One stored version of a role's weights."""
-    return _out(
+    return POLICY.load(
         one(db, "SELECT * FROM score_policy WHERE role = ? AND version = ?", [role, number])
     )
 
 
 def history(db) -> list[dict]:
     """Every version, newest first, with who saved it."""
-    found = rows(
-        db,
-        "SELECT p.*, u.display_name AS created_by_name FROM score_policy p"
-        " LEFT JOIN app_user u ON u.id = p.created_by ORDER BY p.role, p.version DESC",
-    )
-    return [_out(r) for r in found]
+    return POLICY.history(db)
 
 
 def validate(form, now: str) -> tuple[dict, dict]:
@@ -90,49 +69,31 @@ def validate(form, now: str) -> tuple[dict, dict]:
         return {}, {"role": "invalid_choice"}
     clean["role"], clean["weights"] = role, {}
     for spec in indicators.for_role(role):
-        raw = (form.get(f"weight.{spec.key}") or "").strip()
-        try:
-            weight = float(raw)
-        except ValueError:
-            errors[f"weight.{spec.key}"] = "invalid_number" if raw else "required"
-            continue
-        if not 0 <= weight <= MAX_WEIGHT:
-            errors[f"weight.{spec.key}"] = "out_of_range"
-        clean["weights"][spec.key] = int(weight) if weight.is_integer() else weight
+        weight, error = policies.number(form.get(f"weight.{spec.key}"), 0, MAX_WEIGHT)
+        if error:
+            errors[f"weight.{spec.key}"] = error
+        if weight is not None:
+            clean["weights"][spec.key] = weight
     if not errors and not any(clean["weights"].values()):
         errors["weights"] = "weights_all_zero"
     month = months.parse((form.get("effective_month") or "").strip())
-    if month is None:
-        errors["effective_month"] = "invalid_month"
-    elif month.text < months.current(now):
-        errors["effective_month"] = "policy_in_past"
-    else:
-        clean["effective_from"] = month.first
-    clean["note"] = (form.get("note") or "").strip()[:200]
+    if first := policies.first_day(month, months.current(now), errors):
+        clean["effective_from"] = first
+    clean["note"] = policies.note(form)
     return clean, errors
 
 
 def save(db, actor_id, role: str, weights: dict, effective_from: str, note: str = "") -> int:
     """Store a new version of a role's weights; return its number."""
-    with db.atomic():
-        latest = db.execute(
-            "SELECT coalesce(max(version), 0) FROM score_policy WHERE role = ?", [role]
-        ).fetchone()[0]
-        row_id = uuid7()
-        db.execute(
-            "INSERT INTO score_policy (id, version, role, weights, effective_from, note,"
-            " created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                row_id,
-                latest + 1,
-                role,
-                json.dumps(weights),
-                effective_from,
-                note,
-                now_utc(),
-                actor_id,
-            ],
-        )
-        after = {"role": role, "version": latest + 1, "weights": weights, "from": effective_from}
-        audit(db, actor_id, "create", "score_policy", row_id, None, after)
-    return latest + 1
+    values = {"role": role, "weights": weights, "effective_from": effective_from, "note": note}
+    return POLICY.save(
+        db,
+        actor_id,
+        values,
+        lambda version: {
+            "role": role,
+            "version": version,
+            "weights": weights,
+            "from": effective_from,
+        },
+    )

@@ -4,10 +4,11 @@ weights policy, CSV. Supervisors see their subtree; admins everything."""
 from flask import Blueprint, abort, current_app, flash, request, url_for
 from flask_babel import gettext as _
 
+from .. import policy_views
 from ..csvio import download as csv_download
 from ..db import get_db
 from ..ids import now_utc
-from ..web import Page, caller, finish, form_status, page_number, render, roles_required
+from ..web import Page, caller, finish, page_number, render, roles_required
 from . import cards, compute, indicators, months, policy
 
 bp = Blueprint("scores", __name__, url_prefix="/scores")
@@ -115,39 +116,27 @@ def export_csv():
 
 def _policy_page(form=None, errors=None, status=200):
     db, month = get_db(), months.current(now_utc())
-    current = {role: policy.in_force(db, role, month) for role in policy.ROLES}
-    specs = {role: indicators.for_role(role) for role in policy.ROLES}
-    return render(
+    return policy_views.page(
         "scores/policy.html",
-        status=status,
-        current=current,
-        specs=specs,
+        form or {"effective_month": month},
+        errors,
+        status,
+        current={role: policy.in_force(db, role, month) for role in policy.ROLES},
+        specs={role: indicators.for_role(role) for role in policy.ROLES},
         history=policy.history(db),
-        form=form or {"effective_month": month},
-        errors=errors or {},
-        may_edit=caller().role == "admin",
     )
 
 
-@bp.get("/policy")
-@roles_required(*MANAGERS)
-def policy_page():
-    return _policy_page()
+def _store_policy(clean: dict, _now: str) -> str:
+    version = policy.save(get_db(), caller().id, **clean)
+    return _("Score weights version %(version)s saved.", version=version)
 
 
-@bp.post("/policy")
-@roles_required("admin")
-def policy_save():
-    clean, errors = policy.validate(request.form, now_utc())
-    if errors:
-        return _policy_page(request.form.to_dict(), errors, form_status(errors))
-    version = policy.save(
-        get_db(),
-        caller().id,
-        clean["role"],
-        clean["weights"],
-        clean["effective_from"],
-        clean["note"],
-    )
-    flash(_("Score weights version %(version)s saved.", version=version))
-    return finish(url_for("scores.policy_page"))
+policy_views.add_routes(
+    bp,
+    "/policy",
+    readers=MANAGERS,
+    page=_policy_page,
+    validate=policy.validate,
+    store=_store_policy,
+)

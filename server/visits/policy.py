@@ -17,12 +17,10 @@ documents): A on site every 7 days; B on site every 30; C a call every 30 and on
 every 90.
 """
 
-import json
 from datetime import date, timedelta
 
-from ..db import one, rows, sql_in
-from ..ids import now_utc, uuid7
-from ..records import audit
+from .. import policies
+from ..db import rows, sql_in
 from ..times import LOCAL, from_stored, local_date
 from .statuses import TOOK_PLACE
 
@@ -34,23 +32,13 @@ REMOTE = ("phone", "message")
 MEETS = {"on_site": ("on_site",), "remote": CHANNELS}
 DEFAULTS = {"A": {"on_site": 7}, "B": {"on_site": 30}, "C": {"remote": 30, "on_site": 90}}
 MAX_DAYS = 366
-
-
-def _out(row: dict | None) -> dict | None:
-    if row is not None:
-        row["rules"] = json.loads(row["rules"])
-    return row
+POLICY = policies.Policy("visit_policy")
 
 
 def in_force(db, day: str) -> dict:
     """The version in force on `day` (YYYY-MM-DD): {version, rules, effective_from, ...}."""
-    found = one(
-        db,
-        "SELECT * FROM visit_policy WHERE effective_from <= ?"
-        " ORDER BY effective_from DESC, version DESC LIMIT 1",
-        [day],
-    )
-    return _out(found) or {"version": 0, "rules": DEFAULTS, "effective_from": "2000-01-01"}
+    found = POLICY.in_force(db, day)
+    return found or {"version": 0, "rules": DEFAULTS, "effective_from": "2000-01-01"}
 
 
 def for_month(db, month: str) -> dict:
@@ -60,12 +48,7 @@ def for_month(db, month: str) -> dict:
 
 def history(db) -> list[dict]:
     """Every version, newest first, with who saved it."""
-    found = rows(
-        db,
-        "SELECT p.*, u.display_name AS created_by_name FROM visit_policy p"
-        " LEFT JOIN app_user u ON u.id = p.created_by ORDER BY p.version DESC",
-    )
-    return [_out(r) for r in found]
+    return POLICY.history(db)
 
 
 def for_device(db, today: str) -> dict:
@@ -77,7 +60,7 @@ def for_device(db, today: str) -> dict:
         "SELECT * FROM visit_policy WHERE effective_from > ? ORDER BY effective_from, version",
         [today],
     )
-    versions = [current, *(_out(r) for r in later)]
+    versions = [current, *(POLICY.load(r) for r in later)]
     keep = ("version", "rules", "effective_from")
     return {"versions": [{k: v[k] for k in keep} for v in versions]}
 
@@ -147,29 +130,16 @@ def validate(form, now: str) -> tuple[dict, dict]:
             needs[kind] = days
         clean["rules"][klass] = needs
     month = months.parse((form.get("effective_month") or "").strip())
-    if month is None:
-        errors["effective_month"] = "invalid_month"
-    elif month.text < months.current(now):
-        errors["effective_month"] = "policy_in_past"
-    else:
-        clean["effective_from"] = month.first
-    clean["note"] = (form.get("note") or "").strip()[:200]
+    if first := policies.first_day(month, months.current(now), errors):
+        clean["effective_from"] = first
+    clean["note"] = policies.note(form)
     return clean, errors
 
 
 def save(db, actor_id, rules: dict, effective_from: str, note: str = "") -> int:
     """Store a new version; return its number (audited)."""
-    with db.atomic():
-        latest = db.execute("SELECT coalesce(max(version), 0) FROM visit_policy").fetchone()[0]
-        row_id = uuid7()
-        db.execute(
-            "INSERT INTO visit_policy (id, version, rules, effective_from, note, created_at,"
-            " created_by) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [row_id, latest + 1, json.dumps(rules), effective_from, note, now_utc(), actor_id],
-        )
-        after = {"version": latest + 1, "rules": rules, "from": effective_from}
-        audit(db, actor_id, "create", "visit_policy", row_id, None, after)
-    return latest + 1
+    values = {"rules": rules, "effective_from": effective_from, "note": note}
+    return POLICY.save(db, actor_id, values)
 
 
 def customers_with_overdue(db, where: str, params: list, today: date, zone) -> list[dict]:

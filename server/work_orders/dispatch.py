@@ -178,13 +178,8 @@ def validate_policy(data: dict, tz: str) -> tuple[dict, dict]:
 
 def policy_history(db) -> list[dict]:
     """Every policy version, newest first, with its limits per grade and who saved it."""
-    found = rows(
-        db,
-        "SELECT p.*, u.display_name AS created_by_name FROM sla_policy p"
-        " LEFT JOIN app_user u ON u.id = p.created_by ORDER BY p.version DESC",
-    )
     versions: dict[int, dict] = {}
-    for r in found:
+    for r in sla.LIMITS_POLICY.history(db):
         entry = versions.setdefault(
             r["version"],
             dict(

@@ -23,8 +23,8 @@ here is our default: the operator's documents name the five grades but give no t
 
 from datetime import date, datetime, time, timedelta
 
-from .. import ids, records
-from ..db import one, rows
+from .. import policies, records
+from ..db import rows
 from ..times import LOCAL, from_stored, to_stored
 
 GRADES = ("diamond", "gold", "silver", "bronze", "standard")
@@ -67,16 +67,14 @@ DEADLINES = (
     ("arrival_due_at", "arrival_minutes"),
     ("restore_due_at", "restore_minutes"),
 )
+# One row per grade (or type and band) of a version; the newest version effective by a time.
+LIMITS_POLICY = policies.Policy("sla_policy", rules=None, newest="version DESC")
+DUE_POLICY = policies.Policy("sla_due_policy", rules=None, newest="version DESC")
 
 
 def policy_for(db, grade: str, at: str) -> dict:
     """The limits for a grade in force at a time: the newest version effective by then."""
-    row = one(
-        db,
-        "SELECT * FROM sla_policy WHERE sla_grade = ? AND effective_from <= ?"
-        " ORDER BY version DESC LIMIT 1",
-        [grade, at],
-    )
+    row = LIMITS_POLICY.in_force(db, at, sla_grade=grade)
     if row is None:
         raise LookupError(f"no SLA policy for {grade} at {at}")
     return row
@@ -97,12 +95,7 @@ def bands(wo_type: str) -> tuple[str, ...]:
 
 def due_policy_for(db, wo_type: str, band: str, at: str) -> dict:
     """A type's due minutes for a grade or severity in force at a time (newest version)."""
-    row = one(
-        db,
-        "SELECT * FROM sla_due_policy WHERE wo_type = ? AND band = ? AND effective_from <= ?"
-        " ORDER BY version DESC LIMIT 1",
-        [wo_type, band, at],
-    )
+    row = DUE_POLICY.in_force(db, at, wo_type=wo_type, band=band)
     if row is None:
         raise LookupError(f"no SLA due time for {wo_type}/{band} at {at}")
     return row
@@ -182,12 +175,7 @@ def current_due(db) -> dict[str, dict[str, int]]:
     out: dict[str, dict[str, int]] = {}
     for wo_type in DUE_TYPES:
         for band in bands(wo_type):
-            row = one(
-                db,
-                "SELECT due_minutes FROM sla_due_policy WHERE wo_type = ? AND band = ?"
-                " ORDER BY version DESC LIMIT 1",
-                [wo_type, band],
-            )
+            row = DUE_POLICY.latest(db, wo_type=wo_type, band=band)
             if row:
                 out.setdefault(wo_type, {})[band] = row["due_minutes"]
     return out
@@ -201,17 +189,8 @@ def validate_due(data: dict) -> tuple[dict, dict]:
     for wo_type in DUE_TYPES:
         for band in bands(wo_type):
             key = f"due.{wo_type}.{band}"
-            if key not in data:
-                continue
-            try:
-                value = int(str(data.get(key, "")).strip())
-            except ValueError:
-                errors[key] = "invalid_integer"
-                continue
-            if not 0 < value <= MAX_MINUTES:
-                errors[key] = "out_of_range"
-                continue
-            clean.setdefault(wo_type, {})[band] = value
+            if key in data and (value := _minutes(data, key, errors)) is not None:
+                clean.setdefault(wo_type, {})[band] = value
     return clean, errors
 
 
@@ -227,21 +206,27 @@ def current_policy(db) -> list[dict]:
 MAX_MINUTES = 525_600  # ours: a year; a deadline further off is a typing slip
 
 
+def _minutes(data: dict, key: str, errors: dict) -> int | None:
+    """A form's whole minutes, 1 to MAX_MINUTES; None (and the error noted) otherwise."""
+    try:
+        value = int(str(data.get(key, "")).strip())
+    except ValueError:
+        errors[key] = "invalid_integer"
+        return None
+    if not 0 < value <= MAX_MINUTES:
+        errors[key] = "out_of_range"
+        return None
+    return value
+
+
 def validate_limits(data: dict) -> tuple[dict, dict]:
     """Read a policy form: positive whole minutes per grade and deadline; (clean, errors)."""
     clean, errors = {}, {}
     for grade in GRADES:
         for _, col in DEADLINES:
             key = f"{grade}.{col}"
-            try:
-                value = int(str(data.get(key, "")).strip())
-            except ValueError:
-                errors[key] = "invalid_integer"
-                continue
-            if not 0 < value <= MAX_MINUTES:
-                errors[key] = "out_of_range"
-                continue
-            clean.setdefault(grade, {})[col] = value
+            if (value := _minutes(data, key, errors)) is not None:
+                clean.setdefault(grade, {})[col] = value
     for grade, limits in clean.items():
         if any(key.startswith(f"{grade}.") for key in errors):
             continue  # a bad number says so itself; the order of bad numbers means nothing
@@ -257,48 +242,20 @@ def new_version(
 ) -> int:
     """Save edited limits (and due minutes, when given) as the next policy version, effective
     from a time; return it. Fault limits and due minutes share one version sequence."""
+    stamp = {"effective_from": effective_from, "note": note}
     with db.atomic():
-        version = db.execute(
-            "SELECT coalesce(max(v), 0) + 1 FROM (SELECT max(version) AS v FROM sla_policy"
-            " UNION ALL SELECT max(version) FROM sla_due_policy)"
-        ).fetchone()[0]
+        version = max(LIMITS_POLICY.next_version(db), DUE_POLICY.next_version(db))
         for wo_type, minutes in (due or {}).items():
             for band, value in minutes.items():
-                db.execute(
-                    "INSERT INTO sla_due_policy (id, version, wo_type, band, due_minutes,"
-                    " effective_from, note, created_at, created_by)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [
-                        ids.uuid7(),
-                        version,
-                        wo_type,
-                        band,
-                        value,
-                        effective_from,
-                        note,
-                        ids.now_utc(),
-                        actor_id,
-                    ],
+                DUE_POLICY.insert(
+                    db,
+                    version,
+                    actor_id,
+                    dict(wo_type=wo_type, band=band, due_minutes=value, **stamp),
                 )
         for grade in GRADES:
-            lim = limits[grade]
-            db.execute(
-                "INSERT INTO sla_policy (id, version, sla_grade, response_minutes,"
-                " arrival_minutes, restore_minutes, effective_from, note, created_at,"
-                " created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    ids.uuid7(),
-                    version,
-                    grade,
-                    lim["response_minutes"],
-                    lim["arrival_minutes"],
-                    lim["restore_minutes"],
-                    effective_from,
-                    note,
-                    ids.now_utc(),
-                    actor_id,
-                ],
-            )
+            row = {"sla_grade": grade, **{c: limits[grade][c] for _k, c in DEADLINES}, **stamp}
+            LIMITS_POLICY.insert(db, version, actor_id, row)
     return version
 
 

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 
 from sync.blobs import BlobStore, valid_sha
 
-from .. import scope
+from .. import policy_views, scope
 from ..blob_files import send_blob
 from ..csvio import download as csv_download
 from ..db import get_db
@@ -256,37 +256,28 @@ def _policy_page(form=None, errors=None, status: int = 200):
     current = sla.current_policy(get_db())
     if form is None:
         form = {f"{r['sla_grade']}.{c}": r[c] for r in current for _k, c in sla.DEADLINES}
-    return render(
+    return policy_views.page(
         "work_orders/policy.html",
-        status=status,
+        form,
+        errors,
+        status,
         current=current,
         due=sla.current_due(get_db()),
         history=dispatch.policy_history(get_db()),
-        form=form,
-        errors=errors or {},
-        may_edit=caller().role == "admin",
     )
 
 
-@bp.get("/sla-policy")
-@roles_required(*MANAGERS)
-def policy():
-    return _policy_page()
+def _store_policy(clean: dict, _now: str) -> str:
+    version = sla.new_version(get_db(), caller().id, **clean)
+    return _("SLA policy version %(version)s saved.", version=version)
 
 
-@bp.post("/sla-policy")
-@roles_required("admin")
-def policy_save():
-    clean, errors = dispatch.validate_policy(request.form, select_timezone())
-    if errors:
-        return _policy_page(request.form.to_dict(), errors, form_status(errors))
-    version = sla.new_version(
-        get_db(),
-        caller().id,
-        clean["limits"],
-        clean["effective_from"],
-        clean["note"],
-        clean["due"],
-    )
-    flash(_("SLA policy version %(version)s saved.", version=version))
-    return finish(url_for("work_orders.policy"))
+policy_views.add_routes(
+    bp,
+    "/sla-policy",
+    readers=MANAGERS,
+    page=_policy_page,
+    validate=lambda form, _now: dispatch.validate_policy(form, select_timezone()),
+    store=_store_policy,
+    endpoints=("policy", "policy_save"),
+)
