@@ -92,6 +92,7 @@ DEFAULTS = {
     "JOBS_LEASE_SECONDS": 90,  # a dead scheduler's jobs move to another after this long
     "JOBS_LEASE_RENEW_SECONDS": 30,
     "JOBS_WORKERS": 4,  # jobs running at once
+    "JOBS_STOP_GRACE_SECONDS": 10,  # on SIGTERM, runs in flight get this long to finish
     "JOBS_RUN_KEEP_DAYS": 90,  # job_run rows kept (each job's newest always)
     "BACKUP_DIR": None,  # set to instance/backups when not given
     "BACKUP_KEEP": 14,  # the newest backups kept by the backup job

@@ -23,11 +23,8 @@ def _settings() -> dict:
 
 
 def _logging() -> None:
-    """The jobs process logs like the app (one line each, to stderr)."""
-    root = logging.getLogger()
-    if not root.handlers:
-        root.handlers[:] = list(current_app.logger.handlers)
-    root.setLevel(current_app.logger.level)
+    """The jobs process logs through the app's handler (the `server` logger, one line each
+    to stderr); APScheduler's own lines only from warnings up."""
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 
@@ -74,7 +71,7 @@ def status_command():
     finally:
         db.conn.close()
     for job in found:
-        state = "OVERDUE" if job["overdue"] else "ok"
+        state = "OVERDUE" if job["overdue"] else "on time"
         click.echo(
             f"{job['job']:<16} {state:<8} last {job['last_started'] or 'never':<25}"
             f" {job['last_outcome'] or ('running' if job['last_started'] else '-'):<8}"

@@ -42,7 +42,9 @@ class Scheduler:
         self.clock = clock or (lambda: datetime.now(UTC))
         self.lease_seconds = float(config["JOBS_LEASE_SECONDS"])
         self.renew_seconds = float(config["JOBS_LEASE_RENEW_SECONDS"])
-        self.stopping = threading.Event()
+        self.stopping = threading.Event()  # no new runs
+        self.ending = threading.Event()  # end the runs in flight
+        self.grace_seconds = float(config["JOBS_STOP_GRACE_SECONDS"])
         self.leader = False
         self.seen_holder = None
         self.zone = times.zone(config["BABEL_DEFAULT_TIMEZONE"])
@@ -71,9 +73,9 @@ class Scheduler:
             len(self.specs),
             ", ".join(s.name for s in self.specs),
         )
+        self.aps.start(paused=True)  # the lease first: a job due at once must find it
         for spec in self.specs:
             self.aps.add_job(self._fire, args=[spec], id=spec.name, name=spec.name, **spec.trigger)
-        self.aps.start()
         self.aps.add_job(
             self.renew,
             "interval",
@@ -81,13 +83,21 @@ class Scheduler:
             id="_lease",
             name="lease",
             executor="lease",
-            next_run_time=datetime.now(self.zone),
         )
+        self.renew()
+        self.aps.resume()
 
     def stop(self, release: bool = True) -> None:
-        """Stop firing, end the runs in flight (recorded as failed), give the lease up."""
+        """Stop firing, let the runs in flight finish for JOBS_STOP_GRACE_SECONDS, end the
+        rest (recorded as failed), give the lease up. Once; again does nothing."""
+        if self.stopping.is_set() or not self.aps.running:
+            return
         self.stopping.set()
-        self.aps.shutdown(wait=True)
+        waiting = threading.Thread(target=self.aps.shutdown, kwargs={"wait": True})
+        waiting.start()
+        waiting.join(self.grace_seconds)
+        self.ending.set()
+        waiting.join()
         if release and self.leader:
             with self._db() as db:
                 lease.release(db, self.holder)
@@ -158,7 +168,7 @@ class Scheduler:
         with self._db() as db:
             run_id = model.started(db, spec.name, self.holder, started)
         try:
-            result = runner.run(spec, self.config, started, self.stopping)
+            result = runner.run(spec, self.config, started, self.ending)
         except Exception as exc:  # the worker could not even start
             log.exception("jobs: %s could not start", spec.name)
             result = {"outcome": "failed", "counts": {}, "error": repr(exc)}
