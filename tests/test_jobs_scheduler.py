@@ -11,8 +11,8 @@ import pytest
 from server import times
 from server.db import connect
 from server.jobs import lease, model, schedule
-from server.jobs.scheduler import Scheduler
 from server.jobs.schedule import JobSpec
+from server.jobs.scheduler import Scheduler
 from server.reports.batch import worker_config
 
 HERE = __name__

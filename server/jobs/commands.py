@@ -3,7 +3,6 @@
 import logging
 import signal
 import threading
-from datetime import UTC, datetime
 
 import click
 from flask import current_app
