@@ -298,3 +298,32 @@ def test_the_replication_check_reports_the_replica_age(config, tmp_path, app):
     app.config["REPLICA_MAX_AGE_SECONDS"] = 60
     with pytest.raises(RuntimeError, match="s old"):
         tasks.replication(ctx)
+
+
+def test_a_calendar_run_missed_while_no_one_held_the_lease_runs_on_takeover(config, db):
+    two_days_ago = datetime.now(UTC) - timedelta(days=2)
+    model.finished(db, model.started(db, "nightly", "gone", two_days_ago), "ok", now=two_days_ago)
+    specs = [JobSpec("nightly", f"{HERE}:quick", {"trigger": "cron", "hour": 3}, 5, 86400)]
+    scheduler = Scheduler(config, specs=specs)
+    scheduler.start()
+    try:
+        runs = wait_for(
+            lambda: [r for r in finished_runs(db, "nightly") if r["holder"] != "gone"], 10
+        )
+    finally:
+        scheduler.stop()
+    assert [r["outcome"] for r in runs] == ["ok"]
+
+
+def test_jobs_run_and_status_on_the_command_line(app, config):
+    app.config.update(config)
+    runner = app.test_cli_runner()
+    done = runner.invoke(args=["jobs", "run", "prune"])
+    assert done.exit_code == 0, done.output
+    assert done.output.startswith("prune: ok {'reminders': 0, 'spent_tokens': 0")
+    status = runner.invoke(args=["jobs", "status"])
+    assert status.exit_code == 0, status.output
+    lines = {line.split()[0]: line for line in status.output.splitlines()}
+    assert " ok " in lines["prune"] and "never" in lines["backup"]
+    bad = runner.invoke(args=["jobs", "run", "nope"])
+    assert bad.exit_code == 2 and "one of reminders" in bad.output
