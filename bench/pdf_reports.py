@@ -198,7 +198,8 @@ def batch(folder: str, queue) -> None:
     db.conn.close()
     out = os.path.join(folder, "month")
     started = time.perf_counter()
-    written = list(month_batch.render_month(dict(app.config), cards, MONTH, out))
+    results = month_batch.render_month(month_batch.worker_config(app.config), cards, MONTH, out)
+    written = [r.path for r in results if r.path]
     queue.put(dict(s=time.perf_counter() - started, cards=len(written)))
 
 

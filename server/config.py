@@ -86,6 +86,19 @@ DEFAULTS = {
     "REMINDER_KEY_DATE_DAYS": 7,
     "REMINDER_LOOKBACK_HOURS": 24,
     "REMINDER_KEEP_DAYS": 30,
+    # Printed reports: a card taking longer than this is given up (ours; one takes < 1 s).
+    "REPORT_CARD_TIMEOUT_SECONDS": 120,
+    # The jobs process (docs/operations.md, "Scheduled jobs"; the numbers are ours).
+    "JOBS_SCHEDULE": None,  # {job name or "*": trigger arguments or "off"}
+    "JOBS_LEASE_SECONDS": 90,  # a dead scheduler's jobs move to another after this long
+    "JOBS_LEASE_RENEW_SECONDS": 30,
+    "JOBS_WORKERS": 4,  # jobs running at once
+    "JOBS_STOP_GRACE_SECONDS": 10,  # on SIGTERM, runs in flight get this long to finish
+    "JOBS_RUN_KEEP_DAYS": 90,  # job_run rows kept (each job's newest always)
+    "BACKUP_DIR": None,  # set to instance/backups when not given
+    "BACKUP_KEEP": 14,  # the newest backups kept by the backup job
+    "LITESTREAM_REPLICA": None,  # the replica's folder (or file:// URL) whose age is checked
+    "REPLICA_MAX_AGE_SECONDS": 600,  # an older replica fails the replication check
 }
 
 

@@ -15,6 +15,7 @@ from .customers.domain import DOMAIN as customers
 from .home.domain import DOMAIN as home
 from .imports.domain import DOMAIN as imports
 from .inspections.domain import DOMAIN as inspections
+from .jobs.domain import DOMAIN as jobs
 from .points.domain import DOMAIN as points
 from .push.domain import DOMAIN as push
 from .pwa.domain import DOMAIN as pwa
@@ -56,4 +57,5 @@ DOMAINS = [
     retention,
     reports,
     reminders,
+    jobs,
 ]

@@ -1468,3 +1468,31 @@ def m024_score_indexes(db):
         DROP INDEX IF EXISTS work_order_resolved
         """,
     )
+
+
+@migrations()
+def m025_job_run_and_lease(db):
+    """The jobs process (server/jobs): `job_lease` names which scheduler may run jobs and
+    until when (a second one stays idle until the lease expires); `job_run` records every
+    run of every job with its outcome, counts (JSON) and error."""
+    _run(
+        db,
+        """
+        CREATE TABLE job_lease (
+            name TEXT PRIMARY KEY,
+            holder TEXT NOT NULL,
+            expires_at TEXT NOT NULL
+        );
+        CREATE TABLE job_run (
+            id INTEGER PRIMARY KEY,
+            job TEXT NOT NULL,
+            holder TEXT NOT NULL,
+            started_at TEXT NOT NULL,
+            finished_at TEXT,
+            outcome TEXT CHECK (outcome IN ('ok', 'failed', 'timeout', 'skipped')),
+            counts TEXT NOT NULL DEFAULT '{}',
+            error TEXT
+        );
+        CREATE INDEX job_run_job_started ON job_run(job, started_at)
+        """,
+    )

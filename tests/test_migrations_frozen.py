@@ -36,6 +36,7 @@ FROZEN = [
     ("m018_follow_up_done", "d021a2282575c4b2"),
     ("m023_class_policy", "e99149d728ed5560"),
     ("m024_score_indexes", "deb8aa2b317ab69d"),
+    ("m025_job_run_and_lease", "68f047e36843512b"),
 ]
 
 

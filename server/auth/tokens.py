@@ -97,15 +97,21 @@ def refresh(db, refresh_token: str, *, access_hours=24, refresh_days=45, ip=None
                 last_used_at=now_utc(),
             ),
         )
-        db.execute(
-            "DELETE FROM api_token_spent WHERE spent_at < ?", [now_utc(-refresh_days * 86400)]
-        )
+        prune_spent(db, refresh_days)
         db.execute(
             "INSERT OR IGNORE INTO api_token_spent (refresh_hash, token_id, spent_at)"
             " VALUES (?, ?, ?)",
             [spent_hash, row["id"], now_utc()],
         )
     return _pair(row["id"], access, new_refresh, access_exp, refresh_exp)
+
+
+def prune_spent(db, refresh_days: int, now: datetime | None = None) -> int:
+    """Forget spent refresh tokens older than REFRESH_TOKEN_DAYS (none could still be
+    presented: their family's refresh token has expired since); return how many."""
+    now = now or datetime.now(UTC)
+    cutoff = to_stored(now - timedelta(days=refresh_days))
+    return db.execute("DELETE FROM api_token_spent WHERE spent_at < ?", [cutoff]).rowcount
 
 
 def _detect_reuse(db, spent_hash: str, ip: str | None) -> None:

@@ -14,12 +14,6 @@ from . import batch, pdf, scorecards
 reports_cli = AppGroup("reports", help="Printed reports (PDF).")
 
 
-def _config() -> dict:
-    """The settings a worker process needs to build the same app (plain values only)."""
-    keep = (str, int, float, bool, type(None), list, tuple, dict)
-    return {k: v for k, v in current_app.config.items() if isinstance(v, keep)}
-
-
 @reports_cli.command("monthly")
 @click.option("--month", required=True, help="YYYY-MM")
 @click.option("--org", "org_ref", default=None, help="Only this subtree (org id or code).")
@@ -49,7 +43,17 @@ def monthly(month, org_ref, out):
         )
     folder = out or os.path.join(current_app.instance_path, "reports", month)
     started = time.monotonic()
+    failed = []
+    config = batch.worker_config(current_app.config)
+    timeout = current_app.config["REPORT_CARD_TIMEOUT_SECONDS"]
     with click.progressbar(length=len(cards), label=f"scorecards {month}") as bar:
-        for _path in batch.render_month(_config(), cards, month, folder):
+        for result in batch.render_month(config, cards, month, folder, card_timeout=timeout):
+            if result.error:
+                failed.append(result)
             bar.update(1)
-    click.echo(f"{len(cards)} scorecards in {folder} in {time.monotonic() - started:.1f} s")
+    printed = len(cards) - len(failed)
+    click.echo(f"{printed} scorecards in {folder} in {time.monotonic() - started:.1f} s")
+    for result in failed:
+        click.echo(f"  not printed: {result.card['role']} {result.card['name']}: {result.error}")
+    if failed:
+        raise click.ClickException(f"{len(failed)} of {len(cards)} scorecards not printed")
