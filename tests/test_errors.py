@@ -143,6 +143,7 @@ def test_a_full_disk_is_503_storage_full_and_healthz_says_so(world, monkeypatch)
     client = app.test_client()
     assert client.get("/healthz").status_code == 200
     monkeypatch.setattr(server.db, "PRAGMAS", (*server.db.PRAGMAS, "PRAGMA max_page_count=1"))
+    app.config["DATABASE_KEEP_CONNECTIONS"] = False  # each request opens one with the limit
     statuses = set()
     for i in range(300):
         name = f"phone {i} " + "x" * 70

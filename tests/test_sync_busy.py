@@ -118,6 +118,7 @@ def test_busy_or_full_late_in_the_push_rolls_it_all_back(
     dev = ready(client, db)
     batch = [check_in(dev, field["cust1"]) for _ in range(2)]
     monkeypatch.setattr(server.db, "connect", failing_connection({statement: message}))
+    app.config["DATABASE_KEEP_CONNECTIONS"] = False  # each request opens the faulty one
     status, body = dev.push(batch)
     assert status == 200 and body["stopped"]["code"] == code, body
     assert body["stopped"]["id"] == 1 and body["results"] == []
