@@ -85,7 +85,7 @@ def referenced_blobs(db_path: str | Path) -> dict[str, int]:
 
 
 @contextmanager
-def _locked(root: Path):
+def locked(root: Path):
     """One backup or prune at a time in this BACKUP_DIR (other processes included)."""
     root.mkdir(parents=True, exist_ok=True)
     with open(root / ".lock", "w") as fh:
@@ -117,7 +117,7 @@ def backup(database: str, blob_dir: str, backup_dir: str, now: datetime | None =
     if not Path(database).exists():
         raise OpsError(f"no database at {database}")
     now = now or datetime.now(UTC)
-    with _locked(root):
+    with locked(root):
         name = _stamp(root, now)
         work = root / f".{name}.partial"
         work.mkdir(parents=True)
@@ -208,7 +208,7 @@ def prune(backup_dir: str, keep: int) -> dict[str, int]:
     if not isinstance(keep, int) or keep < 1:
         raise OpsError(f"BACKUP_KEEP must be a whole number of at least 1, not {keep!r}")
     root = Path(backup_dir)
-    with _locked(root):
+    with locked(root):
         found = backups(root)
         old, kept = found[:-keep], found[-keep:]
         for manifest in old:
