@@ -189,3 +189,12 @@ class HttpClient:
         resp = self.session.post(self.url + path, json=json, headers=headers, timeout=self.timeout)
         resp.get_json = resp.json
         return resp
+
+    def head(self, path, headers=None):
+        return self.session.head(self.url + path, headers=headers, timeout=self.timeout)
+
+    def put(self, path, data=None, headers=None, content_type=None):
+        headers = {**(headers or {}), "Content-Type": content_type}
+        resp = self.session.put(self.url + path, data=data, headers=headers, timeout=self.timeout)
+        resp.get_json = resp.json
+        return resp

@@ -18,9 +18,11 @@ import requests
 
 from server.db import connect
 from server.migrations import upgrade
-from server.replication import litestream_bin
+from server.replication import litestream_bin, mirror_blobs
+from sync.blobs import BlobStore
 from tests import factories
-from tests.device import Device, HttpClient, check_in
+from tests.blobs import head, upload
+from tests.device import Device, HttpClient, check_in, jpeg_bytes, sha256
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -43,6 +45,7 @@ def _env(folder: Path, replica: Path) -> dict:
         "FIELDBOOK_SESSION_COOKIE_SECURE": "0",
         "FIELDBOOK_LITESTREAM_REPLICA_URL": replica.as_uri(),
         "FIELDBOOK_LITESTREAM_SYNC_INTERVAL": f"{INTERVAL:g}s",
+        "FIELDBOOK_BLOB_REPLICA": str(replica.with_name("blob-replica")),
     }
 
 
@@ -127,6 +130,14 @@ def test_kill_9_then_restore_from_the_replica_loses_at_most_the_sync_interval(wo
             assert time.monotonic() < deadline, (tmp_path / "ls.log").read_text()
             time.sleep(0.05)
         phone = Device(HttpClient(url), "am1", factories.PASSWORD)
+        # Two photos: the jobs process mirrors the first to BLOB_REPLICA; the machine dies
+        # before it mirrors the second.
+        photos = [jpeg_bytes(seed, size=4000 + seed) for seed in (1, 2)]
+        upload(phone, photos[0])
+        mirror_blobs(
+            {"BLOB_DIR": env["FIELDBOOK_BLOB_DIR"], "BLOB_REPLICA": env["FIELDBOOK_BLOB_REPLICA"]}
+        )
+        upload(phone, photos[1])
         acked, sent = {}, []  # visit id -> acknowledgement time; every mutation, in order
         stop = time.monotonic() + PUSHING
         while time.monotonic() < stop:
@@ -157,6 +168,9 @@ def test_kill_9_then_restore_from_the_replica_loses_at_most_the_sync_interval(wo
     restore_seconds = time.monotonic() - started
     assert done.returncode == 0, done.stderr + done.stdout
     assert "restored" in done.stdout and "server epoch" in done.stdout
+    assert "blobs copied 1, forgotten 1" in done.stdout
+    first = BlobStore(new_env["FIELDBOOK_BLOB_DIR"]).path(sha256(photos[0]))
+    assert first.read_bytes() == photos[0]  # back from the blob mirror
     present = _visits(new / "fieldbook.db")
     assert _epoch(new / "fieldbook.db") != old_epoch  # devices must reset
 
@@ -186,6 +200,10 @@ def test_kill_9_then_restore_from_the_replica_loses_at_most_the_sync_interval(wo
             assert {r["status"] for r in body["results"]} == {"applied"}
         phone.pull()
         assert set(phone.entities("visit")) == set(acked)
+        # The photo nobody mirrored is unknown to the restored server: the phone sends it again.
+        assert head(phone, sha256(photos[1])).status_code == 404
+        upload(phone, photos[1])
+        assert head(phone, sha256(photos[0])).status_code == 200
     finally:
         _kill(server)
     with closing(sqlite3.connect(new / "fieldbook.db")) as conn:
