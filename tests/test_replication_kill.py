@@ -209,3 +209,34 @@ def test_kill_9_then_restore_from_the_replica_loses_at_most_the_sync_interval(wo
     with closing(sqlite3.connect(new / "fieldbook.db")) as conn:
         ids = [row[0] for row in conn.execute("SELECT id FROM visit")]
     assert sorted(ids) == sorted(acked)  # every visit back, none twice
+
+
+def test_the_app_connection_follows_litestreams_guidance(db):
+    """Litestream's tips: WAL, a busy timeout of at least 5 s, and no checkpointing that
+    fights it (SQLite's passive autocheckpoint left at its default)."""
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert db.execute("PRAGMA busy_timeout").fetchone()[0] >= 5000
+    assert db.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 1000
+
+
+def test_replica_commands_refuse_clearly(app, tmp_path):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["replica", "run"])
+    assert result.exit_code != 0 and "LITESTREAM_REPLICA_URL is not set" in result.output
+    app.config["LITESTREAM_REPLICA_URL"] = (tmp_path / "replica").as_uri()
+    result = runner.invoke(args=["replica", "restore"])  # the live database exists
+    assert result.exit_code != 0 and "move the database aside" in result.output
+    result = runner.invoke(args=["replica", "mirror"])
+    assert result.exit_code != 0 and "BLOB_REPLICA is not set" in result.output
+
+
+def test_deploy_config_is_litestream_05_syntax():
+    """One `replica:` per database (0.5), its values from Fieldbook's settings."""
+    text = (ROOT / "deploy" / "litestream.yml").read_text()
+    assert "replicas:" not in text.replace("`replicas:`", "")
+    for name in ("DATABASE", "LITESTREAM_REPLICA_URL", "LITESTREAM_SYNC_INTERVAL"):
+        assert "${FIELDBOOK_" + name + "}" in text
+    version = subprocess.run(
+        [litestream_bin({}), "version"], capture_output=True, text=True, check=True, timeout=10
+    )
+    assert version.stdout.startswith("0.5."), version.stdout
