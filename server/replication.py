@@ -9,6 +9,7 @@ new epoch (the replica may lack the last seconds of acknowledged work, which dev
 push again), runs migrations and brings the blobs back from BLOB_REPLICA.
 """
 
+import json
 import logging
 import os
 import shutil
@@ -19,7 +20,7 @@ from pathlib import Path
 
 from sync.blobs import BlobStore, valid_sha
 
-from . import backups, ops
+from . import backups, ops, times
 from .ops import OpsError
 
 log = logging.getLogger(__name__)
@@ -137,3 +138,31 @@ def mirror_blobs(config) -> dict[str, int]:
             log.error("mirror: %s", exc)
             counts["corrupt"] += 1
     return counts
+
+
+def replication_status(config, timeout: float = 30) -> dict:
+    """What the replica holds, for monitoring: its newest transaction (id, time) from
+    `litestream ltx`, and the lag: how much later the database's WAL was last written than
+    that transaction (0 when the replica is current; to the second, as Litestream records).
+    A replica that cannot be read raises OpsError."""
+    url = litestream_env(config)["FIELDBOOK_LITESTREAM_REPLICA_URL"]
+    command = [litestream_bin(config), "ltx", "-level", "all", "-json", url]
+    done = subprocess.run(  # noqa: S603 - our own binary, arguments from settings
+        command, capture_output=True, text=True, timeout=timeout, check=False
+    )
+    try:
+        files = json.loads(done.stdout) if done.returncode == 0 else None
+    except ValueError:
+        files = None
+    if not isinstance(files, list):
+        raise OpsError(f"litestream ltx failed: {done.stderr.strip() or done.stdout.strip()}")
+    if not files:
+        return {"replica_txid": 0, "replica_at": None, "lag_seconds": None}
+    newest = max(times.from_stored(f["timestamp"]) for f in files)
+    wal = Path(f"{config['DATABASE']}-wal")
+    written = wal.stat().st_mtime if wal.exists() else newest.timestamp()
+    return {
+        "replica_txid": max(int(f["max_txid"], 16) for f in files),
+        "replica_at": times.to_stored(newest),
+        "lag_seconds": max(0.0, written - newest.timestamp() - 1),  # timestamps are whole s
+    }

@@ -18,7 +18,7 @@ import requests
 
 from server.db import connect
 from server.migrations import upgrade
-from server.replication import litestream_bin, mirror_blobs
+from server.replication import litestream_bin, mirror_blobs, replication_status
 from sync.blobs import BlobStore
 from tests import factories
 from tests.blobs import head, upload
@@ -240,3 +240,21 @@ def test_deploy_config_is_litestream_05_syntax():
         [litestream_bin({}), "version"], capture_output=True, text=True, check=True, timeout=10
     )
     assert version.stdout.startswith("0.5."), version.stdout
+
+
+def test_replication_status_reports_the_lag(app, db, tree, tmp_path):
+    """A replica written once is current; writes it has not seen show as lag."""
+    app.config["LITESTREAM_REPLICA_URL"] = (tmp_path / "replica").as_uri()
+    factories.make_customer(db, tree["T1"], tree["am1"])
+    once = subprocess.run(
+        [litestream_bin({}), "replicate", "-once", app.config["DATABASE"],
+         app.config["LITESTREAM_REPLICA_URL"]],
+        capture_output=True, text=True, timeout=30, check=False,
+    )  # fmt: skip
+    assert once.returncode == 0, once.stderr
+    status = replication_status(app.config)
+    assert status["replica_txid"] >= 1 and status["lag_seconds"] <= 1
+    wal = Path(app.config["DATABASE"] + "-wal")
+    later = time.time() + 30
+    os.utime(wal, (later, later))  # the database written 30 s after the replica last was
+    assert 25 <= replication_status(app.config)["lag_seconds"] <= 32
