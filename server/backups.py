@@ -211,6 +211,8 @@ def prune(backup_dir: str, keep: int) -> dict[str, int]:
     with locked(root):
         found = backups(root)
         old, kept = found[:-keep], found[-keep:]
+        for partial in root.glob(".*.partial"):  # a backup cut short (we hold the lock)
+            shutil.rmtree(partial, ignore_errors=True)
         for manifest in old:
             shutil.rmtree(manifest["path"])
             log.info("backup %s pruned (keeping %d)", manifest["name"], keep)

@@ -104,10 +104,13 @@ def test_a_second_backup_at_the_same_time_is_refused(app, config):
 
 def test_an_unfinished_backup_is_neither_listed_nor_pruned(app, config):
     _backup(app, T0)
-    (Path(config["BACKUP_DIR"]) / "2026-11-30T020000Z").mkdir()  # no manifest
+    root = Path(config["BACKUP_DIR"])
+    (root / "2026-11-30T020000Z").mkdir()  # no manifest: not a backup of ours
+    (root / ".2026-12-01T020000Z.partial").mkdir()  # a backup cut short by a crash
     assert len(backups.backups(config["BACKUP_DIR"])) == 1
     backups.prune(config["BACKUP_DIR"], 1)
-    assert (Path(config["BACKUP_DIR"]) / "2026-11-30T020000Z").is_dir()
+    assert (root / "2026-11-30T020000Z").is_dir()
+    assert not (root / ".2026-12-01T020000Z.partial").exists()  # cleared under the lock
 
 
 def test_mirror_blobs_copies_each_new_file_once_and_skips_corrupt_ones(app, phone, tmp_path):
