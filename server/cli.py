@@ -1,15 +1,17 @@
 """Command line: flask --app server db upgrade | seed-demo | demo-logins | backup | restore |
-plans run."""
+replica run | replica restore | replica mirror."""
 
+import os
 import sys
 import time
 from contextlib import contextmanager
+from pathlib import Path
 
 import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
-from . import ops
+from . import backups, ops, replication
 from .db import connect
 from .migrations import schema_version, upgrade
 
@@ -82,27 +84,69 @@ def demo_logins():
 
 @click.command("backup")
 @with_appcontext
-@click.argument("path", type=click.Path(dir_okay=False))
+@click.argument("path", required=False, type=click.Path(dir_okay=False))
 def backup(path):
-    """Copy the live database to PATH (online), check it and print row counts per table."""
+    """Without PATH: a dated backup of the database and every photo it references in
+    BACKUP_DIR, keeping the newest BACKUP_KEEP. With PATH: the database alone, to that file."""
+    config = current_app.config
     try:
-        counts = ops.backup(current_app.config["DATABASE"], path)
+        if path:
+            counts = ops.backup(config["DATABASE"], path)
+        else:
+            made = backups.backup(config["DATABASE"], config["BLOB_DIR"], config["BACKUP_DIR"])
+            pruned = backups.prune(config["BACKUP_DIR"], config["BACKUP_KEEP"])
+            counts = made["counts"]
     except ops.OpsError as exc:
         raise click.ClickException(str(exc)) from exc
     for table, n in counts.items():
         click.echo(f"  {table:<24} {n}")
-    click.echo(f"backup written to {path}: integrity ok")
+    if path:
+        click.echo(f"backup written to {path}: integrity ok (the database only, no photos)")
+        return
+    click.echo(
+        f"backup written to {made['path']}: integrity ok; {len(made['blobs'])} blobs"
+        f" ({made['copied']['blobs']} new, {made['copied']['bytes']} bytes);"
+        f" pruned {pruned['backups_pruned']} old backup(s), {pruned['blobs_pruned']} blob(s)"
+    )
+    if made["unreadable"]:
+        raise click.ClickException(
+            f"{len(made['unreadable'])} referenced blob(s) missing or corrupt in"
+            f" {config['BLOB_DIR']}, left out: {', '.join(made['unreadable'][:5])}"
+        )
 
 
 @click.command("restore")
 @with_appcontext
-@click.argument("path", type=click.Path(dir_okay=False))
+@click.argument("path", type=click.Path())
 @click.option("--yes", is_flag=True, help="Do not ask; needed when stdin is not a terminal.")
-def restore(path, yes):
-    """Replace the live database with the backup at PATH; devices re-sync (new server epoch)."""
-    live = current_app.config["DATABASE"]
+@click.option(
+    "--skip-bad-blobs",
+    is_flag=True,
+    help="Restore even when blobs are missing or corrupt; devices send those again.",
+)
+def restore(path, yes, skip_bad_blobs):
+    """Replace the live database (and bring back the photos) with the backup at PATH, a
+    backup folder or a single database file; devices re-sync (new server epoch)."""
+    config = current_app.config
+    live, folder = config["DATABASE"], Path(path).is_dir()
     try:
-        found = ops.check_backup(path)
+        if folder:
+            found = backups.verify(path)
+            bad = found["missing"] + found["corrupt"]
+            click.echo(
+                f"backup {path}: database ok, {len(found['blobs'])} blobs,"
+                f" {len(found['missing'])} missing, {len(found['corrupt'])} corrupt"
+            )
+            for sha in bad[:20]:
+                click.echo(f"  bad blob {sha}")
+            if bad and not skip_bad_blobs:
+                raise ops.OpsError(
+                    f"refusing to restore: {len(bad)} blob(s) missing or corrupt"
+                    " (--skip-bad-blobs to restore without them)"
+                )
+            found = ops.check_backup(found["database_path"])
+        else:
+            found = ops.check_backup(path)
         click.echo(
             f"would replace {live} with {path} (schema {found['schema_version']},"
             f" {sum(found['counts'].values())} rows), set a new server epoch so devices"
@@ -112,13 +156,63 @@ def restore(path, yes):
             if not sys.stdin.isatty():
                 raise ops.OpsError("refusing to restore without --yes (stdin is not a terminal)")
             click.confirm("restore now?", abort=True)
-        result = ops.restore(path, live)
+        if folder:
+            result = backups.restore_backup(
+                path, live, config["BLOB_DIR"], skip_bad_blobs=skip_bad_blobs
+            )
+        else:
+            result = ops.restore(path, live)
     except ops.OpsError as exc:
         raise click.ClickException(str(exc)) from exc
+    if folder:
+        click.echo(
+            f"blobs: {result['blobs_copied']} copied into {config['BLOB_DIR']},"
+            f" {len(result['forgotten'])} forgotten (devices upload them again)"
+        )
     click.echo(
         f"restored {path} into {live}; server epoch {result['old_epoch']} -> "
         f"{result['new_epoch']}; migrations applied: {len(result['applied'])}"
     )
+
+
+replica_cli = AppGroup("replica", help="Continuous replication with Litestream.")
+
+
+@replica_cli.command("run")
+def replica_run():
+    """Run `litestream replicate` (deploy/litestream.yml) for this database; it replaces
+    this process, so a service manager sees and signals Litestream itself."""
+    try:
+        command, env = replication.replicate_command(current_app.config)
+    except ops.OpsError as exc:
+        raise click.ClickException(str(exc)) from exc
+    os.execve(command[0], command, env)  # noqa: S606 - our own binary, no shell
+
+
+@replica_cli.command("restore")
+def replica_restore():
+    """Rebuild DATABASE from the Litestream replica, start a new server epoch, migrate and
+    bring the photos back from BLOB_REPLICA. DATABASE must not exist."""
+    try:
+        result = replication.restore_replica(current_app.config)
+    except ops.OpsError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(
+        f"restored {current_app.config['DATABASE']} from the replica in"
+        f" {result['seconds']:.1f} s; server epoch {result['new_epoch']}; migrations applied:"
+        f" {len(result['applied'])}; blobs copied {result['blobs_copied']},"
+        f" forgotten {len(result['forgotten'])}"
+    )
+
+
+@replica_cli.command("mirror")
+def replica_mirror():
+    """Copy the blob files BLOB_REPLICA lacks from BLOB_DIR (the jobs process does this)."""
+    try:
+        counts = replication.mirror_blobs(current_app.config)
+    except ops.OpsError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(", ".join(f"{n} {what}" for what, n in counts.items()))
 
 
 def init_app(app) -> None:
@@ -126,7 +220,7 @@ def init_app(app) -> None:
     from .domain import load
     from .domains import DOMAINS
 
-    for command in (db_cli, seed_demo, demo_logins, backup, restore):
+    for command in (db_cli, seed_demo, demo_logins, backup, restore, replica_cli):
         app.cli.add_command(command)
     for domain in DOMAINS:
         for ref in domain.cli:

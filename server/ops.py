@@ -22,7 +22,7 @@ class OpsError(Exception):
     """A backup or restore was refused or failed; the message says why."""
 
 
-def _open(path: str | Path, mode: str) -> sqlite3.Connection:
+def open_existing(path: str | Path, mode: str) -> sqlite3.Connection:
     """Open an existing file (mode ro or rw) without ever creating one."""
     return sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode={mode}", uri=True, timeout=5.0)
 
@@ -30,7 +30,7 @@ def _open(path: str | Path, mode: str) -> sqlite3.Connection:
 def integrity(path: str | Path) -> str:
     """PRAGMA integrity_check of a file: "ok", or what is wrong (also for non-databases)."""
     try:
-        with closing(_open(path, "ro")) as conn:
+        with closing(open_existing(path, "ro")) as conn:
             found = [row[0] for row in conn.execute("PRAGMA integrity_check").fetchall()]
     except sqlite3.Error as exc:
         return str(exc)
@@ -39,7 +39,7 @@ def integrity(path: str | Path) -> str:
 
 def row_counts(path: str | Path) -> dict[str, int]:
     """Rows per table of a database file, by table name."""
-    with closing(_open(path, "ro")) as conn:
+    with closing(open_existing(path, "ro")) as conn:
         tables = [
             r[0]
             for r in conn.execute(
@@ -58,7 +58,7 @@ def backup(live: str, dest: str) -> dict[str, int]:
     if not Path(live).exists():
         raise OpsError(f"no database at {live}")
     log.info("backup: copying %s to %s", live, target)
-    with closing(_open(live, "rw")) as source, closing(sqlite3.connect(target)) as copy:
+    with closing(open_existing(live, "rw")) as source, closing(sqlite3.connect(target)) as copy:
         source.backup(copy)
         copy.execute("PRAGMA journal_mode=DELETE")  # one self-contained file, no -wal beside it
     result = integrity(target)
@@ -76,7 +76,7 @@ def check_backup(path: str) -> dict:
     result = integrity(path)
     if result != "ok":
         raise OpsError(f"{path} is not an intact SQLite database: {result}")
-    with closing(_open(path, "ro")) as conn:
+    with closing(open_existing(path, "ro")) as conn:
         has_table = conn.execute(
             "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
             [migrations.migrations_table],
@@ -103,34 +103,37 @@ def restore(path: str, live: str) -> dict:
     check_backup(path)
     old_epoch = _epoch(live) if Path(live).exists() else None
     log.warning("restore: replacing %s with %s", live, path)
-    with closing(_open(path, "ro")) as source, closing(sqlite3.connect(live, timeout=5.0)) as db:
+    with (
+        closing(open_existing(path, "ro")) as source,
+        closing(sqlite3.connect(live, timeout=5.0)) as db,
+    ):
         source.backup(db)
-        new_epoch = secrets.token_hex(8)
-        with db:
-            db.execute(
-                "INSERT INTO meta (key, value) VALUES ('server_epoch', ?)"
-                " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                [new_epoch],
-            )
+    return {"old_epoch": old_epoch, **start_new_epoch(live)}
+
+
+def start_new_epoch(live: str) -> dict:
+    """After the database went back in time (a backup restored, a replica restored): a new
+    random server epoch in meta, so every device resets (docs/sync-protocol.md §7), then the
+    pending migrations. Returns the new epoch, the migrations applied and the row counts."""
+    new_epoch = secrets.token_hex(8)
+    with closing(sqlite3.connect(live, timeout=5.0)) as db, db:
+        db.execute(
+            "INSERT INTO meta (key, value) VALUES ('server_epoch', ?)"
+            " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            [new_epoch],
+        )
     database = connect(live)
     try:
         applied = upgrade(database)
     finally:
         database.conn.close()
-    log.warning(
-        "restore: done; server epoch %s -> %s; migrations %s", old_epoch, new_epoch, applied
-    )
-    return {
-        "old_epoch": old_epoch,
-        "new_epoch": new_epoch,
-        "applied": applied,
-        "counts": row_counts(live),
-    }
+    log.warning("restore: new server epoch %s; migrations %s", new_epoch, applied)
+    return {"new_epoch": new_epoch, "applied": applied, "counts": row_counts(live)}
 
 
 def _epoch(path: str) -> str | None:
     try:
-        with closing(_open(path, "ro")) as conn:
+        with closing(open_existing(path, "ro")) as conn:
             row = conn.execute("SELECT value FROM meta WHERE key = 'server_epoch'").fetchone()
     except sqlite3.Error:
         return None

@@ -173,3 +173,28 @@ def second_phone(dev: Device) -> Device:
     other = copy.copy(dev)
     other.client_id, other.next_id, other.rows = str(uuid.uuid4()), 1, {}
     return other
+
+
+class HttpClient:
+    """The Flask test client's `post` (JSON in, `.get_json()` out) over real HTTP, so a
+    Device can talk to a server running in another process (gunicorn)."""
+
+    def __init__(self, url: str, timeout: float = 10):
+        import requests
+
+        self.url, self.timeout = url, timeout
+        self.session = requests.Session()
+
+    def post(self, path, json=None, headers=None):
+        resp = self.session.post(self.url + path, json=json, headers=headers, timeout=self.timeout)
+        resp.get_json = resp.json
+        return resp
+
+    def head(self, path, headers=None):
+        return self.session.head(self.url + path, headers=headers, timeout=self.timeout)
+
+    def put(self, path, data=None, headers=None, content_type=None):
+        headers = {**(headers or {}), "Content-Type": content_type}
+        resp = self.session.put(self.url + path, data=data, headers=headers, timeout=self.timeout)
+        resp.get_json = resp.json
+        return resp

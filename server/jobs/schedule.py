@@ -95,7 +95,7 @@ JOBS = (
         {"trigger": "interval", "minutes": 5},
         limit_seconds=MINUTE,
         every=5 * MINUTE,
-        what="the age of the Litestream replica (LITESTREAM_REPLICA); skipped when none",
+        what="the Litestream replica's lag, photos mirrored to BLOB_REPLICA; skipped when none",
     ),
     JobSpec(
         "prune",

@@ -6,13 +6,11 @@ recorded as 'skipped' with the reason). Any other exception is a failed run.
 """
 
 import os
-import shutil
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 
-from .. import ops, times
+from .. import times
 
 
 class Skipped(Exception):
@@ -114,67 +112,33 @@ def retention(ctx: Context) -> dict:
     return found
 
 
-BACKUP_PREFIX = "fieldbook-"
-
-
-def take_backup(config, folder: Path, stamp: str) -> tuple[Path, dict]:
-    """One dated backup into `folder`; returns its path and counts. The one place the jobs
-    process calls the backup itself (server/ops.py), so a fuller backup swaps in here."""
-    target = folder / f"{BACKUP_PREFIX}{stamp}.db"
-    return target, ops.backup(config["DATABASE"], str(target))
-
-
 def backup(ctx: Context) -> dict:
-    """flask backup into BACKUP_DIR (a dated name), keeping the newest BACKUP_KEEP."""
-    folder = Path(ctx.config["BACKUP_DIR"] or Path(ctx.app.instance_path) / "backups")
-    folder.mkdir(parents=True, exist_ok=True)
-    stamp = times.to_stored(ctx.now).replace(":", "").replace(".", "")  # 2026-12-03T120425123Z
+    """flask backup: a dated backup of the database and its photos into BACKUP_DIR, keeping
+    the newest BACKUP_KEEP (server/backups.py)."""
+    from ..backups import scheduled_backup
+
     started = time.monotonic()
-    target, counts = take_backup(ctx.config, folder, stamp)
-    removed = prune_backups(folder, int(ctx.config["BACKUP_KEEP"]))
-    return {
-        "path": str(target),
-        "rows": sum(counts.values()),
-        "removed": removed,
-        "seconds": round(time.monotonic() - started, 2),
-    }
-
-
-def prune_backups(folder: Path, keep: int) -> int:
-    """Delete all but the newest `keep` backups in `folder` (files or folders named
-    fieldbook-<time>, which sort by time); return how many went."""
-    found = sorted(p for p in folder.iterdir() if p.name.startswith(BACKUP_PREFIX))
-    old = found[: max(len(found) - max(keep, 1), 0)]
-    for path in old:
-        if path.is_dir():
-            shutil.rmtree(path)
-        else:
-            path.unlink()
-    return len(old)
+    counts = scheduled_backup(ctx.config)
+    return {**counts, "seconds": round(time.monotonic() - started, 2)}
 
 
 def replication(ctx: Context) -> dict:
-    """The age of the newest file in the Litestream replica (a folder or file:// URL);
-    failed when older than REPLICA_MAX_AGE_SECONDS, skipped when none is configured."""
-    replica = ctx.config.get("LITESTREAM_REPLICA")
-    if not replica:
-        raise Skipped("no LITESTREAM_REPLICA configured")
-    path = replica.removeprefix("file://")
-    if "://" in path:
-        raise Skipped(f"{replica.split('://')[0]} replica: its age is Litestream's own metric")
-    newest, files = None, 0
-    for root, _dirs, names in os.walk(path):
-        for name in names:
-            files += 1
-            mtime = os.stat(os.path.join(root, name)).st_mtime
-            newest = mtime if newest is None else max(newest, mtime)
-    if newest is None:
-        raise RuntimeError(f"the replica {path} holds no files")
-    age = max(ctx.now.timestamp() - newest, 0.0)
-    limit = float(ctx.config["REPLICA_MAX_AGE_SECONDS"])
-    if age > limit:
-        raise RuntimeError(f"the replica {path} is {age:.0f} s old (more than {limit:.0f} s)")
-    return {"age_seconds": round(age, 1), "files": files}
+    """Litestream's replica checked (server/replication.py): its newest transaction and the
+    lag behind the database, failed when over REPLICA_MAX_AGE_SECONDS; the photos mirrored
+    to BLOB_REPLICA. Skipped when no replica is configured."""
+    from ..replication import mirror_blobs, replication_status
+
+    config = ctx.config
+    if not config.get("LITESTREAM_REPLICA_URL"):
+        raise Skipped("no LITESTREAM_REPLICA_URL configured")
+    mirrored = mirror_blobs(config) if config.get("BLOB_REPLICA") else {}
+    status = replication_status(config)
+    lag, limit = status["lag_seconds"], float(config["REPLICA_MAX_AGE_SECONDS"])
+    if lag is None:
+        raise RuntimeError("the replica holds no transaction yet")
+    if lag > limit:
+        raise RuntimeError(f"the replica is {lag:.0f} s behind (more than {limit:.0f} s)")
+    return {**status, **{f"blobs_{k}": v for k, v in mirrored.items()}}
 
 
 def prune(ctx: Context) -> dict:
