@@ -96,3 +96,22 @@ def test_the_web_unit_serves_a_push_and_a_pull(tmp_path):
         dev.pull()
         assert len(dev.entities("visit")) == 1
     assert "Traceback" not in log.read_text()
+
+
+def test_create_admin_makes_the_first_organisation_and_admin(app, db):
+    run = app.test_cli_runner().invoke
+    args = ["create-admin", "root", "--name", "管理员", "--org-code", "ZJ"]
+    refused = run(args=[*args, "--password", "correct horse battery"])
+    assert refused.exit_code != 0 and "give --org-name" in refused.output
+    made = run(args=[*args, "--org-name", "浙江省公司", "--password", "correct horse battery"])
+    assert made.exit_code == 0, made.output
+    user = db.execute(
+        "SELECT u.role, o.kind, o.code FROM app_user u JOIN org o ON o.id = u.org_id"
+        " WHERE u.username = 'root'"
+    ).fetchone()
+    assert tuple(user) == ("admin", "province", "ZJ")
+    weak = run(
+        args=["create-admin", "r2", "--name", "x", "--org-code", "ZJ", "--password", "password"]
+    )
+    assert weak.exit_code != 0 and "password_too_common" in weak.output
+    assert db.execute("SELECT count(*) FROM app_user").fetchone()[0] == 1
