@@ -1,5 +1,7 @@
 # Fieldbook: two commands do all set-up on a fresh Debian machine.
 #   make run   - venv, install, migrate, seed demo data if empty, serve on 127.0.0.1:5000
+#   make serve - the same, served by gunicorn (deploy/gunicorn.conf.py) on 127.0.0.1:8000;
+#                DEMO=0 skips the demo data (docs/operations.md, "Production server")
 #   make test  - venv, install (with Debian's chromium, fonts-noto-cjk, poppler-utils), run the suite
 PYTHON ?= python3
 VENV := .venv
@@ -13,7 +15,11 @@ PORT ?= 5000
 # The suite runs in parallel (pytest-xdist), one worker per core unless told otherwise.
 TEST_WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: run test lint format bench fuzz install system-deps translations clean
+# make serve: gunicorn's bind (GUNICORN_BIND in the environment also works), demo data or not
+SERVE_BIND ?= 127.0.0.1:8000
+DEMO ?= 1
+
+.PHONY: run serve database test lint format bench fuzz install system-deps translations clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,11 +43,16 @@ system-deps:
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
 	fi
 
-run: install
+# Migrate, and (unless DEMO=0) seed the demo data into an empty database.
+database: install
 	$(FLASK) db upgrade
-	$(FLASK) seed-demo --if-empty
-	$(FLASK) demo-logins
+	@if [ "$(DEMO)" != 0 ]; then $(FLASK) seed-demo --if-empty && $(FLASK) demo-logins; fi
+
+run: database
 	FIELDBOOK_SESSION_COOKIE_SECURE=0 $(FLASK) run --host $(HOST) --port $(PORT)
+
+serve: database
+	GUNICORN_BIND=$${GUNICORN_BIND:-$(SERVE_BIND)} $(BIN)/gunicorn -c deploy/gunicorn.conf.py
 
 test: install system-deps
 	$(BIN)/python -m pytest -q -n $(TEST_WORKERS)

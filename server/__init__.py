@@ -24,10 +24,11 @@ def create_app(test_config=None) -> Flask:
     load_config(app, test_config)
     _logging(app)
 
-    from . import db, errors, i18n, security_headers
+    from . import db, errors, i18n, metrics, security_headers
     from .extensions import csrf, htmx, limiter, login_manager
 
     db.init_app(app)
+    metrics.init_app(app)
     errors.init_app(app)
     security_headers.init_app(app)
     csrf.init_app(app)
@@ -48,7 +49,18 @@ def create_app(test_config=None) -> Flask:
 
     cli.init_app(app)
     app.jinja_env.globals["APP_VERSION"] = APP_VERSION
+    _trust_proxies(app)
     return app
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Believe the last PROXY_FIX_HOPS entries of X-Forwarded-For and -Proto (the proxies'
+    own), so remote_addr is the client for rate limits, audit entries and sign-ins."""
+    hops = app.config["PROXY_FIX_HOPS"]
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
 
 def _register_blueprints(app: Flask) -> None:

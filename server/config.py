@@ -1,5 +1,6 @@
 """Configuration: defaults, then instance/config.py, then FIELDBOOK_* environment variables."""
 
+import ipaddress
 import json
 import os
 import secrets
@@ -106,7 +107,21 @@ DEFAULTS = {
     "JOBS_STOP_GRACE_SECONDS": 10,  # on SIGTERM, runs in flight get this long to finish
     "JOBS_RUN_KEEP_DAYS": 90,  # job_run rows kept (each job's newest always)
     "REPLICA_MAX_AGE_SECONDS": 600,  # an older replica fails the replication check
+    # Serving in production (docs/operations.md, "Production server" and "Metrics").
+    # Proxies in front of the app whose X-Forwarded-For/-Proto entries are believed; 0 trusts
+    # none (the client address is the socket's). One TLS proxy on the same machine: 1.
+    "PROXY_FIX_HOPS": 0,
+    # Who may read /metrics without the token: addresses or networks (CIDR).
+    "METRICS_ALLOW": ["127.0.0.1/32", "::1/128"],
+    "METRICS_TOKEN": None,  # a bearer token that also opens /metrics from anywhere
+    # Litestream replicates the WAL: the app then never checkpoints (Litestream does), and
+    # the busy timeout must be at least LITESTREAM_MIN_BUSY_TIMEOUT_MS (its guidance).
+    "LITESTREAM": False,
+    "WAL_AUTOCHECKPOINT": 1000,  # pages (SQLite's default); 0 = off; ignored under Litestream
+    "WAL_WARN_BYTES": 64 * 1024 * 1024,  # ours: a -wal file past this logs a warning
 }
+
+LITESTREAM_MIN_BUSY_TIMEOUT_MS = 5000  # litestream.io/tips: "PRAGMA busy_timeout = 5000"
 
 
 BOOLEAN_WORDS = {"1": True, "true": True, "yes": True, "on": True}
@@ -148,6 +163,30 @@ def load_config(app, test_config=None) -> None:
         app.config["BACKUP_DIR"] = str(instance / "backups")
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = instance_secret(instance)
+    check_serving(app.config)
+
+
+def check_serving(config) -> None:
+    """Stop the start with the reason when a serving setting cannot work: hops and WAL pages
+    non-negative integers, METRICS_ALLOW addresses or networks, and under Litestream a busy
+    timeout of at least LITESTREAM_MIN_BUSY_TIMEOUT_MS."""
+    for key in ("PROXY_FIX_HOPS", "WAL_AUTOCHECKPOINT", "WAL_WARN_BYTES"):
+        value = config[key]
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ValueError(f"setting {key} must be a whole number 0 or more, not {value!r}")
+    allow = config["METRICS_ALLOW"]
+    if isinstance(allow, str):
+        allow = [part.strip() for part in allow.split(",") if part.strip()]
+    try:
+        config["METRICS_ALLOW"] = [str(ipaddress.ip_network(a, strict=False)) for a in allow]
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"setting METRICS_ALLOW must list addresses or networks: {exc}") from exc
+    busy = config["DATABASE_BUSY_TIMEOUT_MS"]
+    if config["LITESTREAM"] and busy < LITESTREAM_MIN_BUSY_TIMEOUT_MS:
+        raise ValueError(
+            f"setting DATABASE_BUSY_TIMEOUT_MS is {busy}: with LITESTREAM on it must be at least"
+            f" {LITESTREAM_MIN_BUSY_TIMEOUT_MS} (Litestream takes the write lock to checkpoint)"
+        )
 
 
 def as_boolean(key: str, value) -> bool:

@@ -1,5 +1,8 @@
 """The SQLite connection: one sqlite_utils.Database per request thread, tuned for durability.
 
+Connections are opened where they are used (a request, a command), never at import: a
+gunicorn worker opens its own after the fork, and no connection ever crosses one.
+
 A request thread keeps its connection for the next request (DATABASE_KEEP_CONNECTIONS):
 opening one costs its pragmas, and closing the last one checkpoints and truncates the WAL,
 together about a third of a small push's time. A kept connection never crosses a fork (it is
@@ -13,7 +16,7 @@ import threading
 from contextlib import contextmanager
 
 import sqlite_utils
-from flask import current_app, g
+from flask import current_app, g, has_app_context
 
 from sync.transactions import write_lock
 
@@ -25,6 +28,7 @@ PRAGMAS = (
     "PRAGMA synchronous=FULL",
 )
 BUSY_TIMEOUT_MS = 5000  # how long a write waits for the lock (DATABASE_BUSY_TIMEOUT_MS)
+AUTOCHECKPOINT_PAGES = 1000  # SQLite's own default (WAL_AUTOCHECKPOINT)
 
 
 class Database(sqlite_utils.Database):
@@ -41,8 +45,22 @@ class Database(sqlite_utils.Database):
             yield self
 
 
-def connect(path: str, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> Database:
-    """Open the database file with WAL, foreign keys, a busy timeout and synchronous=FULL."""
+def autocheckpoint_pages(config) -> int:
+    """WAL pages after which a commit checkpoints: none while Litestream replicates (it
+    checkpoints itself, and a checkpoint of ours could race it), else WAL_AUTOCHECKPOINT."""
+    if config.get("LITESTREAM"):
+        return 0
+    return int(config.get("WAL_AUTOCHECKPOINT", AUTOCHECKPOINT_PAGES))
+
+
+def connect(path: str, busy_timeout_ms: int | None = None) -> Database:
+    """Open the database file with WAL, foreign keys, a busy timeout and synchronous=FULL.
+
+    Inside an app context (a request, a `flask` command) the busy timeout and the WAL
+    checkpointing come from the app's settings, so every process opens alike."""
+    config = current_app.config if has_app_context() else {}
+    if busy_timeout_ms is None:
+        busy_timeout_ms = config.get("DATABASE_BUSY_TIMEOUT_MS", BUSY_TIMEOUT_MS)
     conn = sqlite3.connect(path, timeout=busy_timeout_ms / 1000, check_same_thread=False)
     conn.row_factory = sqlite3.Row
     # Autocommit unless a transaction is opened explicitly (db.atomic() or BEGIN IMMEDIATE):
@@ -51,6 +69,7 @@ def connect(path: str, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> Database:
     for pragma in PRAGMAS:
         conn.execute(pragma)
     conn.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+    conn.execute(f"PRAGMA wal_autocheckpoint={autocheckpoint_pages(config)}")
     return Database(conn)
 
 

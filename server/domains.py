@@ -28,6 +28,7 @@ from .sites.domain import DOMAIN as sites
 from .statistics.domain import DOMAIN as statistics
 from .sync_api.domain import DOMAIN as sync_api
 from .sync_health.domain import DOMAIN as sync_health
+from .system.domain import DOMAIN as system
 from .tasks.domain import DOMAIN as tasks
 from .visits.domain import DOMAIN as visits
 from .work_orders.domain import DOMAIN as work_orders
@@ -58,4 +59,5 @@ DOMAINS = [
     reports,
     reminders,
     jobs,
+    system,
 ]

@@ -7,6 +7,7 @@ from ..domain import Domain
 DOMAIN = Domain(
     "admin",
     blueprints=("admin.views:bp",),
+    cli=("admin.commands:create_admin",),
     unreplicated=("org",),
     labels={
         "org_kind": {

@@ -14,7 +14,7 @@ from flask import Blueprint, current_app, g, jsonify, request
 from sync.blobs import BlobError, BlobStore, valid_sha
 from sync.transactions import DatabaseUnavailable
 
-from .. import scope
+from .. import metrics, scope
 from ..auth.session import token_required
 from ..blob_files import send_blob
 from ..db import get_db, one
@@ -98,6 +98,7 @@ def upload(sha):
         now=now_utc(),
         chunk_sha=request.headers.get("Chunk-SHA256") or None,
     )
+    metrics.observe_blob("in", len(data))
     response = jsonify(state=row["state"], offset=row["received"], size=row["size"])
     response.headers["Upload-Offset"] = str(row["received"])
     return response
@@ -122,4 +123,7 @@ def download(sha):
     path = store().path(sha)
     if row is None or not path.exists():
         raise _not_found()
-    return send_blob(path, row["mime"], 31536000)
+    response = send_blob(path, row["mime"], 31536000)
+    if response.status_code == 200:  # not a 304 to a conditional request
+        metrics.observe_blob("out", row["size"])
+    return response

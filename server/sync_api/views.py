@@ -9,6 +9,7 @@ from sync.errors import ProtocolError
 from sync.pull import process_pull
 from sync.push import process_push
 
+from .. import metrics
 from ..auth.session import token_required
 from ..db import get_db
 from ..extensions import csrf
@@ -85,6 +86,7 @@ def push():
         now=now_utc(),
         extra={"config": {k: current_app.config[k] for k in CONFIG_KEYS}},
     )
+    metrics.observe_push(status, body)
     return _respond(status, body)
 
 
@@ -107,4 +109,5 @@ def pull():
             **visit_statuses.for_device(),
             **order_statuses.for_device(),
         }
+    metrics.observe_pull(status)
     return _respond(status, body)

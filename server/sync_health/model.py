@@ -118,3 +118,13 @@ def storage_share(row: dict) -> float | None:
     if not isinstance(used, int) or not isinstance(quota, int) or quota <= 0:
         return None
     return round(100.0 * used / quota, 1)
+
+
+# Everybody, for the operator's figures (/metrics, the System page): an admin's view.
+EVERYONE = Caller(id="", role="admin", org_id="", org_path="", org_kind="")
+
+
+def unsent_over_a_day(db, now: datetime | None = None) -> int:
+    """How many devices hold unsent work older than UNSYNCED_HOURS (the page's first flag)."""
+    sql, params = query(EVERYONE, {}, now)
+    return db.execute(f"SELECT count(*) FROM ({sql}) WHERE flag_unsynced", params).fetchone()[0]

@@ -1,0 +1,1 @@
+"""The system domain: /metrics for Prometheus and the admin's System page."""
