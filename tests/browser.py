@@ -71,6 +71,7 @@ def demo_app(directory: Path, translations_dir: Path):
             "TESTING": True,
             "DATABASE": str(directory / "fieldbook.db"),
             "BLOB_DIR": str(directory / "blobs"),
+            "BACKUP_DIR": str(directory / "backups"),
             "SECRET_KEY": "browser-test-secret",
             "SESSION_COOKIE_SECURE": False,  # plain http on loopback
             "PUSH_ENDPOINT_HOSTS": ["127.0.0.1"],  # the push service stand-in

@@ -27,6 +27,7 @@ def app(tmp_path):
             "TESTING": True,
             "DATABASE": str(tmp_path / "fieldbook.db"),
             "BLOB_DIR": str(tmp_path / "blobs"),
+            "BACKUP_DIR": str(tmp_path / "backups"),
             "SECRET_KEY": "test-secret",
             "SESSION_COOKIE_SECURE": False,
             "LOGIN_RATE_LIMIT": "1000 per minute",
@@ -176,6 +177,7 @@ def make_app(tmp_path, **overrides):
         "TESTING": True,
         "DATABASE": str(tmp_path / "fieldbook.db"),
         "BLOB_DIR": str(tmp_path / "blobs"),
+        "BACKUP_DIR": str(tmp_path / "backups"),
         "SECRET_KEY": "test-secret",
         **overrides,
     }

@@ -4,6 +4,7 @@ METRICS_ALLOW or with METRICS_TOKEN; the admin's System page shows the same figu
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from server import backups
 from server.db import connect
 from tests import factories
 from tests.conftest import signed_in
@@ -79,13 +80,11 @@ def test_metrics_allow_must_be_addresses(tmp_path):
         make_app(tmp_path, METRICS_ALLOW=["not-an-address"])
 
 
-def test_job_gauges_tolerate_no_table_and_read_one(app, client, db):
+def test_job_and_backup_gauges_read_the_record_and_the_backups(app, client, db):
     samples = scrape(client)
     assert not [name for name, _ in samples if name.startswith("fieldbook_job_")]
-    assert ("fieldbook_last_backup_age_seconds", ()) not in samples
+    assert ("fieldbook_last_backup_age_seconds", ()) not in samples  # no backup yet
     db.executescript(
-        "CREATE TABLE job_run (id INTEGER PRIMARY KEY, job TEXT, holder TEXT, started_at TEXT,"
-        " finished_at TEXT, outcome TEXT, counts TEXT DEFAULT '{}', error TEXT);"
         "INSERT INTO job_run (job, holder, started_at, finished_at, outcome, error) VALUES"
         " ('backup', 'h', '2026-01-01T00:00:00.000Z', '2026-01-01T00:01:00.000Z', 'ok', NULL),"
         " ('reminders', 'h', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:01.000Z', 'failed',"
@@ -95,7 +94,10 @@ def test_job_gauges_tolerate_no_table_and_read_one(app, client, db):
     assert samples[("fieldbook_job_failures", (("job", "reminders"),))] == 1
     assert samples[("fieldbook_job_last_failed", (("job", "reminders"),))] == 1
     assert samples[("fieldbook_job_last_failed", (("job", "backup"),))] == 0
-    assert samples[("fieldbook_last_backup_age_seconds", ())] > 24 * 3600
+    assert ("fieldbook_last_backup_age_seconds", ()) not in samples  # a record is no backup
+    backups.scheduled_backup(app.config)
+    age = scrape(client)[("fieldbook_last_backup_age_seconds", ())]
+    assert 0 <= age < 120
 
 
 def test_system_page_is_for_admins_only(app, tree):

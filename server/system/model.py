@@ -121,14 +121,17 @@ def _seconds_since(stored: str | None, now: datetime) -> float | None:
     return max(0.0, (now - moment).total_seconds()) if moment else None
 
 
-def backups(db, now: datetime) -> dict | None:
-    """The last successful `backup` run and its age, or None when none is recorded."""
-    last = _last_ok(db, "backup")
-    if last is None:
+def backups(config, now: datetime) -> dict | None:
+    """The newest complete backup in BACKUP_DIR (by the jobs process or by hand) and its
+    age, or None when there is none."""
+    from .. import backups as store
+
+    found = store.backups(config["BACKUP_DIR"]) if config.get("BACKUP_DIR") else []
+    if not found:
         return None
     return {
-        "last_at": last["finished_at"],
-        "age_seconds": _seconds_since(last["finished_at"], now),
+        "last_at": found[-1]["created_at"],
+        "age_seconds": _seconds_since(found[-1]["created_at"], now),
     }
 
 
@@ -139,7 +142,7 @@ def replication(db, config, now: datetime) -> dict:
     last = _last_ok(db, "replication")
     if last is not None:
         try:
-            age = json.loads(last["counts"] or "{}").get("age_seconds")
+            age = json.loads(last["counts"] or "{}").get("lag_seconds")
         except (TypeError, ValueError):
             age = None
         since = _seconds_since(last["finished_at"], now)
@@ -157,6 +160,6 @@ def facts(db, config, now: datetime | None = None) -> dict:
         "wal": wal.watch(db, config),
         "sync": sync(db, now),
         "jobs": jobs(db),
-        "backups": backups(db, now),
+        "backups": backups(config, now),
         "replication": replication(db, config, now),
     }
