@@ -106,3 +106,43 @@ def finish(url: str):
         response.headers["HX-Redirect"] = url
         return response
     return redirect(url, code=303)
+
+
+def list_filters(*keys: str) -> dict:
+    """A list page's filters from the query string: each key's value stripped, '' when absent."""
+    return {key: request.args.get(key, "").strip() for key in keys}
+
+
+def form_view(shown, submitted, validate, save, page):
+    """A create or edit form, GET and POST: a GET shows `shown`; a POST validates `submitted`
+    (`validate(form) -> (clean, errors)`) and either shows it again beside its errors or saves
+    it (`save(clean) -> url`) and follows to that URL. `page(form, errors)` renders the form."""
+    if request.method == "GET":
+        return page(shown, {})
+    clean, errors = validate(submitted)
+    if errors:
+        return page(submitted, errors)
+    return finish(save(clean))
+
+
+def record_form(record, defaults: dict, validate, create, update, page, url):
+    """The new (`record` None, showing `defaults`) or edit form of a scoped record, GET and
+    POST. `validate(db, caller, data)` checks what was typed (data["id"] set when editing);
+    `create(db, actor_id, **clean)` or `update(db, actor_id, id, clean)` stores it and returns
+    the row; `url(row)` is where to go next; `page(form, errors, record)` renders the form."""
+    db, who = get_db(), caller()
+    if record is None:
+        return form_view(
+            defaults,
+            request.form,
+            lambda form: validate(db, who, form),
+            lambda clean: url(create(db, who.id, **clean)),
+            page,
+        )
+    return form_view(
+        record,
+        request.form,
+        lambda form: validate(db, who, {**form, "id": record["id"]}),
+        lambda clean: url(update(db, who.id, record["id"], clean)),
+        lambda form, errors: page(form, errors, record),
+    )

@@ -8,8 +8,8 @@ from ..db import get_db, like
 from ..orgs import model
 from ..web import (
     caller,
-    finish,
     form_status,
+    form_view,
     paginate,
     render,
     roles_required,
@@ -53,21 +53,16 @@ def orgs():
 @bp.route("/orgs/new", methods=["GET", "POST"])
 @roles_required("admin")
 def org_new():
-    errors, form = {}, {"parent_id": request.args.get("parent", "")}
-    if request.method == "POST":
-        form = request.form.to_dict()
-        clean, errors = model.validate(get_db(), form)
-        if not errors:
-            model.create(get_db(), caller().id, **clean)
-            return finish(url_for("admin.orgs", q=clean["code"]))
-    return render(
-        "admin/org_form.html",
-        "admin/_org_form.html",
-        status=form_status(errors),
-        form=form,
-        errors=errors,
-        org=None,
-        parents=parent_choices(),
+    def save(clean):
+        model.create(get_db(), caller().id, **clean)
+        return url_for("admin.orgs", q=clean["code"])
+
+    return form_view(
+        {"parent_id": request.args.get("parent", "")},
+        request.form.to_dict(),
+        lambda form: model.validate(get_db(), form),
+        save,
+        lambda form, errors: _form(None, form, errors, parent_choices()),
     )
 
 
@@ -77,13 +72,21 @@ def org_edit(org_id):
     org = scoped_one_or_404("SELECT * FROM org WHERE org.id = ?", [org_id], scope.orgs(caller()))
     if caller().role != "admin":
         abort(403)
-    errors, form = {}, org
-    if request.method == "POST":
-        form = {**org, "name": request.form.get("name", ""), "code": request.form.get("code", "")}
-        clean, errors = model.validate(get_db(), form)
-        if not errors:
-            model.rename(get_db(), caller().id, org_id, name=clean["name"], code=clean["code"])
-            return finish(url_for("admin.orgs", q=clean["code"]))
+
+    def save(clean):
+        model.rename(get_db(), caller().id, org_id, name=clean["name"], code=clean["code"])
+        return url_for("admin.orgs", q=clean["code"])
+
+    return form_view(
+        org,
+        {**org, "name": request.form.get("name", ""), "code": request.form.get("code", "")},
+        lambda form: model.validate(get_db(), form),
+        save,
+        lambda form, errors: _form(org, form, errors, []),
+    )
+
+
+def _form(org, form: dict, errors: dict, parents: list):
     return render(
         "admin/org_form.html",
         "admin/_org_form.html",
@@ -91,5 +94,5 @@ def org_edit(org_id):
         form=form,
         errors=errors,
         org=org,
-        parents=[],
+        parents=parents,
     )

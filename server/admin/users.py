@@ -10,8 +10,9 @@ from ..db import get_db, like, one
 from ..records import audit
 from ..web import (
     caller,
-    finish,
     form_status,
+    form_view,
+    list_filters,
     paginate,
     render,
     roles_required,
@@ -27,11 +28,6 @@ COLUMNS = (
     " app_user.created_at, app_user.updated_at, org.name AS org_name, org.code AS org_code"
     " FROM app_user JOIN org ON org.id = app_user.org_id"
 )
-
-
-def _filters() -> dict:
-    args = request.args
-    return {k: args.get(k, "").strip() for k in ("q", "role", "org")}
 
 
 def _listing(filters: dict):
@@ -94,7 +90,7 @@ def _form(user, form, errors):
 @bp.get("/users")
 @roles_required("admin", "supervisor")
 def users():
-    filters = _filters()
+    filters = list_filters("q", "role", "org")
     return render(
         "admin/users.html",
         "admin/_users.html",
@@ -107,15 +103,18 @@ def users():
 @bp.route("/users/new", methods=["GET", "POST"])
 @roles_required("admin")
 def user_new():
-    errors, form = {}, {"org_id": request.args.get("org", "")}
-    if request.method == "POST":
-        form = request.form.to_dict()
-        clean, errors = model.validate(get_db(), form, new=True)
-        if not errors:
-            extra = {k: clean.pop(k) or None for k in ("phone", "email")}
-            user = model.create_user(get_db(), caller().id, **clean, **extra)
-            return finish(url_for("admin.user", user_id=user["id"]))
-    return _form(None, form, errors)
+    def save(clean):
+        extra = {k: clean.pop(k) or None for k in ("phone", "email")}
+        user = model.create_user(get_db(), caller().id, **clean, **extra)
+        return url_for("admin.user", user_id=user["id"])
+
+    return form_view(
+        {"org_id": request.args.get("org", "")},
+        request.form.to_dict(),
+        lambda form: model.validate(get_db(), form, new=True),
+        save,
+        lambda form, errors: _form(None, form, errors),
+    )
 
 
 @bp.get("/users/<user_id>")
@@ -128,14 +127,18 @@ def user(user_id):
 @roles_required("admin", "supervisor")
 def user_edit(user_id):
     user = _managed_or_404(user_id)
-    errors, form = {}, user
-    if request.method == "POST":
-        form = {**request.form.to_dict(), "id": user_id, "username": user["username"]}
-        clean, errors = model.validate(get_db(), form, new=False)
-        if not errors:
-            model.update_user(get_db(), caller().id, user_id, clean)
-            return finish(url_for("admin.user", user_id=user_id))
-    return _form(user, form, errors)
+
+    def save(clean):
+        model.update_user(get_db(), caller().id, user_id, clean)
+        return url_for("admin.user", user_id=user_id)
+
+    return form_view(
+        user,
+        {**request.form.to_dict(), "id": user_id, "username": user["username"]},
+        lambda form: model.validate(get_db(), form, new=False),
+        save,
+        lambda form, errors: _form(user, form, errors),
+    )
 
 
 @bp.post("/users/<user_id>/password")
