@@ -3,7 +3,7 @@
 import math
 from functools import wraps
 
-from flask import abort, current_app, make_response, redirect, render_template, request
+from flask import abort, current_app, flash, make_response, redirect, render_template, request
 from flask_login import current_user, login_required
 
 from .db import get_db, one, rows
@@ -99,8 +99,11 @@ def form_status(errors: dict) -> int:
     return 200 if htmx or not errors else 422
 
 
-def finish(url: str):
-    """After a successful form post: htmx follows HX-Redirect, a plain form a 303."""
+def finish(url: str, message: str | None = None):
+    """After a successful form post: htmx follows HX-Redirect, a plain form a 303; `message`,
+    if given, is flashed for the page it lands on."""
+    if message:
+        flash(message)
     if htmx:
         response = make_response("", 204)
         response.headers["HX-Redirect"] = url
