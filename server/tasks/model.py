@@ -30,14 +30,7 @@ FORM_FIELDS = (
 
 def visible(caller: Caller, alias: str = "task") -> tuple[str, list]:
     """Tasks the caller may see: an account manager their own; a supervisor their subtree's."""
-    if caller.role == "admin":
-        return "1", []
-    if caller.role == "supervisor":
-        where, params = scope.orgs(caller, "o")
-        return f"EXISTS (SELECT 1 FROM org o WHERE o.id = {alias}.org_id AND {where})", params
-    if caller.role == "account_manager":
-        return f"{alias}.assignee_id = ?", [caller.id]
-    return scope.NOTHING
+    return scope.owned(caller, alias, "assignee_id")
 
 
 def account_managers(db, caller: Caller) -> list[dict]:
