@@ -7,7 +7,7 @@ from sync.registry import EntitySpec
 from ..customers.sync import customer_in_scope
 from ..db import one
 from ..ids import uuid7
-from ..sync_keys import org_keys
+from ..sync_keys import owned_keys
 from . import model
 
 
@@ -49,15 +49,11 @@ def record(ctx, args):
     )
 
 
-def _keys(db, row: dict) -> set[str]:
-    """An appointment's keys: its organisation and its account manager."""
-    keys = org_keys(db, row["org_id"])
-    if row.get("account_manager_id"):
-        keys.add(f"u:{row['account_manager_id']}")
-    return keys
-
-
 def register(registry) -> None:
     """Appointments replicate to the customer's account manager and supervisors."""
-    registry.entity(EntitySpec("appointment", "appointment", model.visible, keys=_keys))
+    registry.entity(
+        EntitySpec(
+            "appointment", "appointment", model.visible, keys=owned_keys("account_manager_id")
+        )
+    )
     registry.mutation("appointment.record")(record)
