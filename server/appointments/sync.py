@@ -1,12 +1,11 @@
 """What the appointments domain registers with sync: `appointment` and `appointment.record`."""
 
 from sync import args as check
-from sync.conflicts import hold
 from sync.registry import EntitySpec
 
 from ..customers.sync import customer_in_scope
 from ..db import one
-from ..ids import uuid7
+from ..held import hold_late
 from ..sync_keys import owned_keys
 from . import model
 
@@ -38,15 +37,7 @@ def record(ctx, args):
         return {"id": appointment_id, "version": row["version"]}
     # The customer went to someone else while this device was offline: the request is real,
     # so it is kept for a supervisor rather than dropped.
-    return hold(
-        ctx,
-        kind="late_edit",
-        entity="appointment",
-        entity_id=appointment_id,
-        reason="reassigned",
-        args=args,
-        new_id=uuid7(),
-    )
+    return hold_late(ctx, "appointment", appointment_id, "reassigned", args)
 
 
 def register(registry) -> None:

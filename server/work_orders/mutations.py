@@ -14,7 +14,7 @@ from ..reviews import history
 from ..visits.attachments import MAX_CAPTION, blob_ref
 from ..visits.rules import gps_evidence
 from . import checklist_gate, model, rules
-from .fieldwork import late, parts_list, step_args, transition, workable
+from .fieldwork import parts_list, step_args, transition, workable
 
 REPORT_FIELDS = {"diagnosis", "cause", "fix", "parts_used"}
 MAX_REPORT = 5000
@@ -146,11 +146,6 @@ def add_photo(ctx, args):
     order, held = workable(ctx, oid, args, "work_order_id")
     if held:
         return held
-    existing = one(ctx.db, "SELECT * FROM work_order_photo WHERE id = ?", [photo_id])
-    if existing:
-        if (existing["work_order_id"], existing["sha256"]) != (oid, sha):
-            raise check.taken()
-        return {"id": photo_id, "already": True}
     values = dict(
         id=photo_id,
         work_order_id=oid,
@@ -161,8 +156,7 @@ def add_photo(ctx, args):
         caption=caption,
         taken_at=taken_at,
     )
-    row = records.insert(ctx.db, "work_order_photo", values, ctx.user_id)
-    return {"id": photo_id, "version": row["version"]}
+    return records.insert_child(ctx, "work_order_photo", values, ("work_order_id", "sha256"))
 
 
 def _site(ctx, args: dict) -> str | None:
@@ -217,5 +211,4 @@ __all__ = [
     "submit",
     "add_photo",
     "report_exception",
-    "late",
 ]
