@@ -99,6 +99,12 @@ def form_status(errors: dict) -> int:
     return 200 if htmx or not errors else 422
 
 
+def render_form(page: str, partial: str, form, errors: dict, **context):
+    """Render a form page (or its partial for htmx) with what was typed and its errors, at
+    form_status(errors)."""
+    return render(page, partial, status=form_status(errors), form=form, errors=errors, **context)
+
+
 def finish(url: str, message: str | None = None):
     """After a successful form post: htmx follows HX-Redirect, a plain form a 303; `message`,
     if given, is flashed for the page it lands on."""

@@ -8,10 +8,10 @@ from ..db import get_db, like
 from ..orgs import model
 from ..web import (
     caller,
-    form_status,
     form_view,
     paginate,
     render,
+    render_form,
     roles_required,
     scoped_one_or_404,
 )
@@ -87,12 +87,5 @@ def org_edit(org_id):
 
 
 def _form(org, form: dict, errors: dict, parents: list):
-    return render(
-        "admin/org_form.html",
-        "admin/_org_form.html",
-        status=form_status(errors),
-        form=form,
-        errors=errors,
-        org=org,
-        parents=parents,
-    )
+    page = ("admin/org_form.html", "admin/_org_form.html")
+    return render_form(*page, form, errors, org=org, parents=parents)

@@ -15,6 +15,7 @@ from ..web import (
     list_filters,
     paginate,
     render,
+    render_form,
     roles_required,
     scoped_one_or_404,
 )
@@ -76,15 +77,8 @@ def _detail(partial: str, user_id: str, status: int = 200, **extra):
 
 
 def _form(user, form, errors):
-    return render(
-        "admin/user_form.html",
-        "admin/_user_form.html",
-        status=form_status(errors),
-        user=user,
-        form=form,
-        errors=errors,
-        orgs=parent_choices(),
-    )
+    page = ("admin/user_form.html", "admin/_user_form.html")
+    return render_form(*page, form, errors, user=user, orgs=parent_choices())
 
 
 @bp.get("/users")

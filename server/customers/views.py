@@ -21,6 +21,7 @@ from ..web import (
     paginate,
     record_form,
     render,
+    render_form,
     roles_required,
     scoped_one_or_404,
 )
@@ -89,16 +90,9 @@ def detail(customer_id):
 
 def _form_page(form: dict, errors: dict, customer=None):
     db, who = get_db(), caller()
-    return render(
-        "customers/form.html",
-        "customers/_form.html",
-        status=form_status(errors),
-        customer=customer,
-        form=form,
-        errors=errors,
-        orgs=tree(db, *orgs(who)),
-        account_managers=model.account_managers(db, who),
-    )
+    choices = dict(orgs=tree(db, *orgs(who)), account_managers=model.account_managers(db, who))
+    page = ("customers/form.html", "customers/_form.html")
+    return render_form(*page, form, errors, customer=customer, **choices)
 
 
 @bp.route("/new", methods=["GET", "POST"])

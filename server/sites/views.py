@@ -11,11 +11,11 @@ from ..imports.specs import SITE
 from ..orgs.model import contractors, tree
 from ..web import (
     caller,
-    form_status,
     list_filters,
     paginate,
     record_form,
     render,
+    render_form,
     roles_required,
     scoped_one_or_404,
 )
@@ -64,16 +64,10 @@ def detail(site_id):
 
 def _form_page(form: dict, errors: dict, site=None):
     db, who = get_db(), caller()
-    return render(
-        "sites/form.html",
-        "sites/_form.html",
-        status=form_status(errors),
-        site=site,
-        form=form,
-        errors=errors,
-        orgs=tree(db, *scope.orgs(who)),
-        contractors=contractors(db, who),
-        customers=customers.options(db, who),
+    choices = dict(contractors=contractors(db, who), customers=customers.options(db, who))
+    orgs = tree(db, *scope.orgs(who))
+    return render_form(
+        "sites/form.html", "sites/_form.html", form, errors, site=site, orgs=orgs, **choices
     )
 
 
