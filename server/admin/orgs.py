@@ -1,6 +1,8 @@
 """Organisation tree screens: browse and search (supervisors: their subtree), create and
 rename (admins)."""
 
+from functools import partial
+
 from flask import abort, request, url_for
 
 from .. import scope
@@ -57,13 +59,8 @@ def org_new():
         model.create(get_db(), caller().id, **clean)
         return url_for("admin.orgs", q=clean["code"])
 
-    return form_view(
-        {"parent_id": request.args.get("parent", "")},
-        request.form.to_dict(),
-        lambda form: model.validate(get_db(), form),
-        save,
-        lambda form, errors: _form(None, form, errors, parent_choices()),
-    )
+    shown, page = {"parent_id": request.args.get("parent", "")}, partial(_form, None, parents=True)
+    return form_view(shown, request.form.to_dict(), partial(model.validate, get_db()), save, page)
 
 
 @bp.route("/orgs/<org_id>/edit", methods=["GET", "POST"])
@@ -77,15 +74,11 @@ def org_edit(org_id):
         model.rename(get_db(), caller().id, org_id, name=clean["name"], code=clean["code"])
         return url_for("admin.orgs", q=clean["code"])
 
-    return form_view(
-        org,
-        {**org, "name": request.form.get("name", ""), "code": request.form.get("code", "")},
-        lambda form: model.validate(get_db(), form),
-        save,
-        lambda form, errors: _form(org, form, errors, []),
-    )
+    form = {**org, "name": request.form.get("name", ""), "code": request.form.get("code", "")}
+    return form_view(org, form, partial(model.validate, get_db()), save, partial(_form, org))
 
 
-def _form(org, form: dict, errors: dict, parents: list):
+def _form(org, form: dict, errors: dict, parents: bool = False):
+    """The new (with the parents to pick from) or rename form of an organisation."""
     page = ("admin/org_form.html", "admin/_org_form.html")
-    return render_form(*page, form, errors, org=org, parents=parents)
+    return render_form(*page, form, errors, org=org, parents=parent_choices() if parents else [])

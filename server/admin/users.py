@@ -1,6 +1,8 @@
 """User screens: list and view (supervisors: their subtree, read-only); create, edit, reset
 password, enable/disable and revoke device tokens (admins)."""
 
+from functools import partial
+
 from flask import abort, request, url_for
 from flask_babel import gettext as _
 
@@ -102,13 +104,9 @@ def user_new():
         user = model.create_user(get_db(), caller().id, **clean, **extra)
         return url_for("admin.user", user_id=user["id"])
 
-    return form_view(
-        {"org_id": request.args.get("org", "")},
-        request.form.to_dict(),
-        lambda form: model.validate(get_db(), form, new=True),
-        save,
-        lambda form, errors: _form(None, form, errors),
-    )
+    check = partial(model.validate, get_db(), new=True)
+    shown = {"org_id": request.args.get("org", "")}
+    return form_view(shown, request.form.to_dict(), check, save, partial(_form, None))
 
 
 @bp.get("/users/<user_id>")
@@ -126,13 +124,9 @@ def user_edit(user_id):
         model.update_user(get_db(), caller().id, user_id, clean)
         return url_for("admin.user", user_id=user_id)
 
-    return form_view(
-        user,
-        {**request.form.to_dict(), "id": user_id, "username": user["username"]},
-        lambda form: model.validate(get_db(), form, new=False),
-        save,
-        lambda form, errors: _form(user, form, errors),
-    )
+    form = {**request.form.to_dict(), "id": user_id, "username": user["username"]}
+    check = partial(model.validate, get_db(), new=False)
+    return form_view(user, form, check, save, partial(_form, user))
 
 
 @bp.post("/users/<user_id>/password")
