@@ -15,6 +15,7 @@ approving and returning are the operator's (scope.work_order_decisions; model ch
 from datetime import date, timedelta
 
 from .. import scope
+from ..auth import model as users
 from ..db import one, rows
 from ..scope import Caller
 from ..times import day_start_utc
@@ -77,12 +78,7 @@ def orgs(db, caller: Caller) -> list[dict]:
 
 def authors(db, caller: Caller) -> list[dict]:
     """Field users whose reports the caller may filter by."""
-    where, params = scope.users(caller)
-    sql = (
-        "SELECT id, display_name, username, role FROM app_user"
-        f" WHERE role IN ('account_manager', 'technician') AND {where} ORDER BY display_name"
-    )
-    return rows(db, sql, params)
+    return users.people(db, caller, users.FIELD_ROLES)
 
 
 def validate_filters(args, org_ids, author_ids) -> tuple[dict, dict]:

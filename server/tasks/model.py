@@ -8,6 +8,7 @@ import json
 from datetime import date
 
 from .. import records, scope
+from ..auth import model as users
 from ..db import one, rows
 from ..fields import choice, integer, text
 from ..ids import now_utc, uuid7
@@ -35,15 +36,7 @@ def visible(caller: Caller, alias: str = "task") -> tuple[str, list]:
 
 def account_managers(db, caller: Caller) -> list[dict]:
     """Active account managers the caller may assign tasks to."""
-    where, params = scope.users(caller)
-    return rows(
-        db,
-        "SELECT app_user.id, app_user.display_name, app_user.username, app_user.org_id,"
-        " org.name AS org_name FROM app_user JOIN org ON org.id = app_user.org_id"
-        f" WHERE app_user.role = 'account_manager' AND app_user.active = 1 AND {where}"
-        " ORDER BY org.code, app_user.display_name",
-        params,
-    )
+    return users.people(db, caller, ["account_manager"], active=True, by_org=True)
 
 
 def organisations(db, caller: Caller) -> list[dict]:

@@ -8,6 +8,7 @@ import json
 from datetime import date, timedelta
 
 from .. import scope
+from ..auth import model as users
 from ..db import one, rows
 from ..fields import matching
 from ..scope import Caller
@@ -42,12 +43,7 @@ ORDER_BY = "sort_at DESC, visit.id DESC"
 
 def account_managers(db, caller: Caller) -> list[dict]:
     """Account managers the caller may filter by (disabled ones too: their visits remain)."""
-    where, params = scope.users(caller)
-    sql = (
-        "SELECT id, display_name, username FROM app_user"
-        f" WHERE role = 'account_manager' AND {where} ORDER BY display_name"
-    )
-    return rows(db, sql, params)
+    return users.people(db, caller, ["account_manager"])
 
 
 def _day(value: str, errors: dict, key: str) -> date | None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from .. import scope, times
+from ..auth import model as users
 from ..db import like, rows, sql_in
 from ..scope import Caller
 from . import rules, sla, statuses
@@ -79,14 +80,7 @@ def assignable_orgs(db, caller: Caller) -> list[dict]:
 
 def technicians(db, caller: Caller) -> list[dict]:
     """Active technicians in the caller's scope, with their organisation."""
-    where, params = scope.users(caller)
-    sql = (
-        "SELECT app_user.id, app_user.display_name, app_user.username, app_user.org_id,"
-        " org.name AS org_name FROM app_user JOIN org ON org.id = app_user.org_id"
-        f" WHERE app_user.role = 'technician' AND app_user.active = 1 AND {where}"
-        " ORDER BY org.code, app_user.display_name"
-    )
-    return rows(db, sql, params)
+    return users.people(db, caller, ["technician"], active=True, by_org=True)
 
 
 def filter_choices(db, caller: Caller, org_id: str, user_id: str) -> tuple[dict, dict]:
