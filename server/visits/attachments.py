@@ -26,25 +26,25 @@ def blob_ref(args: dict) -> tuple[str, str, int]:
     return sha, mime, size
 
 
+def photo_values(args: dict, parent: str, **more) -> dict:
+    """The checked columns of a photo a mutation adds (visits, work orders), read in this
+    order: its id, its parent's id (`parent`), the blob, the `more` columns (each read by a
+    function of no arguments), caption and taken_at."""
+    values = {"id": check.uuid_id(args), parent: check.uuid_id(args, parent)}
+    values.update(zip(("sha256", "mime", "size"), blob_ref(args), strict=True))
+    values.update({key: read() for key, read in more.items()})
+    values["caption"] = check.text(args, "caption", max_length=MAX_CAPTION)
+    values["taken_at"] = check.device_time(args, "taken_at")
+    return values
+
+
 def add_photo(ctx, args):
     """visit.add_photo {id, visit_id, sha256, mime, size, caption?, taken_at?}."""
-    photo_id, visit_id = check.uuid_id(args), check.uuid_id(args, "visit_id")
-    sha, mime, size = blob_ref(args)
-    caption = check.text(args, "caption", max_length=MAX_CAPTION)
-    taken_at = check.device_time(args, "taken_at")
-    visit, held = editable(ctx, visit_id, args, "visit_id")
+    values = photo_values(args, "visit_id")
+    visit, held = editable(ctx, values["visit_id"], args, "visit_id")
     if held:
         return held
-    values = dict(
-        id=photo_id,
-        visit_id=visit_id,
-        account_manager_id=visit["account_manager_id"],
-        sha256=sha,
-        mime=mime,
-        size=size,
-        caption=caption,
-        taken_at=taken_at,
-    )
+    values["account_manager_id"] = visit["account_manager_id"]
     return records.insert_child(ctx, "visit_photo", values, ("visit_id", "sha256"))
 
 
