@@ -122,6 +122,17 @@ def list_filters(*keys: str) -> dict:
     return {key: request.args.get(key, "").strip() for key in keys}
 
 
+def list_page(
+    page: tuple[str, str], query: tuple, order_by: str, filters: dict, more=None, **context
+):
+    """A filtered, paginated, scoped list: `page` is its (page, htmx table partial) templates,
+    `query` the (sql, params) of the caller's rows matching `filters`; `more(listing)`, if
+    given, adds what the shown page's rows need."""
+    listing = paginate(*query, order_by)
+    context |= more(listing) if more else {}
+    return render(*page, listing=listing, filters=filters, **context)
+
+
 def form_view(shown, submitted, validate, save, page):
     """A create or edit form, GET and POST: a GET shows `shown`; a POST validates `submitted`
     (`validate(form) -> (clean, errors)`) and either shows it again beside its errors or saves

@@ -18,7 +18,7 @@ from ..web import (
     finish,
     form_status,
     list_filters,
-    paginate,
+    list_page,
     record_form,
     render,
     render_form,
@@ -38,16 +38,13 @@ def _filters() -> dict:
 @bp.get("/")
 @login_required
 def index():
-    filters = _filters()
-    listing = paginate(*model.query(caller(), **filters), "customer.name, customer.code")
-    return render(
-        "customers/list.html",
-        "customers/_table.html",
-        listing=listing,
-        filters=filters,
-        may_manage=may_manage(caller()),
-        overdue=visit_policy.overdue_ids(get_db(), [c["id"] for c in listing.items]),
-    )
+    filters, page = _filters(), ("customers/list.html", "customers/_table.html")
+
+    def overdue(listing):
+        return {"overdue": visit_policy.overdue_ids(get_db(), [c["id"] for c in listing.items])}
+
+    query, order_by = model.query(caller(), **filters), "customer.name, customer.code"
+    return list_page(page, query, order_by, filters, overdue, may_manage=may_manage(caller()))
 
 
 @bp.get("/export.csv")

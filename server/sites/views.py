@@ -12,7 +12,7 @@ from ..orgs.model import contractors, tree
 from ..web import (
     caller,
     list_filters,
-    paginate,
+    list_page,
     record_form,
     render,
     render_form,
@@ -32,16 +32,12 @@ def _filters() -> dict:
 @bp.get("/")
 @login_required
 def index():
-    filters = _filters()
-    listing = paginate(*model.query(caller(), **filters), "site.name, site.code")
-    return render(
-        "sites/list.html",
-        "sites/_table.html",
-        listing=listing,
-        filters=filters,
-        contractors=contractors(get_db(), caller()),
-        may_manage=scope.may_manage(caller()),
+    filters, page = _filters(), ("sites/list.html", "sites/_table.html")
+    query, order_by = model.query(caller(), **filters), "site.name, site.code"
+    context = dict(
+        contractors=contractors(get_db(), caller()), may_manage=scope.may_manage(caller())
     )
+    return list_page(page, query, order_by, filters, **context)
 
 
 @bp.get("/export.csv")
