@@ -88,6 +88,18 @@ def flag(data: dict, key: str, errors: dict) -> int:
     return 0
 
 
+def check_filters(clean: dict, errors: dict, allowed: dict) -> None:
+    """A list's filters: each one set must be one of its `allowed` values (invalid_choice)."""
+    for key, values in allowed.items():
+        if clean[key] and clean[key] not in values:
+            errors[key] = "invalid_choice"
+
+
+def left_out(clean: dict, errors: dict) -> dict:
+    """The filters with each bad one left out (''), so that the list ignores it."""
+    return {key: ("" if key in errors else value) for key, value in clean.items()}
+
+
 def stored(db, table: str, data: dict) -> dict:
     """The stored row being edited (data["id"]), or {} for a new one."""
     if not data.get("id"):

@@ -17,6 +17,7 @@ from datetime import date, timedelta
 from .. import scope
 from ..auth import model as users
 from ..db import one, rows
+from ..fields import check_filters, left_out
 from ..scope import Caller
 from ..times import day_start_utc
 from ..work_orders.rules import TYPES
@@ -92,16 +93,14 @@ def validate_filters(args, org_ids, author_ids) -> tuple[dict, dict]:
         "spot": SPOT,
         "state": STATES,
     }
-    for key, values in allowed.items():
-        if clean[key] and clean[key] not in values:
-            errors[key] = "invalid_choice"
+    check_filters(clean, errors, allowed)
     for key in ("day_from", "day_to"):
         try:
             if clean[key]:
                 date.fromisoformat(clean[key])
         except ValueError:
             errors[key] = "invalid_date"
-    clean = {k: ("" if k in errors else v) for k, v in clean.items()}
+    clean = left_out(clean, errors)
     clean["state"] = clean["state"] or "pending"
     return clean, errors
 

@@ -17,6 +17,7 @@ from datetime import date, timedelta
 from .. import scope, times
 from ..auth import model as users
 from ..db import like, rows, sql_in
+from ..fields import check_filters, left_out
 from ..scope import Caller
 from . import rules, sla, statuses
 
@@ -125,15 +126,13 @@ def validate_filters(args, org_ids, user_ids) -> tuple[dict, dict]:
         "assignee": user_ids,
         "sla": SLA_FILTERS,
     }
-    for key, values in allowed.items():
-        if clean[key] and clean[key] not in values:
-            errors[key] = "invalid_choice"
+    check_filters(clean, errors, allowed)
     within = clean["within"]
     if within and not (within.isascii() and within.isdigit() and 0 < int(within) <= 10080):
         errors["within"] = "out_of_range"
     for key in ("day_from", "day_to"):
         _day(clean[key], errors, key)
-    clean = {k: ("" if k in errors else v) for k, v in clean.items()}
+    clean = left_out(clean, errors)
     clean["status"] = clean["status"] or "open"
     return clean, errors
 
