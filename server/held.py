@@ -11,7 +11,6 @@ import json
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
-from sync import PermanentError
 from sync.conflicts import hold, open_for
 
 from .db import one, rows
@@ -36,13 +35,13 @@ class Writes:
     """Who may write to a table's rows from a device, and when a write is held instead:
     `scope(caller)` is the clause of the rows one may write to; a row out of it that
     `was_theirs(ctx, row)` holds the write as "reassigned"; a row whose status is in `frozen`
-    holds it under that status; any other row is `unknown` (an error code, and its words)."""
+    holds it under that status; any other row is refused with `unknown(arg)`."""
 
     table: str
     scope: Callable
     frozen: Collection[str]
     was_theirs: Callable
-    unknown: tuple[str, str]
+    unknown: Callable  # (the argument named) -> the PermanentError to raise
 
 
 def writable(ctx, rule: Writes, row_id: str, args: dict, key: str = "id"):
@@ -55,7 +54,7 @@ def writable(ctx, rule: Writes, row_id: str, args: dict, key: str = "id"):
     if row is None or one(ctx.db, sql, [row_id, *params]) is None:
         if row is not None and rule.was_theirs(ctx, row):
             return None, hold_late(ctx, rule.table, row_id, "reassigned", args)
-        raise PermanentError(*rule.unknown, arg=key)
+        raise rule.unknown(key)
     if row["status"] in rule.frozen:
         return None, hold_late(ctx, rule.table, row_id, row["status"], args)
     return row, None

@@ -38,7 +38,7 @@ WRITES = held.Writes(
     scope.visits,
     rules.FROZEN,
     lambda ctx, visit: visit["account_manager_id"] == ctx.user_id,
-    ("unknown_visit", "no such visit"),
+    lambda key: PermanentError("unknown_visit", "no such visit", arg=key),
 )
 
 

@@ -43,7 +43,7 @@ WRITES = held.Writes(
     lambda ctx, order: records.once_held(
         ctx.db, "work_order", order["id"], "assignee_id", ctx.user_id
     ),
-    ("unknown_work_order", "no such work order"),
+    lambda key: PermanentError("unknown_work_order", "no such work order", arg=key),
 )
 
 
