@@ -1,6 +1,8 @@
 """Sending a stored blob: with its verified type, never sniffed, never run as a page."""
 
-from flask import send_file
+from flask import abort, current_app, send_file
+
+from sync.blobs import BlobStore, valid_sha
 
 
 def send_blob(path, mime: str, max_age: int):
@@ -12,3 +14,13 @@ def send_blob(path, mime: str, max_age: int):
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
+
+
+def send_attached(sha: str, attached):
+    """A photo (or signature) on a record's page: `attached(sha)` is its blob row when the
+    blob is the record's and complete; anything else, a malformed sha too, is a 404."""
+    blob = attached(sha) if valid_sha(sha) else None
+    if blob is None:
+        abort(404)
+    path = BlobStore(current_app.config["BLOB_DIR"]).path(sha)
+    return send_blob(path, blob["mime"], 86400)

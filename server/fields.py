@@ -5,7 +5,7 @@ an error code in `errors` under the field's name when it is wrong, and returns t
 """
 
 from .db import like, one
-from .scope import Caller, orgs
+from .scope import Caller, customers, orgs, sites
 
 TRUE_WORDS = frozenset({"1", "true", "yes", "y", "on", "是"})
 FALSE_WORDS = frozenset({"", "0", "false", "no", "n", "off", "否"})
@@ -88,6 +88,18 @@ def flag(data: dict, key: str, errors: dict) -> int:
     return 0
 
 
+def check_filters(clean: dict, errors: dict, allowed: dict) -> None:
+    """A list's filters: each one set must be one of its `allowed` values (invalid_choice)."""
+    for key, values in allowed.items():
+        if clean[key] and clean[key] not in values:
+            errors[key] = "invalid_choice"
+
+
+def left_out(clean: dict, errors: dict) -> dict:
+    """The filters with each bad one left out (''), so that the list ignores it."""
+    return {key: ("" if key in errors else value) for key, value in clean.items()}
+
+
 def stored(db, table: str, data: dict) -> dict:
     """The stored row being edited (data["id"]), or {} for a new one."""
     if not data.get("id"):
@@ -116,21 +128,34 @@ def reference(
     return value
 
 
-def org_in_scope(db, caller: Caller, data: dict, errors: dict, current=None) -> str | None:
-    """The required org_id: an organisation the caller may see (or the one already set)."""
+SCOPED = {"org": orgs, "customer": customers, "site": sites}  # table -> its scope clause
+
+
+def scoped_id(
+    db, caller: Caller, data: dict, errors: dict, table: str, *, required=False, current=None
+) -> str | None:
+    """The `<table>_id` field (table org, customer or site): a row the caller may see in
+    scope.py, or the one already set (`current`). Errors: unknown_<table>, out_of_scope, and
+    required when `required` and empty."""
+    key = f"{table}_id"
     value = reference(
         db,
         data,
-        "org_id",
+        key,
         errors,
-        exists="SELECT id FROM org WHERE org.id = ?",
-        in_scope=orgs(caller),
-        unknown="unknown_org",
+        exists=f"SELECT id FROM {table} WHERE {table}.id = ?",
+        in_scope=SCOPED[table](caller),
+        unknown=f"unknown_{table}",
         current=current,
     )
-    if value is None:
-        errors["org_id"] = "required"
+    if value is None and required:
+        errors[key] = "required"
     return value
+
+
+def org_in_scope(db, caller: Caller, data: dict, errors: dict, current=None) -> str | None:
+    """The required org_id: an organisation the caller may see (or the one already set)."""
+    return scoped_id(db, caller, data, errors, "org", required=True, current=current)
 
 
 def matching(q: str, columns, filters: dict) -> tuple[str, list]:

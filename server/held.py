@@ -1,15 +1,63 @@
-"""What sync held on one record for a supervisor, as its detail page shows it.
+"""Late edits: a device's write held for a supervisor, and what sync held on one record.
 
-Open late edits and conflicts (sync/conflicts.py) of a visit, a work order or any other
-synced record, each with who sent it and what they sent, pretty-printed. The page renders
-them with templates/shared/_held.html; the reviews inbox is where they are resolved.
+`hold_late` and `writable` decide, for every mutation on a record the device may have lost
+(reassigned) or that is frozen (approved), whether it applies now or is held. `held_edits`
+lists the open late edits and conflicts (sync/conflicts.py) of a visit, a work order or any
+other synced record, each with who sent it and what they sent, pretty-printed; the page
+renders them with templates/shared/_held.html; the reviews inbox is where they are resolved.
 """
 
 import json
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
 
-from sync.conflicts import open_for
+from sync.conflicts import hold, open_for
 
-from .db import rows
+from .db import one, rows
+from .ids import uuid7
+
+
+def hold_late(ctx, entity: str, entity_id: str, reason: str, args: dict):
+    """Keep a write to this record as a late edit for a supervisor (never applied silently)."""
+    return hold(
+        ctx,
+        kind="late_edit",
+        entity=entity,
+        entity_id=entity_id,
+        reason=reason,
+        args=args,
+        new_id=uuid7(),
+    )
+
+
+@dataclass(frozen=True)
+class Writes:
+    """Who may write to a table's rows from a device, and when a write is held instead:
+    `scope(caller)` is the clause of the rows one may write to; a row out of it that
+    `was_theirs(ctx, row)` holds the write as "reassigned"; a row whose status is in `frozen`
+    holds it under that status; any other row is refused with `unknown(arg)`."""
+
+    table: str
+    scope: Callable
+    frozen: Collection[str]
+    was_theirs: Callable
+    unknown: Callable  # (the argument named) -> the PermanentError to raise
+
+
+def writable(ctx, rule: Writes, row_id: str, args: dict, key: str = "id"):
+    """(row, None) when the caller may write to the row now, else (None, Held late edit),
+    by the table's `rule`. A row that does not exist and one the caller never had get the
+    same rejection (on the argument `key`)."""
+    row = one(ctx.db, f"SELECT * FROM [{rule.table}] WHERE id = ?", [row_id])
+    where, params = rule.scope(ctx.caller)
+    sql = f"SELECT id FROM [{rule.table}] WHERE id = ? AND {where}"
+    if row is None or one(ctx.db, sql, [row_id, *params]) is None:
+        if row is not None and rule.was_theirs(ctx, row):
+            return None, hold_late(ctx, rule.table, row_id, "reassigned", args)
+        raise rule.unknown(key)
+    if row["status"] in rule.frozen:
+        return None, hold_late(ctx, rule.table, row_id, row["status"], args)
+    return row, None
 
 
 def users_by_id(db, user_ids) -> dict[str, str]:

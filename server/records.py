@@ -9,6 +9,7 @@ import json
 
 from sqlite_utils.db import jsonify_if_needed
 
+from sync.args import taken
 from sync.changes import log_change
 from sync.fields import stamp_clock
 
@@ -67,6 +68,20 @@ def insert(db, table: str, values: dict, actor_id) -> dict:
         stored = get(db, table, row["id"])
         audit(db, actor_id, "create", table, row["id"], None, _public(stored))
     return stored
+
+
+def insert_child(ctx, table: str, values: dict, same: tuple[str, ...]) -> dict:
+    """A device's create of an append-only child row (a photo, a follow-up), applied once:
+    the mutation's answer, `already` when this create was applied before, and sync's
+    id_taken when the id is another record's (another value in one of the `same` columns:
+    the parent, the content)."""
+    row = one(ctx.db, f"SELECT * FROM [{table}] WHERE id = ?", [values["id"]])
+    if row is not None:
+        if any(row[key] != values[key] for key in same):
+            raise taken()
+        return {"id": values["id"], "already": True}
+    row = insert(ctx.db, table, values, ctx.user_id)
+    return {"id": values["id"], "version": row["version"]}
 
 
 def update(

@@ -107,6 +107,22 @@ def contractors(caller: Caller, alias: str = "org") -> tuple[str, list]:
     )
 
 
+def owned(
+    caller: Caller, alias: str, owner: str, owners: tuple[str, ...] | None = ("account_manager",)
+) -> tuple[str, list]:
+    """Rows with an owner and an org (tasks, appointments, retention tasks, care marks): an
+    admin all; a supervisor those whose org is in their subtree; a caller whose role is in
+    `owners` (None: any other role) those whose `owner` column is their id; others none."""
+    if caller.role == "admin":
+        return "1", []
+    if caller.role == "supervisor":
+        where, params = orgs(caller, "o")
+        return f"EXISTS (SELECT 1 FROM org o WHERE o.id = {alias}.org_id AND {where})", params
+    if owners is None or caller.role in owners:
+        return f"{alias}.{owner} = ?", [caller.id]
+    return NOTHING
+
+
 def may_manage(caller: Caller) -> bool:
     """Supervisors and admins edit records in their scope; field users only read here."""
     return caller.role in ("supervisor", "admin")

@@ -27,12 +27,20 @@ def customer_keys(db, customer_id: str | None) -> set[str]:
     return keys_of_customer(db, row) if row else set()
 
 
-def keys_of_customer(db, row: dict) -> set[str]:
-    """A customer's keys: its organisation and its account manager."""
-    keys = org_keys(db, row["org_id"])
-    if row.get("account_manager_id"):
-        keys.add(f"u:{row['account_manager_id']}")
+def owned_keys(owner: str):
+    """The keys function of rows with an org and an owner (scope.owned): the row's
+    organisation and the user in its `owner` column, when set."""
+
+    def keys(db, row: dict) -> set[str]:
+        found = org_keys(db, row["org_id"])
+        if row.get(owner):
+            found.add(f"u:{row[owner]}")
+        return found
+
     return keys
+
+
+keys_of_customer = owned_keys("account_manager_id")  # its organisation and account manager
 
 
 def visit_keys(db, visit_id: str) -> set[str]:

@@ -3,7 +3,7 @@
 import math
 from functools import wraps
 
-from flask import abort, current_app, make_response, redirect, render_template, request
+from flask import abort, current_app, flash, make_response, redirect, render_template, request
 from flask_login import current_user, login_required
 
 from .db import get_db, one, rows
@@ -99,10 +99,70 @@ def form_status(errors: dict) -> int:
     return 200 if htmx or not errors else 422
 
 
-def finish(url: str):
-    """After a successful form post: htmx follows HX-Redirect, a plain form a 303."""
+def render_form(page: str, partial: str, form, errors: dict, **context):
+    """Render a form page (or its partial for htmx) with what was typed and its errors, at
+    form_status(errors)."""
+    return render(page, partial, status=form_status(errors), form=form, errors=errors, **context)
+
+
+def finish(url: str, message: str | None = None):
+    """After a successful form post: htmx follows HX-Redirect, a plain form a 303; `message`,
+    if given, is flashed for the page it lands on."""
+    if message:
+        flash(message)
     if htmx:
         response = make_response("", 204)
         response.headers["HX-Redirect"] = url
         return response
     return redirect(url, code=303)
+
+
+def list_filters(*keys: str) -> dict:
+    """A list page's filters from the query string: each key's value stripped, '' when absent."""
+    return {key: request.args.get(key, "").strip() for key in keys}
+
+
+def list_page(
+    page: tuple[str, str], query: tuple, order_by: str, filters: dict, more=None, **context
+):
+    """A filtered, paginated, scoped list: `page` is its (page, htmx table partial) templates,
+    `query` the (sql, params) of the caller's rows matching `filters`; `more(listing)`, if
+    given, adds what the shown page's rows need."""
+    listing = paginate(*query, order_by)
+    context |= more(listing) if more else {}
+    return render(*page, listing=listing, filters=filters, **context)
+
+
+def form_view(shown, submitted, validate, save, page):
+    """A create or edit form, GET and POST: a GET shows `shown`; a POST validates `submitted`
+    (`validate(form) -> (clean, errors)`) and either shows it again beside its errors or saves
+    it (`save(clean) -> url`) and follows to that URL. `page(form, errors)` renders the form."""
+    if request.method == "GET":
+        return page(shown, {})
+    clean, errors = validate(submitted)
+    if errors:
+        return page(submitted, errors)
+    return finish(save(clean))
+
+
+def record_form(record, defaults: dict, validate, create, update, page, url):
+    """The new (`record` None, showing `defaults`) or edit form of a scoped record, GET and
+    POST. `validate(db, caller, data)` checks what was typed (data["id"] set when editing);
+    `create(db, actor_id, **clean)` or `update(db, actor_id, id, clean)` stores it and returns
+    the row; `url(row)` is where to go next; `page(form, errors, record)` renders the form."""
+    db, who = get_db(), caller()
+    if record is None:
+        return form_view(
+            defaults,
+            request.form,
+            lambda form: validate(db, who, form),
+            lambda clean: url(create(db, who.id, **clean)),
+            page,
+        )
+    return form_view(
+        record,
+        request.form,
+        lambda form: validate(db, who, {**form, "id": record["id"]}),
+        lambda clean: url(update(db, who.id, record["id"], clean)),
+        lambda form, errors: page(form, errors, record),
+    )

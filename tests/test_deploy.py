@@ -98,6 +98,72 @@ def test_the_web_unit_serves_a_push_and_a_pull(tmp_path):
     assert "Traceback" not in log.read_text()
 
 
+def test_the_three_units_run_together(tmp_path):
+    """web, jobs and litestream exactly as their units start them, on one database: a push
+    through gunicorn reaches the replica, and the jobs process's replication check reads it
+    there and mirrors the photo store (only that job is on, every second)."""
+    import json
+    import sqlite3
+    import time
+
+    made = world(tmp_path)
+    port = free_port()
+    env = server_env(tmp_path, made["database"], port) | {
+        "FIELDBOOK_LITESTREAM": "1",  # as in production: Litestream checkpoints, not the app
+        "FIELDBOOK_LITESTREAM_REPLICA_URL": (tmp_path / "replica").as_uri(),
+        "FIELDBOOK_LITESTREAM_SYNC_INTERVAL": "1s",
+        "FIELDBOOK_BLOB_REPLICA": str(tmp_path / "blob-replica"),
+        "FIELDBOOK_JOBS_SCHEDULE": json.dumps(
+            {"*": "off", "replication": {"trigger": "interval", "seconds": 1}}
+        ),
+    }
+    units = {name: unit(f"fieldbook-{name}.service")["Service"] for name in ("web", "jobs")}
+    litestream_unit = unit("fieldbook-litestream.service")["Service"]
+    for pre in units["web"]["ExecStartPre"]:
+        subprocess.run(here(pre, BIN), cwd=ROOT, env=env, check=True, capture_output=True)
+    logs = {name: tmp_path / f"{name}.log" for name in ("web", "jobs", "litestream")}
+    side = {}
+    try:
+        for name, command in (
+            ("litestream", litestream_unit["ExecStart"][0]),
+            ("jobs", units["jobs"]["ExecStart"][0]),
+        ):
+            with logs[name].open("w") as out:
+                side[name] = subprocess.Popen(
+                    here(command, BIN), cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
+                )
+        with running(here(units["web"]["ExecStart"][0], BIN), env, logs["web"], port):
+            client = HttpClient(port)
+            dev = Device(client, "am1", factories.PASSWORD)
+            dev.pull()
+            status, body = dev.push([check_in(dev, made["customer"])])
+            assert status == 200 and body["results"][0]["status"] == "applied", body
+            dev.pull()
+            assert len(dev.entities("visit")) == 1
+            pushed = time.time()
+            deadline = pushed + 30
+            ok = None
+            while ok is None and time.time() < deadline:
+                for proc in side.values():
+                    assert proc.poll() is None, {n: p.read_text() for n, p in logs.items()}
+                with sqlite3.connect(made["database"]) as conn:
+                    ok = conn.execute(
+                        "SELECT counts FROM job_run WHERE job = 'replication' AND outcome = 'ok'"
+                        " AND finished_at > strftime('%Y-%m-%dT%H:%M:%fZ', ?, 'unixepoch')"
+                        " ORDER BY id DESC LIMIT 1",
+                        [pushed + 1.5],  # a check after the push was surely replicated
+                    ).fetchone()
+                time.sleep(0.3)
+            assert ok is not None, {n: p.read_text()[-2000:] for n, p in logs.items()}
+            counts = json.loads(ok[0])
+            assert counts["replica_txid"] >= 1 and counts["lag_seconds"] <= 2, counts
+    finally:
+        for proc in side.values():
+            proc.terminate()
+            proc.wait(timeout=30)
+    assert "Traceback" not in logs["web"].read_text() + logs["jobs"].read_text()
+
+
 def test_create_admin_makes_the_first_organisation_and_admin(app, db):
     run = app.test_cli_runner().invoke
     args = ["create-admin", "root", "--name", "管理员", "--org-code", "ZJ"]

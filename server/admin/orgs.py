@@ -1,6 +1,8 @@
 """Organisation tree screens: browse and search (supervisors: their subtree), create and
 rename (admins)."""
 
+from functools import partial
+
 from flask import abort, request, url_for
 
 from .. import scope
@@ -8,10 +10,10 @@ from ..db import get_db, like
 from ..orgs import model
 from ..web import (
     caller,
-    finish,
-    form_status,
+    form_view,
     paginate,
     render,
+    render_form,
     roles_required,
     scoped_one_or_404,
 )
@@ -53,22 +55,12 @@ def orgs():
 @bp.route("/orgs/new", methods=["GET", "POST"])
 @roles_required("admin")
 def org_new():
-    errors, form = {}, {"parent_id": request.args.get("parent", "")}
-    if request.method == "POST":
-        form = request.form.to_dict()
-        clean, errors = model.validate(get_db(), form)
-        if not errors:
-            model.create(get_db(), caller().id, **clean)
-            return finish(url_for("admin.orgs", q=clean["code"]))
-    return render(
-        "admin/org_form.html",
-        "admin/_org_form.html",
-        status=form_status(errors),
-        form=form,
-        errors=errors,
-        org=None,
-        parents=parent_choices(),
-    )
+    def save(clean):
+        model.create(get_db(), caller().id, **clean)
+        return url_for("admin.orgs", q=clean["code"])
+
+    shown, page = {"parent_id": request.args.get("parent", "")}, partial(_form, None, parents=True)
+    return form_view(shown, request.form.to_dict(), partial(model.validate, get_db()), save, page)
 
 
 @bp.route("/orgs/<org_id>/edit", methods=["GET", "POST"])
@@ -77,19 +69,16 @@ def org_edit(org_id):
     org = scoped_one_or_404("SELECT * FROM org WHERE org.id = ?", [org_id], scope.orgs(caller()))
     if caller().role != "admin":
         abort(403)
-    errors, form = {}, org
-    if request.method == "POST":
-        form = {**org, "name": request.form.get("name", ""), "code": request.form.get("code", "")}
-        clean, errors = model.validate(get_db(), form)
-        if not errors:
-            model.rename(get_db(), caller().id, org_id, name=clean["name"], code=clean["code"])
-            return finish(url_for("admin.orgs", q=clean["code"]))
-    return render(
-        "admin/org_form.html",
-        "admin/_org_form.html",
-        status=form_status(errors),
-        form=form,
-        errors=errors,
-        org=org,
-        parents=[],
-    )
+
+    def save(clean):
+        model.rename(get_db(), caller().id, org_id, name=clean["name"], code=clean["code"])
+        return url_for("admin.orgs", q=clean["code"])
+
+    form = {**org, "name": request.form.get("name", ""), "code": request.form.get("code", "")}
+    return form_view(org, form, partial(model.validate, get_db()), save, partial(_form, org))
+
+
+def _form(org, form: dict, errors: dict, parents: bool = False):
+    """The new (with the parents to pick from) or rename form of an organisation."""
+    page = ("admin/org_form.html", "admin/_org_form.html")
+    return render_form(*page, form, errors, org=org, parents=parent_choices() if parents else [])

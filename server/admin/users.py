@@ -1,6 +1,8 @@
 """User screens: list and view (supervisors: their subtree, read-only); create, edit, reset
 password, enable/disable and revoke device tokens (admins)."""
 
+from functools import partial
+
 from flask import abort, request, url_for
 from flask_babel import gettext as _
 
@@ -10,10 +12,12 @@ from ..db import get_db, like, one
 from ..records import audit
 from ..web import (
     caller,
-    finish,
     form_status,
+    form_view,
+    list_filters,
     paginate,
     render,
+    render_form,
     roles_required,
     scoped_one_or_404,
 )
@@ -27,11 +31,6 @@ COLUMNS = (
     " app_user.created_at, app_user.updated_at, org.name AS org_name, org.code AS org_code"
     " FROM app_user JOIN org ON org.id = app_user.org_id"
 )
-
-
-def _filters() -> dict:
-    args = request.args
-    return {k: args.get(k, "").strip() for k in ("q", "role", "org")}
 
 
 def _listing(filters: dict):
@@ -80,21 +79,14 @@ def _detail(partial: str, user_id: str, status: int = 200, **extra):
 
 
 def _form(user, form, errors):
-    return render(
-        "admin/user_form.html",
-        "admin/_user_form.html",
-        status=form_status(errors),
-        user=user,
-        form=form,
-        errors=errors,
-        orgs=parent_choices(),
-    )
+    page = ("admin/user_form.html", "admin/_user_form.html")
+    return render_form(*page, form, errors, user=user, orgs=parent_choices())
 
 
 @bp.get("/users")
 @roles_required("admin", "supervisor")
 def users():
-    filters = _filters()
+    filters = list_filters("q", "role", "org")
     return render(
         "admin/users.html",
         "admin/_users.html",
@@ -107,15 +99,14 @@ def users():
 @bp.route("/users/new", methods=["GET", "POST"])
 @roles_required("admin")
 def user_new():
-    errors, form = {}, {"org_id": request.args.get("org", "")}
-    if request.method == "POST":
-        form = request.form.to_dict()
-        clean, errors = model.validate(get_db(), form, new=True)
-        if not errors:
-            extra = {k: clean.pop(k) or None for k in ("phone", "email")}
-            user = model.create_user(get_db(), caller().id, **clean, **extra)
-            return finish(url_for("admin.user", user_id=user["id"]))
-    return _form(None, form, errors)
+    def save(clean):
+        extra = {k: clean.pop(k) or None for k in ("phone", "email")}
+        user = model.create_user(get_db(), caller().id, **clean, **extra)
+        return url_for("admin.user", user_id=user["id"])
+
+    check = partial(model.validate, get_db(), new=True)
+    shown = {"org_id": request.args.get("org", "")}
+    return form_view(shown, request.form.to_dict(), check, save, partial(_form, None))
 
 
 @bp.get("/users/<user_id>")
@@ -128,14 +119,14 @@ def user(user_id):
 @roles_required("admin", "supervisor")
 def user_edit(user_id):
     user = _managed_or_404(user_id)
-    errors, form = {}, user
-    if request.method == "POST":
-        form = {**request.form.to_dict(), "id": user_id, "username": user["username"]}
-        clean, errors = model.validate(get_db(), form, new=False)
-        if not errors:
-            model.update_user(get_db(), caller().id, user_id, clean)
-            return finish(url_for("admin.user", user_id=user_id))
-    return _form(user, form, errors)
+
+    def save(clean):
+        model.update_user(get_db(), caller().id, user_id, clean)
+        return url_for("admin.user", user_id=user_id)
+
+    form = {**request.form.to_dict(), "id": user_id, "username": user["username"]}
+    check = partial(model.validate, get_db(), new=False)
+    return form_view(user, form, check, save, partial(_form, user))
 
 
 @bp.post("/users/<user_id>/password")

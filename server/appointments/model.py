@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from .. import records, scope
 from ..db import one, rows, sql_in
-from ..fields import choice, reference, text
+from ..fields import choice, scoped_id, text
 from ..ids import now_utc
 from ..scope import Caller
 from ..times import local_day, local_form_time, to_stored, zone
@@ -46,14 +46,7 @@ ORDER_BY = "a.wanted_at DESC, a.id"
 def visible(caller: Caller, alias: str = "appointment") -> tuple[str, list]:
     """Appointments the caller may see: a supervisor's subtree; an account manager's own
     customers' (as recorded: the customer's account manager when the request came in)."""
-    if caller.role == "admin":
-        return "1", []
-    if caller.role == "supervisor":
-        where, params = scope.orgs(caller, "o")
-        return f"EXISTS (SELECT 1 FROM org o WHERE o.id = {alias}.org_id AND {where})", params
-    if caller.role == "account_manager":
-        return f"{alias}.account_manager_id = ?", [caller.id]
-    return scope.NOTHING
+    return scope.owned(caller, alias, "account_manager_id")
 
 
 def wanted_time(raw: str, tz: str | None = None) -> str | None:
@@ -70,17 +63,7 @@ def validate_record(db, caller: Caller, data: dict, tz: str) -> tuple[dict, dict
     """Read the request: a customer in scope, the wanted time, the need, the contact."""
     errors: dict = {}
     clean = {key: text(data, key) for key in ("wanted_at", *LIMITS)}
-    clean["customer_id"] = reference(
-        db,
-        data,
-        "customer_id",
-        errors,
-        exists="SELECT id FROM customer WHERE customer.id = ?",
-        in_scope=scope.customers(caller),
-        unknown="unknown_customer",
-    )
-    if clean["customer_id"] is None and "customer_id" not in errors:
-        errors["customer_id"] = "required"
+    clean["customer_id"] = scoped_id(db, caller, data, errors, "customer", required=True)
     if not clean["wanted_at"]:
         errors["wanted_at"] = "required"
     elif (wanted := wanted_time(clean["wanted_at"], tz)) is None:
@@ -186,15 +169,7 @@ def validate_order(db, caller: Caller, data: dict, appointment: dict) -> tuple[d
     clean = {"wo_type": text(data, "wo_type"), "title": text(data, "title")}
     choice(clean, errors, "wo_type", ORDER_TYPES)
     clean["title"] = clean["title"] or appointment["need"][:80]
-    clean["site_id"] = reference(
-        db,
-        data,
-        "site_id",
-        errors,
-        exists="SELECT id FROM site WHERE site.id = ?",
-        in_scope=scope.sites(caller),
-        unknown="unknown_site",
-    )
+    clean["site_id"] = scoped_id(db, caller, data, errors, "site")
     clean.update(validate_assignment(db, caller, data, errors))
     return clean, errors
 

@@ -1,13 +1,12 @@
 """What the appointments domain registers with sync: `appointment` and `appointment.record`."""
 
 from sync import args as check
-from sync.conflicts import hold
 from sync.registry import EntitySpec
 
 from ..customers.sync import customer_in_scope
 from ..db import one
-from ..ids import uuid7
-from ..sync_keys import org_keys
+from ..held import hold_late
+from ..sync_keys import owned_keys
 from . import model
 
 
@@ -38,26 +37,14 @@ def record(ctx, args):
         return {"id": appointment_id, "version": row["version"]}
     # The customer went to someone else while this device was offline: the request is real,
     # so it is kept for a supervisor rather than dropped.
-    return hold(
-        ctx,
-        kind="late_edit",
-        entity="appointment",
-        entity_id=appointment_id,
-        reason="reassigned",
-        args=args,
-        new_id=uuid7(),
-    )
-
-
-def _keys(db, row: dict) -> set[str]:
-    """An appointment's keys: its organisation and its account manager."""
-    keys = org_keys(db, row["org_id"])
-    if row.get("account_manager_id"):
-        keys.add(f"u:{row['account_manager_id']}")
-    return keys
+    return hold_late(ctx, "appointment", appointment_id, "reassigned", args)
 
 
 def register(registry) -> None:
     """Appointments replicate to the customer's account manager and supervisors."""
-    registry.entity(EntitySpec("appointment", "appointment", model.visible, keys=_keys))
+    registry.entity(
+        EntitySpec(
+            "appointment", "appointment", model.visible, keys=owned_keys("account_manager_id")
+        )
+    )
     registry.mutation("appointment.record")(record)

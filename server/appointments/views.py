@@ -2,7 +2,7 @@
 (anyone who may see the customer) or a work order (supervisors), and close it with an
 outcome. The status shown is the effective one (model docstring)."""
 
-from flask import Blueprint, flash, request, url_for
+from flask import Blueprint, request, url_for
 from flask_babel import gettext as _
 
 from .. import scope
@@ -75,8 +75,7 @@ def create():
     if errors:
         return _form(request.form.to_dict(), errors, form_status(errors))
     row = model.record(get_db(), caller().id, clean)
-    flash(_("Appointment recorded."))
-    return finish(url_for("appointments.detail", appointment_id=row["id"]))
+    return _done(row["id"], _("Appointment recorded."))
 
 
 def _appointment_or_404(appointment_id: str) -> dict:
@@ -110,35 +109,44 @@ def detail(appointment_id):
     return _detail(_appointment_or_404(appointment_id))
 
 
-@bp.post("/<appointment_id>/visit")
-@roles_required(*STAFF)
-def to_visit(appointment_id):
+def _convert(appointment_id: str, validate, convert, message: str):
+    """Convert an appointment with what the form says: 409 when it is converted already, the
+    form again beside its errors, or `message` on its page."""
     appointment = _appointment_or_404(appointment_id)
     if not model.convertible(appointment):
         return _detail(appointment, 409, error=_("This appointment is already converted."))
-    clean, errors = model.validate_visit(request.form, appointment)
+    clean, errors = validate(appointment)
     if errors:
         return _detail(appointment, form_status(errors), errors, request.form.to_dict())
     try:
-        model.to_visit(get_db(), caller().id, appointment, clean)
+        convert(get_db(), caller().id, appointment, clean)
     except ValueError as exc:
         return _detail(appointment, 409, {"planned_date": str(exc)}, request.form.to_dict())
-    flash(_("A visit is planned for this appointment."))
-    return finish(url_for("appointments.detail", appointment_id=appointment_id))
+    return _done(appointment_id, message)
+
+
+def _done(appointment_id: str, message: str):
+    return finish(url_for("appointments.detail", appointment_id=appointment_id), message)
+
+
+@bp.post("/<appointment_id>/visit")
+@roles_required(*STAFF)
+def to_visit(appointment_id):
+    def validate(appointment):
+        return model.validate_visit(request.form, appointment)
+
+    message = _("A visit is planned for this appointment.")
+    return _convert(appointment_id, validate, model.to_visit, message)
 
 
 @bp.post("/<appointment_id>/work-order")
 @roles_required(*MANAGERS)
 def to_order(appointment_id):
-    appointment = _appointment_or_404(appointment_id)
-    if not model.convertible(appointment):
-        return _detail(appointment, 409, error=_("This appointment is already converted."))
-    clean, errors = model.validate_order(get_db(), caller(), request.form, appointment)
-    if errors:
-        return _detail(appointment, form_status(errors), errors, request.form.to_dict())
-    model.to_order(get_db(), caller().id, appointment, clean)
-    flash(_("A work order is dispatched for this appointment."))
-    return finish(url_for("appointments.detail", appointment_id=appointment_id))
+    def validate(appointment):
+        return model.validate_order(get_db(), caller(), request.form, appointment)
+
+    message = _("A work order is dispatched for this appointment.")
+    return _convert(appointment_id, validate, model.to_order, message)
 
 
 @bp.post("/<appointment_id>/close")
@@ -152,8 +160,7 @@ def close(appointment_id):
         errors = {"outcome": str(exc)} if str(exc) == "outcome_required" else {}
         message = None if errors else _("This appointment is already closed.")
         return _detail(appointment, 200 if errors else 409, errors, error=message)
-    flash(_("Appointment closed."))
-    return finish(url_for("appointments.detail", appointment_id=appointment_id))
+    return _done(appointment_id, _("Appointment closed."))
 
 
 @bp.post("/<appointment_id>/phone")

@@ -1,13 +1,28 @@
 """Users: create, authenticate, enable and disable, preferences."""
 
-from .. import records
-from ..db import one
+from .. import records, scope
+from ..db import one, rows
 from ..scope import Caller
 from . import lockout, websessions
 from .passwords import hash_password, password_problem, verify_password
 
 ROLES = ("account_manager", "technician", "supervisor", "admin")
 FIELD_ROLES = ("account_manager", "technician")
+PICK_SQL = (
+    "SELECT app_user.id, app_user.display_name, app_user.username, app_user.role,"
+    " app_user.org_id, org.name AS org_name FROM app_user JOIN org ON org.id = app_user.org_id"
+)
+
+
+def people(db, caller: Caller, roles, *, active=False, by_org=False) -> list[dict]:
+    """Users the caller may see (scope.users) with one of `roles`, to pick or filter by:
+    only enabled ones when `active`; by name, or by organisation code then name (`by_org`)."""
+    where, params = scope.users(caller)
+    marks = ",".join("?" * len(roles))
+    sql = f"{PICK_SQL} WHERE app_user.role IN ({marks}) AND {where}"
+    sql += " AND app_user.active = 1" if active else ""
+    order = "org.code, app_user.display_name" if by_org else "app_user.display_name"
+    return rows(db, f"{sql} ORDER BY {order}", [*roles, *params])
 
 
 def create_user(

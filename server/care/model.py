@@ -13,12 +13,7 @@ from .calendar import HOWS, parse_key
 
 def visible_done(caller: Caller, alias: str = "care_done") -> tuple[str, list]:
     """Done marks the caller may see: their own; a supervisor's subtree; an admin's all."""
-    if caller.role == "admin":
-        return "1", []
-    if caller.role == "supervisor":
-        where, params = scope.orgs(caller, "o")
-        return f"EXISTS (SELECT 1 FROM org o WHERE o.id = {alias}.org_id AND {where})", params
-    return f"{alias}.user_id = ?", [caller.id]
+    return scope.owned(caller, alias, "user_id", owners=None)
 
 
 class CareError(ValueError):

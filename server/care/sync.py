@@ -5,7 +5,7 @@ from sync import args as check
 from sync.registry import EntitySpec
 
 from ..db import one
-from ..sync_keys import HOLIDAYS, org_keys
+from ..sync_keys import HOLIDAYS, owned_keys
 from . import model
 from .calendar import HOWS
 
@@ -40,15 +40,12 @@ def _holiday_keys(db, row: dict) -> set[str]:
     return {HOLIDAYS}  # public holidays reach everyone (care calendar)
 
 
-def _done_keys(db, row: dict) -> set[str]:
-    """A done mark's keys: its organisation and its user."""
-    return org_keys(db, row["org_id"]) | {f"u:{row['user_id']}"}
-
-
 def register(registry) -> None:
     """Holidays to everyone; done marks to their user (and supervisors' subtrees)."""
     registry.entity(
         EntitySpec("public_holiday", "public_holiday", all_holidays, keys=_holiday_keys)
     )
-    registry.entity(EntitySpec("care_done", "care_done", model.visible_done, keys=_done_keys))
+    registry.entity(
+        EntitySpec("care_done", "care_done", model.visible_done, keys=owned_keys("user_id"))
+    )
     registry.mutation("care.done")(done)

@@ -3,6 +3,7 @@
 from datetime import date
 
 from .. import fields, records, scope
+from ..auth import model as users
 from ..db import one, rows
 from ..labels import LABELS
 from ..scope import Caller
@@ -276,12 +277,7 @@ def detail_query(caller: Caller, customer_id: str):
 
 def account_managers(db, caller: Caller) -> list[dict]:
     """Account managers the caller may assign, by name."""
-    where, params = scope.users(caller)
-    sql = (
-        "SELECT id, username, display_name FROM app_user"
-        f" WHERE role = 'account_manager' AND active = 1 AND {where} ORDER BY display_name"
-    )
-    return rows(db, sql, params)
+    return users.people(db, caller, ["account_manager"], active=True)
 
 
 def options(db, caller: Caller) -> list[dict]:

@@ -20,12 +20,11 @@ from datetime import date
 
 from sync import PermanentError
 from sync import args as check
-from sync.conflicts import hold
 from sync.fields import load_clock, merge
 
 from .. import records, scope
 from ..db import one
-from ..ids import uuid7
+from ..held import hold_late
 from ..visits.rules import gps_evidence
 from .sync import customer_in_scope
 
@@ -171,18 +170,6 @@ def _refuse_supervisor_only(args: dict) -> None:
 # ---- scope ----
 
 
-def _late(ctx, entity: str, entity_id: str, reason: str, args: dict):
-    return hold(
-        ctx,
-        kind="late_edit",
-        entity=entity,
-        entity_id=entity_id,
-        reason=reason,
-        args=args,
-        new_id=uuid7(),
-    )
-
-
 def _contact(ctx, contact_id: str):
     """(contact, customer) when the caller may edit it now; (contact, None) when its customer
     was the caller's and was reassigned; `unknown_contact` when absent or never theirs."""
@@ -225,7 +212,7 @@ def contact_add(ctx, args):
         return {"id": contact_id, "already": True}
     customer = customer_in_scope(ctx, args)
     if customer is None:
-        return _late(ctx, "contact", contact_id, "reassigned", args)
+        return hold_late(ctx, "contact", contact_id, "reassigned", args)
     values = {"id": contact_id, "customer_id": customer["id"], **clean}
     row = records.insert(ctx.db, "contact", values, ctx.user_id)
     return {"id": contact_id, "version": row["version"]}
@@ -238,7 +225,7 @@ def contact_update(ctx, args):
     fields = validate_contact(_fields(args, CONTACT_FIELDS))
     contact, customer = _contact(ctx, contact_id)
     if customer is None:
-        return _late(ctx, "contact", contact_id, "reassigned", args)
+        return hold_late(ctx, "contact", contact_id, "reassigned", args)
     if contact["deleted_at"]:
         raise PermanentError("contact_removed", "this contact was removed", arg="id")
     result = merge(contact, load_clock(contact["field_clock"]), fields, ctx.hlc, None, ())
@@ -253,7 +240,7 @@ def contact_remove(ctx, args):
     contact_id = check.uuid_id(args)
     contact, customer = _contact(ctx, contact_id)
     if customer is None:
-        return _late(ctx, "contact", contact_id, "reassigned", args)
+        return hold_late(ctx, "contact", contact_id, "reassigned", args)
     if contact["deleted_at"]:
         return {"id": contact_id, "already": True}
     changes = {"deleted_at": ctx.server_time}
@@ -278,7 +265,7 @@ def customer_update(ctx, args):
     fields = validate_customer(_fields(args, CUSTOMER_FIELDS, customer=True))
     customer = customer_in_scope(ctx, args, key="id")
     if customer is None:
-        return _late(ctx, "customer", customer_id, "reassigned", args)
+        return hold_late(ctx, "customer", customer_id, "reassigned", args)
     clock = load_clock(customer["field_clock"])
     result = merge(customer, clock, fields, ctx.hlc, None, ())
     held = None
@@ -288,7 +275,7 @@ def customer_update(ctx, args):
         if moved is not None and moved > limit:
             location = {key: result.apply[key] for key in LOCATION}
             kept = {"id": customer_id, "fields": location, "moved_m": moved}
-            held = _late(ctx, "customer", customer_id, "location_moved", kept)
+            held = hold_late(ctx, "customer", customer_id, "location_moved", kept)
             rest = {k: v for k, v in fields.items() if k not in LOCATION}
             result = merge(customer, clock, rest, ctx.hlc, None, ())
     row = records.update(

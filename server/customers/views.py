@@ -17,8 +17,11 @@ from ..web import (
     caller,
     finish,
     form_status,
-    paginate,
+    list_filters,
+    list_page,
+    record_form,
     render,
+    render_form,
     roles_required,
     scoped_one_or_404,
 )
@@ -29,24 +32,19 @@ MANAGERS = ("supervisor", "admin")
 
 
 def _filters() -> dict:
-    args = request.args
-    keys = ("q", "customer_class", "sla_grade", "tendency", "bundling")
-    return {key: args.get(key, "").strip() for key in keys}
+    return list_filters("q", "customer_class", "sla_grade", "tendency", "bundling")
 
 
 @bp.get("/")
 @login_required
 def index():
-    filters = _filters()
-    listing = paginate(*model.query(caller(), **filters), "customer.name, customer.code")
-    return render(
-        "customers/list.html",
-        "customers/_table.html",
-        listing=listing,
-        filters=filters,
-        may_manage=may_manage(caller()),
-        overdue=visit_policy.overdue_ids(get_db(), [c["id"] for c in listing.items]),
-    )
+    filters, page = _filters(), ("customers/list.html", "customers/_table.html")
+
+    def overdue(listing):
+        return {"overdue": visit_policy.overdue_ids(get_db(), [c["id"] for c in listing.items])}
+
+    query, order_by = model.query(caller(), **filters), "customer.name, customer.code"
+    return list_page(page, query, order_by, filters, overdue, may_manage=may_manage(caller()))
 
 
 @bp.get("/export.csv")
@@ -89,44 +87,35 @@ def detail(customer_id):
 
 def _form_page(form: dict, errors: dict, customer=None):
     db, who = get_db(), caller()
-    return render(
-        "customers/form.html",
-        "customers/_form.html",
-        status=form_status(errors),
-        customer=customer,
-        form=form,
-        errors=errors,
-        orgs=tree(db, *orgs(who)),
-        account_managers=model.account_managers(db, who),
-    )
+    choices = dict(orgs=tree(db, *orgs(who)), account_managers=model.account_managers(db, who))
+    page = ("customers/form.html", "customers/_form.html")
+    return render_form(*page, form, errors, customer=customer, **choices)
 
 
 @bp.route("/new", methods=["GET", "POST"])
 @roles_required(*MANAGERS)
 def new():
-    if request.method == "GET":
-        return _form_page({"sla_grade": "standard", "industry": "other", "handsets": 0}, {})
-    clean, errors = model.validate(get_db(), caller(), request.form)
-    if errors:
-        return _form_page(request.form, errors)
-    customer = model.create_customer(get_db(), caller().id, **clean)
-    return _saved(customer)
+    return _editor(None)
 
 
 @bp.route("/<customer_id>/edit", methods=["GET", "POST"])
 @roles_required(*MANAGERS)
 def edit(customer_id):
-    customer = _customer_or_404(customer_id)
-    if request.method == "GET":
-        return _form_page(customer, {}, customer)
-    clean, errors = model.validate(get_db(), caller(), {**request.form, "id": customer_id})
-    if errors:
-        return _form_page(request.form, errors, customer)
-    return _saved(model.update_customer(get_db(), caller().id, customer_id, clean))
+    return _editor(_customer_or_404(customer_id))
+
+
+def _editor(customer):
+    defaults = {"sla_grade": "standard", "industry": "other", "handsets": 0}
+    create, update = model.create_customer, model.update_customer
+    return record_form(customer, defaults, model.validate, create, update, _form_page, _url)
+
+
+def _url(customer: dict) -> str:
+    return url_for("customers.detail", customer_id=customer["id"])
 
 
 def _saved(customer: dict):
-    return finish(url_for("customers.detail", customer_id=customer["id"]))
+    return finish(_url(customer))
 
 
 # Contacts: added, changed and removed on the customer's page (supervisors and admins).

@@ -74,22 +74,21 @@ def _month() -> str:
 @bp.get("/scores/people/<user_id>.pdf")
 @roles_required(*MANAGERS)
 def person_scorecard(user_id):
-    db, month = get_db(), _month()
-    who = cards.person(db, caller(), user_id)
-    if who is None:
-        abort(404)
-    context = scorecards.person_report(db, caller(), who, month)
-    body = pdf.render_pdf("reports/scorecard.html", **context)
-    return _pdf(body, f"scorecard-{month}-{user_id}")
+    return _scorecard(user_id, cards.person, scorecards.person_report)
 
 
 @bp.get("/scores/orgs/<org_id>.pdf")
 @roles_required(*MANAGERS)
 def org_scorecard(org_id):
+    return _scorecard(org_id, cards.organisation, scorecards.org_report)
+
+
+def _scorecard(card_id: str, find, report):
+    """The month's scorecard PDF of a person or an organisation in the caller's scope (`find`
+    gives None otherwise: a 404), laid out by `report`."""
     db, month = get_db(), _month()
-    org = cards.organisation(db, caller(), org_id)
-    if org is None:
+    found = find(db, caller(), card_id)
+    if found is None:
         abort(404)
-    context = scorecards.org_report(db, caller(), org, month)
-    body = pdf.render_pdf("reports/scorecard.html", **context)
-    return _pdf(body, f"scorecard-{month}-{org_id}")
+    body = pdf.render_pdf("reports/scorecard.html", **report(db, caller(), found, month))
+    return _pdf(body, f"scorecard-{month}-{card_id}")

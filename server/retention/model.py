@@ -22,14 +22,7 @@ MAX_REASON = 2000
 
 def visible(caller: Caller, alias: str = "retention_task") -> tuple[str, list]:
     """An account manager their own tasks; a supervisor their subtree's; admins all."""
-    if caller.role == "admin":
-        return "1", []
-    if caller.role == "supervisor":
-        where, params = scope.orgs(caller, "o")
-        return f"EXISTS (SELECT 1 FROM org o WHERE o.id = {alias}.org_id AND {where})", params
-    if caller.role == "account_manager":
-        return f"{alias}.assignee_id = ?", [caller.id]
-    return scope.NOTHING
+    return scope.owned(caller, alias, "assignee_id")
 
 
 def validate_outcome(outcome, reason) -> dict:

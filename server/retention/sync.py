@@ -4,7 +4,7 @@ from sync import PermanentError
 from sync import args as check
 from sync.registry import EntitySpec
 
-from ..sync_keys import org_keys
+from ..sync_keys import owned_keys
 from . import model
 
 
@@ -30,15 +30,11 @@ def outcome(ctx, args):
     return {"id": task_id, "version": row["version"]}
 
 
-def _keys(db, row: dict) -> set[str]:
-    """A retention task's keys: its organisation and its assignee."""
-    keys = org_keys(db, row["org_id"])
-    if row.get("assignee_id"):
-        keys.add(f"u:{row['assignee_id']}")
-    return keys
-
-
 def register(registry) -> None:
     """Retention tasks replicate to their assignee (and supervisors' subtrees)."""
-    registry.entity(EntitySpec("retention_task", "retention_task", model.visible, keys=_keys))
+    registry.entity(
+        EntitySpec(
+            "retention_task", "retention_task", model.visible, keys=owned_keys("assignee_id")
+        )
+    )
     registry.mutation("retention.outcome")(outcome)

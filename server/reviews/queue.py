@@ -15,7 +15,9 @@ approving and returning are the operator's (scope.work_order_decisions; model ch
 from datetime import date, timedelta
 
 from .. import scope
+from ..auth import model as users
 from ..db import one, rows
+from ..fields import check_filters, left_out
 from ..scope import Caller
 from ..times import day_start_utc
 from ..work_orders.rules import TYPES
@@ -77,12 +79,7 @@ def orgs(db, caller: Caller) -> list[dict]:
 
 def authors(db, caller: Caller) -> list[dict]:
     """Field users whose reports the caller may filter by."""
-    where, params = scope.users(caller)
-    sql = (
-        "SELECT id, display_name, username, role FROM app_user"
-        f" WHERE role IN ('account_manager', 'technician') AND {where} ORDER BY display_name"
-    )
-    return rows(db, sql, params)
+    return users.people(db, caller, users.FIELD_ROLES)
 
 
 def validate_filters(args, org_ids, author_ids) -> tuple[dict, dict]:
@@ -96,16 +93,14 @@ def validate_filters(args, org_ids, author_ids) -> tuple[dict, dict]:
         "spot": SPOT,
         "state": STATES,
     }
-    for key, values in allowed.items():
-        if clean[key] and clean[key] not in values:
-            errors[key] = "invalid_choice"
+    check_filters(clean, errors, allowed)
     for key in ("day_from", "day_to"):
         try:
             if clean[key]:
                 date.fromisoformat(clean[key])
         except ValueError:
             errors[key] = "invalid_date"
-    clean = {k: ("" if k in errors else v) for k, v in clean.items()}
+    clean = left_out(clean, errors)
     clean["state"] = clean["state"] or "pending"
     return clean, errors
 

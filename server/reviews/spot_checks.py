@@ -2,9 +2,8 @@
 order checked on site, by phone or video, or by a satisfaction call to the customer, with
 the result and a note. Checks are only ever added."""
 
-from .. import records
-from ..db import rows
 from ..ids import now_utc
+from .history import add_on, on_record
 
 METHODS = ("on_site", "phone", "video", "satisfaction_call")
 RESULTS = ("ok", "problem")
@@ -28,26 +27,12 @@ def validate(form) -> tuple[dict, dict]:
 
 def add(db, actor_id, entity: str, record: dict, clean: dict) -> dict:
     """Record a spot check of `record` (a visit or work order row) by `actor_id`."""
-    values = dict(
-        entity=entity,
-        entity_id=record["id"],
-        method=clean["method"],
-        result=clean["result"],
-        note=clean["note"],
-        checked_by=actor_id,
-        checked_at=now_utc(),
-        org_id=record["org_id"],
-    )
-    return records.insert(db, "spot_check", values, actor_id)
+    values = {key: clean[key] for key in ("method", "result", "note")}
+    values.update(checked_by=actor_id, checked_at=now_utc())
+    return add_on(db, "spot_check", actor_id, entity, record, values)
 
 
 def for_record(db, entity: str, entity_id: str) -> list[dict]:
     """A record's spot checks, newest first, with who made each."""
-    return rows(
-        db,
-        "SELECT s.*, u.display_name AS checked_by_name FROM spot_check s"
-        " LEFT JOIN app_user u ON u.id = s.checked_by"
-        " WHERE s.entity = ? AND s.entity_id = ? AND s.deleted_at IS NULL"
-        " ORDER BY s.checked_at DESC, s.version DESC",
-        [entity, entity_id],
-    )
+    by = ("checked_by", "checked_by_name")
+    return on_record(db, "spot_check", entity, entity_id, by, "checked_at DESC")

@@ -98,45 +98,53 @@ def _refused(item: dict, exc: Exception):
     return _answer(item, refusal=_("Refused: %(reason)s", reason=_(str(exc))), status=status)
 
 
-@bp.post("/<entity>/<entity_id>/precheck")
-@roles_required(*MANAGERS)
-def precheck(entity, entity_id):
+def _step(entity: str, entity_id: str, read, take):
+    """One review step on an item in scope: `read()` gives (clean, errors) of its form (422
+    with the errors), `take(item, clean)` takes the step (a refusal is 403/409, nothing
+    changed); then the item's answer (_answer)."""
     item = _item_or_404(entity, entity_id)
-    note = (request.form.get("note") or "").strip()
-    if len(note) > 500:
-        return _answer(item, errors={"note": "out_of_range"}, status=422)
+    clean, errors = read()
+    if errors:
+        return _answer(item, errors=errors, status=422)
     try:
-        model.precheck(get_db(), caller(), entity, item["id"], note)
+        take(item, clean)
     except model.Refused as exc:
         return _refused(item, exc)
     return _answer(item)
+
+
+def _note() -> tuple[dict, dict]:
+    note = (request.form.get("note") or "").strip()
+    return {"note": note}, ({"note": "out_of_range"} if len(note) > 500 else {})
+
+
+@bp.post("/<entity>/<entity_id>/precheck")
+@roles_required(*MANAGERS)
+def precheck(entity, entity_id):
+    def take(item, clean):
+        model.precheck(get_db(), caller(), entity, item["id"], clean["note"])
+
+    return _step(entity, entity_id, _note, take)
 
 
 @bp.post("/<entity>/<entity_id>/approve")
 @roles_required(*MANAGERS)
 def approve(entity, entity_id):
-    item = _item_or_404(entity, entity_id)
-    try:
+    def take(item, clean):
         model.check_decides(get_db(), caller(), entity, item["id"])
         model.approve(get_db(), caller().id, entity, item["id"])
-    except model.Refused as exc:
-        return _refused(item, exc)
-    return _answer(item)
+
+    return _step(entity, entity_id, lambda: ({}, {}), take)
 
 
 @bp.post("/<entity>/<entity_id>/return")
 @roles_required(*MANAGERS)
 def return_for_rework(entity, entity_id):
-    item = _item_or_404(entity, entity_id)
-    clean, errors = model.validate_return(request.form)
-    if errors:
-        return _answer(item, errors=errors, status=422)
-    try:
+    def take(item, clean):
         model.check_decides(get_db(), caller(), entity, item["id"])
         model.return_for_rework(get_db(), caller().id, entity, item["id"], clean["reason"])
-    except model.Refused as exc:
-        return _refused(item, exc)
-    return _answer(item)
+
+    return _step(entity, entity_id, lambda: model.validate_return(request.form), take)
 
 
 @bp.post("/<entity>/<entity_id>/spot-checks")

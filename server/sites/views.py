@@ -1,6 +1,6 @@
 """Site pages: list with search and filters, detail, create and edit, CSV export."""
 
-from flask import Blueprint, request, url_for
+from flask import Blueprint, url_for
 from flask_login import login_required
 
 from .. import scope
@@ -11,10 +11,11 @@ from ..imports.specs import SITE
 from ..orgs.model import contractors, tree
 from ..web import (
     caller,
-    finish,
-    form_status,
-    paginate,
+    list_filters,
+    list_page,
+    record_form,
     render,
+    render_form,
     roles_required,
     scoped_one_or_404,
 )
@@ -25,23 +26,18 @@ MANAGERS = ("supervisor", "admin")
 
 
 def _filters() -> dict:
-    args = request.args
-    return {key: args.get(key, "").strip() for key in ("q", "site_type", "contractor_id")}
+    return list_filters("q", "site_type", "contractor_id")
 
 
 @bp.get("/")
 @login_required
 def index():
-    filters = _filters()
-    listing = paginate(*model.query(caller(), **filters), "site.name, site.code")
-    return render(
-        "sites/list.html",
-        "sites/_table.html",
-        listing=listing,
-        filters=filters,
-        contractors=contractors(get_db(), caller()),
-        may_manage=scope.may_manage(caller()),
+    filters, page = _filters(), ("sites/list.html", "sites/_table.html")
+    query, order_by = model.query(caller(), **filters), "site.name, site.code"
+    context = dict(
+        contractors=contractors(get_db(), caller()), may_manage=scope.may_manage(caller())
     )
+    return list_page(page, query, order_by, filters, **context)
 
 
 @bp.get("/export.csv")
@@ -64,39 +60,30 @@ def detail(site_id):
 
 def _form_page(form: dict, errors: dict, site=None):
     db, who = get_db(), caller()
-    return render(
-        "sites/form.html",
-        "sites/_form.html",
-        status=form_status(errors),
-        site=site,
-        form=form,
-        errors=errors,
-        orgs=tree(db, *scope.orgs(who)),
-        contractors=contractors(db, who),
-        customers=customers.options(db, who),
+    choices = dict(contractors=contractors(db, who), customers=customers.options(db, who))
+    orgs = tree(db, *scope.orgs(who))
+    return render_form(
+        "sites/form.html", "sites/_form.html", form, errors, site=site, orgs=orgs, **choices
     )
 
 
 @bp.route("/new", methods=["GET", "POST"])
 @roles_required(*MANAGERS)
 def new():
-    if request.method == "GET":
-        return _form_page({"inspection_cycle_days": model.DEFAULT_CYCLE_DAYS}, {})
-    clean, errors = model.validate(get_db(), caller(), request.form)
-    if errors:
-        return _form_page(request.form, errors)
-    site = model.create_site(get_db(), caller().id, **clean)
-    return finish(url_for("sites.detail", site_id=site["id"]))
+    return _editor(None)
 
 
 @bp.route("/<site_id>/edit", methods=["GET", "POST"])
 @roles_required(*MANAGERS)
 def edit(site_id):
-    site = _site_or_404(site_id)
-    if request.method == "GET":
-        return _form_page(site, {}, site)
-    clean, errors = model.validate(get_db(), caller(), {**request.form, "id": site_id})
-    if errors:
-        return _form_page(request.form, errors, site)
-    model.update_site(get_db(), caller().id, site_id, clean)
-    return finish(url_for("sites.detail", site_id=site_id))
+    return _editor(_site_or_404(site_id))
+
+
+def _editor(site):
+    defaults = {"inspection_cycle_days": model.DEFAULT_CYCLE_DAYS}
+    create, update = model.create_site, model.update_site
+    return record_form(site, defaults, model.validate, create, update, _form_page, _url)
+
+
+def _url(site: dict) -> str:
+    return url_for("sites.detail", site_id=site["id"])

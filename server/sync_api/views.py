@@ -73,19 +73,21 @@ def protocol_error(exc: ProtocolError):
     return jsonify(exc.as_dict()), exc.status
 
 
+def _process(process, **extra) -> tuple[int, dict]:
+    """Run a sync engine step (sync/) for the signed-in device on its JSON body."""
+    who = {"user_id": g.api_user["id"], "caller": g.api_caller}
+    return process(get_db(), _registry(), **who, body=_json_body(), now=now_utc(), **extra)
+
+
+def _config(keys) -> dict:
+    return {key: current_app.config[key] for key in keys}
+
+
 @bp.post("/push")
 @token_required
 def push():
     """Apply the device's mutations in order. See docs/sync-protocol.md."""
-    status, body = process_push(
-        get_db(),
-        _registry(),
-        user_id=g.api_user["id"],
-        caller=g.api_caller,
-        body=_json_body(),
-        now=now_utc(),
-        extra={"config": {k: current_app.config[k] for k in CONFIG_KEYS}},
-    )
+    status, body = _process(process_push, extra={"config": _config(CONFIG_KEYS)})
     metrics.observe_push(status, body)
     return _respond(status, body)
 
@@ -94,16 +96,9 @@ def push():
 @token_required
 def pull():
     """Changes in the caller's scope since the cursor. See docs/sync-protocol.md."""
-    status, body = process_pull(
-        get_db(),
-        _registry(),
-        user_id=g.api_user["id"],
-        caller=g.api_caller,
-        body=_json_body(),
-        now=now_utc(),
-    )
+    status, body = _process(process_pull)
     if status == 200:  # settings the device needs offline (visit policy, GPS thresholds)
-        body["config"] = {k: current_app.config[k] for k in DEVICE_CONFIG_KEYS}
+        body["config"] = _config(DEVICE_CONFIG_KEYS)
         body["config"]["VISIT_POLICY"] = visit_policy.for_device(get_db(), local_day())
         body["config"]["STATUS_SETS"] = {
             **visit_statuses.for_device(),

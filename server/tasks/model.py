@@ -8,6 +8,7 @@ import json
 from datetime import date
 
 from .. import records, scope
+from ..auth import model as users
 from ..db import one, rows
 from ..fields import choice, integer, text
 from ..ids import now_utc, uuid7
@@ -30,27 +31,12 @@ FORM_FIELDS = (
 
 def visible(caller: Caller, alias: str = "task") -> tuple[str, list]:
     """Tasks the caller may see: an account manager their own; a supervisor their subtree's."""
-    if caller.role == "admin":
-        return "1", []
-    if caller.role == "supervisor":
-        where, params = scope.orgs(caller, "o")
-        return f"EXISTS (SELECT 1 FROM org o WHERE o.id = {alias}.org_id AND {where})", params
-    if caller.role == "account_manager":
-        return f"{alias}.assignee_id = ?", [caller.id]
-    return scope.NOTHING
+    return scope.owned(caller, alias, "assignee_id")
 
 
 def account_managers(db, caller: Caller) -> list[dict]:
     """Active account managers the caller may assign tasks to."""
-    where, params = scope.users(caller)
-    return rows(
-        db,
-        "SELECT app_user.id, app_user.display_name, app_user.username, app_user.org_id,"
-        " org.name AS org_name FROM app_user JOIN org ON org.id = app_user.org_id"
-        f" WHERE app_user.role = 'account_manager' AND app_user.active = 1 AND {where}"
-        " ORDER BY org.code, app_user.display_name",
-        params,
-    )
+    return users.people(db, caller, ["account_manager"], active=True, by_org=True)
 
 
 def organisations(db, caller: Caller) -> list[dict]:

@@ -5,7 +5,7 @@ from sync import args as check
 from sync.registry import EntitySpec
 
 from ..db import one
-from ..sync_keys import org_keys
+from ..sync_keys import owned_keys
 from . import model
 
 
@@ -28,12 +28,7 @@ def complete(ctx, args):
     return {"id": task_id, "version": row["version"]}
 
 
-def task_keys(db, row: dict) -> set[str]:
-    """A task's keys: its organisation and its assignee."""
-    return org_keys(db, row["org_id"]) | {f"u:{row['assignee_id']}"}
-
-
 def register(registry) -> None:
     """Tasks replicate to their assignee (and supervisors' subtrees); free text is marked done."""
-    registry.entity(EntitySpec("task", "task", model.visible, keys=task_keys))
+    registry.entity(EntitySpec("task", "task", model.visible, keys=owned_keys("assignee_id")))
     registry.mutation("task.complete")(complete)

@@ -100,10 +100,10 @@ def detail(task_id):
 @roles_required(*MANAGERS)
 def cancel(task_id):
     task = _task_or_404(task_id)
-    if task["status"] != "cancelled":
-        model.cancel(get_db(), caller().id, task_id)
-        flash(_("Task cancelled."))
-    return finish(url_for("tasks.detail", task_id=task_id))
+    if task["status"] == "cancelled":
+        return _done(task_id)
+    model.cancel(get_db(), caller().id, task_id)
+    return _done(task_id, _("Task cancelled."))
 
 
 @bp.post("/<task_id>/complete")
@@ -114,5 +114,8 @@ def complete(task_id):
         model.complete(get_db(), caller().id, task_id, request.form.get("note", "").strip()[:2000])
     except ValueError:
         abort(409)
-    flash(_("Task marked done."))
-    return finish(url_for("tasks.detail", task_id=task["id"]))
+    return _done(task["id"], _("Task marked done."))
+
+
+def _done(task_id: str, message: str | None = None):
+    return finish(url_for("tasks.detail", task_id=task_id), message)

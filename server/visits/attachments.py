@@ -11,7 +11,6 @@ from sync.conflicts import hold
 from sync.fields import load_clock, merge
 
 from .. import records
-from ..db import one
 from ..ids import uuid7
 from .mutations import GUARDED, editable
 
@@ -27,41 +26,26 @@ def blob_ref(args: dict) -> tuple[str, str, int]:
     return sha, mime, size
 
 
-def _child(ctx, table: str, child_id: str, parent: str, parent_id: str, **same):
-    """`already` when the caller's create of a child row was applied before; `id_taken`
-    when the id is another record's (another parent, or other content)."""
-    row = one(ctx.db, f"SELECT * FROM [{table}] WHERE id = ?", [child_id])
-    if row is None:
-        return None
-    if row[parent] != parent_id or any(row[k] != v for k, v in same.items()):
-        raise check.taken()
-    return {"id": child_id, "already": True}
+def photo_values(args: dict, parent: str, **more) -> dict:
+    """The checked columns of a photo a mutation adds (visits, work orders), read in this
+    order: its id, its parent's id (`parent`), the blob, the `more` columns (each read by a
+    function of no arguments), caption and taken_at."""
+    values = {"id": check.uuid_id(args), parent: check.uuid_id(args, parent)}
+    values.update(zip(("sha256", "mime", "size"), blob_ref(args), strict=True))
+    values.update({key: read() for key, read in more.items()})
+    values["caption"] = check.text(args, "caption", max_length=MAX_CAPTION)
+    values["taken_at"] = check.device_time(args, "taken_at")
+    return values
 
 
 def add_photo(ctx, args):
     """visit.add_photo {id, visit_id, sha256, mime, size, caption?, taken_at?}."""
-    photo_id, visit_id = check.uuid_id(args), check.uuid_id(args, "visit_id")
-    sha, mime, size = blob_ref(args)
-    caption = check.text(args, "caption", max_length=MAX_CAPTION)
-    taken_at = check.device_time(args, "taken_at")
-    visit, held = editable(ctx, visit_id, args, "visit_id")
+    values = photo_values(args, "visit_id")
+    visit, held = editable(ctx, values["visit_id"], args, "visit_id")
     if held:
         return held
-    already = _child(ctx, "visit_photo", photo_id, "visit_id", visit_id, sha256=sha)
-    if already:
-        return already
-    values = dict(
-        id=photo_id,
-        visit_id=visit_id,
-        account_manager_id=visit["account_manager_id"],
-        sha256=sha,
-        mime=mime,
-        size=size,
-        caption=caption,
-        taken_at=taken_at,
-    )
-    row = records.insert(ctx.db, "visit_photo", values, ctx.user_id)
-    return {"id": photo_id, "version": row["version"]}
+    values["account_manager_id"] = visit["account_manager_id"]
+    return records.insert_child(ctx, "visit_photo", values, ("visit_id", "sha256"))
 
 
 def sign(ctx, args):
@@ -106,9 +90,6 @@ def add_follow_up(ctx, args):
     visit, held = editable(ctx, visit_id, args, "visit_id")
     if held:
         return held
-    already = _child(ctx, "follow_up", follow_up_id, "visit_id", visit_id)
-    if already:
-        return already
     values = dict(
         id=follow_up_id,
         visit_id=visit_id,
@@ -117,5 +98,4 @@ def add_follow_up(ctx, args):
         action=action,
         due_date=due_date,
     )
-    row = records.insert(ctx.db, "follow_up", values, ctx.user_id)
-    return {"id": follow_up_id, "version": row["version"]}
+    return records.insert_child(ctx, "follow_up", values, ("visit_id",))

@@ -17,11 +17,11 @@ import json
 
 from sync import PermanentError
 from sync import args as check
-from sync.conflicts import hold
 
 from .. import records, scope
 from ..db import one
-from ..ids import now_utc, uuid7
+from ..held import hold_late
+from ..ids import now_utc
 from ..scope import Caller
 from . import rules
 
@@ -79,15 +79,7 @@ def done(ctx, args):
 
 def _late_done(ctx, row: dict, reason: str, args: dict):
     # The held item names the follow-up; the inbox scopes it by the follow-up's visit.
-    return hold(
-        ctx,
-        kind="late_edit",
-        entity="follow_up",
-        entity_id=row["id"],
-        reason=reason,
-        args=args,
-        new_id=uuid7(),
-    )
+    return hold_late(ctx, "follow_up", row["id"], reason, args)
 
 
 def apply_held(db, actor_id, conflict: dict, args: dict) -> dict:

@@ -8,8 +8,9 @@ import json
 from datetime import date, timedelta
 
 from .. import scope
+from ..auth import model as users
 from ..db import one, rows
-from ..fields import matching
+from ..fields import check_filters, left_out, matching
 from ..scope import Caller
 from ..times import day_start_utc, from_stored, read, zone
 from . import rules
@@ -42,12 +43,7 @@ ORDER_BY = "sort_at DESC, visit.id DESC"
 
 def account_managers(db, caller: Caller) -> list[dict]:
     """Account managers the caller may filter by (disabled ones too: their visits remain)."""
-    where, params = scope.users(caller)
-    sql = (
-        "SELECT id, display_name, username FROM app_user"
-        f" WHERE role = 'account_manager' AND {where} ORDER BY display_name"
-    )
-    return rows(db, sql, params)
+    return users.people(db, caller, ["account_manager"])
 
 
 def _day(value: str, errors: dict, key: str) -> date | None:
@@ -65,12 +61,10 @@ def validate_filters(args, manager_ids) -> tuple[dict, dict]:
     clean = {key: (args.get(key) or "").strip() for key in FILTER_KEYS}
     errors: dict = {}
     allowed = {"flag": FLAG_FILTERS, "status": rules.TRANSITIONS, "account_manager": manager_ids}
-    for key, values in allowed.items():
-        if clean[key] and clean[key] not in values:
-            errors[key] = "invalid_choice"
+    check_filters(clean, errors, allowed)
     for key in ("day_from", "day_to"):
         _day(clean[key], errors, key)
-    return {k: ("" if k in errors else v) for k, v in clean.items()}, errors
+    return left_out(clean, errors), errors
 
 
 def _flag_clause(flag: str) -> tuple[str, list]:

@@ -9,13 +9,11 @@ import json
 
 from sync import PermanentError
 from sync import args as check
-from sync.conflicts import hold
 from sync.fields import load_clock, merge
 
-from .. import records, scope
+from .. import held, records, scope
 from ..customers.sync import customer_in_scope
 from ..db import one
-from ..ids import uuid7
 from ..reviews import history
 from . import rules
 
@@ -26,32 +24,22 @@ MAX_NOTES = 10000
 
 def hold_late(ctx, visit_id: str, reason: str, args: dict):
     """Keep a write to this visit as a late edit for a supervisor (never applied silently)."""
-    return hold(
-        ctx,
-        kind="late_edit",
-        entity="visit",
-        entity_id=visit_id,
-        reason=reason,
-        args=args,
-        new_id=uuid7(),
-    )
+    return held.hold_late(ctx, "visit", visit_id, reason, args)
 
 
 def editable(ctx, visit_id: str, args: dict, key: str = "id"):
-    """(visit, None) when the caller may edit it now, else (None, Held) for a late edit.
+    """(visit, None) when the caller may edit it now, else (None, Held) for a late edit
+    (held.writable): a visit that was theirs, or an approved one."""
+    return held.writable(ctx, WRITES, visit_id, args, key)
 
-    A visit that does not exist and one the caller never had get the same rejection.
-    """
-    visit = one(ctx.db, "SELECT * FROM visit WHERE id = ?", [visit_id])
-    where, params = scope.visits(ctx.caller)
-    sql = f"SELECT id FROM visit WHERE id = ? AND {where}"
-    if visit is None or one(ctx.db, sql, [visit_id, *params]) is None:
-        if visit is not None and visit["account_manager_id"] == ctx.user_id:
-            return None, hold_late(ctx, visit_id, "reassigned", args)
-        raise PermanentError("unknown_visit", "no such visit", arg=key)
-    if visit["status"] in rules.FROZEN:
-        return None, hold_late(ctx, visit_id, visit["status"], args)
-    return visit, None
+
+WRITES = held.Writes(
+    "visit",
+    scope.visits,
+    rules.FROZEN,
+    lambda ctx, visit: visit["account_manager_id"] == ctx.user_id,
+    lambda key: PermanentError("unknown_visit", "no such visit", arg=key),
+)
 
 
 def mine(ctx, visit: dict, customer_id: str) -> bool:
@@ -130,16 +118,23 @@ def check_in(ctx, args):
     )
     changes = dict(
         status="in_progress",
-        check_in_at=ctx.server_time,
-        check_in_device_at=device_at,
-        check_in_lat=lat,
-        check_in_lon=lon,
-        check_in_accuracy=acc,
+        **_evidence(ctx, "check_in", device_at, lat, lon, acc),
         check_in_distance_m=distance,
         check_in_flag=flag,
     )
     row = records.update(ctx.db, "visit", visit_id, changes, ctx.user_id, "check_in")
     return {"id": visit_id, "version": row["version"], "distance_m": distance, "flag": flag}
+
+
+def _evidence(ctx, step: str, device_at, lat, lon, acc) -> dict:
+    """A check-in's or check-out's evidence columns: server and device times, position."""
+    return {
+        f"{step}_at": ctx.server_time,
+        f"{step}_device_at": device_at,
+        f"{step}_lat": lat,
+        f"{step}_lon": lon,
+        f"{step}_accuracy": acc,
+    }
 
 
 def validate_edit(fields: dict) -> dict:
@@ -195,14 +190,7 @@ def check_out(ctx, args):
         return {"id": visit_id, "already": True}
     if not rules.can_move(visit["status"], "completed"):
         raise PermanentError("illegal_transition", f"cannot check out a {visit['status']} visit")
-    changes = dict(
-        status="completed",
-        check_out_at=ctx.server_time,
-        check_out_device_at=device_at,
-        check_out_lat=lat,
-        check_out_lon=lon,
-        check_out_accuracy=acc,
-    )
+    changes = dict(status="completed", **_evidence(ctx, "check_out", device_at, lat, lon, acc))
     row = records.update(ctx.db, "visit", visit_id, changes, ctx.user_id, "check_out")
     return {"id": visit_id, "version": row["version"]}
 

@@ -4,12 +4,10 @@ Supervisors and admins see their subtree; account managers may read their own cu
 visits here; technicians have no visits.
 """
 
-from flask import Blueprint, abort, current_app, flash, request, url_for
+from flask import Blueprint, flash, request, url_for
 from flask_babel import gettext as _
 
-from sync.blobs import BlobStore, valid_sha
-
-from ..blob_files import send_blob
+from ..blob_files import send_attached
 from ..csvio import download as csv_download
 from ..db import get_db
 from ..held import held_edits
@@ -93,11 +91,7 @@ def detail(visit_id):
 def photo(visit_id, sha):
     """A photo or the signature of this visit, once its blob is complete; else 404."""
     visit = _visit_or_404(visit_id)
-    blob = listing.attached(get_db(), visit, sha) if valid_sha(sha) else None
-    if blob is None:
-        abort(404)
-    path = BlobStore(current_app.config["BLOB_DIR"]).path(sha)
-    return send_blob(path, blob["mime"], 86400)
+    return send_attached(sha, lambda sha: listing.attached(get_db(), visit, sha))
 
 
 @bp.post("/<visit_id>/approve")

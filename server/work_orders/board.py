@@ -15,7 +15,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from .. import scope, times
+from ..auth import model as users
 from ..db import like, rows, sql_in
+from ..fields import check_filters, left_out
 from ..scope import Caller
 from . import rules, sla, statuses
 
@@ -79,14 +81,7 @@ def assignable_orgs(db, caller: Caller) -> list[dict]:
 
 def technicians(db, caller: Caller) -> list[dict]:
     """Active technicians in the caller's scope, with their organisation."""
-    where, params = scope.users(caller)
-    sql = (
-        "SELECT app_user.id, app_user.display_name, app_user.username, app_user.org_id,"
-        " org.name AS org_name FROM app_user JOIN org ON org.id = app_user.org_id"
-        f" WHERE app_user.role = 'technician' AND app_user.active = 1 AND {where}"
-        " ORDER BY org.code, app_user.display_name"
-    )
-    return rows(db, sql, params)
+    return users.people(db, caller, ["technician"], active=True, by_org=True)
 
 
 def filter_choices(db, caller: Caller, org_id: str, user_id: str) -> tuple[dict, dict]:
@@ -131,15 +126,13 @@ def validate_filters(args, org_ids, user_ids) -> tuple[dict, dict]:
         "assignee": user_ids,
         "sla": SLA_FILTERS,
     }
-    for key, values in allowed.items():
-        if clean[key] and clean[key] not in values:
-            errors[key] = "invalid_choice"
+    check_filters(clean, errors, allowed)
     within = clean["within"]
     if within and not (within.isascii() and within.isdigit() and 0 < int(within) <= 10080):
         errors["within"] = "out_of_range"
     for key in ("day_from", "day_to"):
         _day(clean[key], errors, key)
-    clean = {k: ("" if k in errors else v) for k, v in clean.items()}
+    clean = left_out(clean, errors)
     clean["status"] = clean["status"] or "open"
     return clean, errors
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from .. import scope, times
 from ..db import like, one, rows
-from ..fields import choice, reference, text
+from ..fields import choice, scoped_id, text
 from ..ids import now_utc
 from ..scope import Caller
 from . import model, rules, sla
@@ -103,26 +103,8 @@ def validate_dispatch(
     if clean["sla_grade"] and clean["sla_grade"] not in sla.GRADES:
         errors["sla_grade"] = "invalid_choice"
     validate_due(data, clean, errors, tz, now or now_utc())
-    clean["site_id"] = reference(
-        db,
-        data,
-        "site_id",
-        errors,
-        exists="SELECT id FROM site WHERE site.id = ?",
-        in_scope=scope.sites(caller),
-        unknown="unknown_site",
-    )
-    if clean["site_id"] is None and "site_id" not in errors:
-        errors["site_id"] = "required"
-    clean["customer_id"] = reference(
-        db,
-        data,
-        "customer_id",
-        errors,
-        exists="SELECT id FROM customer WHERE customer.id = ?",
-        in_scope=scope.customers(caller),
-        unknown="unknown_customer",
-    )
+    clean["site_id"] = scoped_id(db, caller, data, errors, "site", required=True)
+    clean["customer_id"] = scoped_id(db, caller, data, errors, "customer")
     clean.update(validate_assignment(db, caller, data, errors))
     return clean, errors
 
@@ -137,17 +119,7 @@ def validate_conversion(db, caller: Caller, report: dict, data: dict) -> tuple[d
     choice(clean, errors, "wo_type", CONVERT_TO)
     clean["site_id"] = None
     if not report["site_id"]:
-        clean["site_id"] = reference(
-            db,
-            data,
-            "site_id",
-            errors,
-            exists="SELECT id FROM site WHERE site.id = ?",
-            in_scope=scope.sites(caller),
-            unknown="unknown_site",
-        )
-        if clean["site_id"] is None and "site_id" not in errors:
-            errors["site_id"] = "required"
+        clean["site_id"] = scoped_id(db, caller, data, errors, "site", required=True)
     clean.update(validate_assignment(db, caller, data, errors))
     return clean, errors
 

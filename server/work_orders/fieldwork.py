@@ -5,11 +5,9 @@ import json
 
 from sync import PermanentError
 from sync import args as check
-from sync.conflicts import hold
 
-from .. import records, scope
+from .. import held, records, scope
 from ..db import one
-from ..ids import uuid7
 from . import evidence, rules
 
 MAX_NOTE = 1000
@@ -22,39 +20,31 @@ def step_args(args: dict) -> None:
     check.text(args, "note", max_length=MAX_NOTE)
 
 
-def late(ctx, order_id: str, reason: str, args: dict):
-    return hold(
-        ctx,
-        kind="late_edit",
-        entity="work_order",
-        entity_id=order_id,
-        reason=reason,
-        args=args,
-        new_id=uuid7(),
-    )
-
-
 def workable(ctx, order_id: str, args: dict, key: str = "id"):
-    """(order, None) when the caller may work on it now, else (None, Held late edit).
+    """(order, None) when the caller may work on it now, else (None, Held late edit)
+    (held.writable): an order they once held, or a frozen one.
 
     An order that does not exist and one the caller never held get the same rejection.
     """
-    order = one(ctx.db, "SELECT * FROM work_order WHERE id = ?", [order_id])
-    where, params = scope.work_orders(ctx.caller)
-    sql = f"SELECT id FROM work_order WHERE id = ? AND {where}"
-    if order is None or one(ctx.db, sql, [order_id, *params]) is None:
-        if order is not None and records.once_held(
-            ctx.db, "work_order", order_id, "assignee_id", ctx.user_id
-        ):
-            return None, late(ctx, order_id, "reassigned", args)
-        raise PermanentError("unknown_work_order", "no such work order", arg=key)
-    if order["status"] in rules.FROZEN:
-        return None, late(ctx, order_id, order["status"], args)
+    order, late = held.writable(ctx, WRITES, order_id, args, key)
+    if late:
+        return None, late
     if not _works_on(ctx.caller, order):
         # The reporter of an exception report sees the order made from it, but does not
         # work on it unless it is theirs too: read-only, as an order never held.
         raise PermanentError("unknown_work_order", "no such work order", arg=key)
     return order, None
+
+
+WRITES = held.Writes(
+    "work_order",
+    scope.work_orders,
+    rules.FROZEN,
+    lambda ctx, order: records.once_held(
+        ctx.db, "work_order", order["id"], "assignee_id", ctx.user_id
+    ),
+    lambda key: PermanentError("unknown_work_order", "no such work order", arg=key),
+)
 
 
 def _works_on(caller, order: dict) -> bool:

@@ -4,6 +4,8 @@ Each re-checks the caller's scope now; an order taken away (reassigned) or froze
 (approved, closed, cancelled) keeps the work as a late edit for the supervisor.
 """
 
+from functools import partial
+
 from sync import PermanentError
 from sync import args as check
 from sync.fields import load_clock, merge
@@ -11,10 +13,10 @@ from sync.fields import load_clock, merge
 from .. import records, scope
 from ..db import one
 from ..reviews import history
-from ..visits.attachments import MAX_CAPTION, blob_ref
+from ..visits.attachments import photo_values
 from ..visits.rules import gps_evidence
 from . import checklist_gate, model, rules
-from .fieldwork import late, parts_list, step_args, transition, workable
+from .fieldwork import parts_list, step_args, transition, workable
 
 REPORT_FIELDS = {"diagnosis", "cause", "fix", "parts_used"}
 MAX_REPORT = 5000
@@ -138,31 +140,12 @@ def submit(ctx, args):
 
 def add_photo(ctx, args):
     """work_order.add_photo {id, work_order_id, stage, sha256, mime, size, caption?}."""
-    photo_id, oid = check.uuid_id(args), check.uuid_id(args, "work_order_id")
-    sha, mime, size = blob_ref(args)
-    stage = check.choice(args, "stage", STAGES, default="evidence")
-    caption = check.text(args, "caption", max_length=MAX_CAPTION)
-    taken_at = check.device_time(args, "taken_at")
-    order, held = workable(ctx, oid, args, "work_order_id")
+    stage = partial(check.choice, args, "stage", STAGES, default="evidence")
+    values = photo_values(args, "work_order_id", stage=stage)
+    _order, held = workable(ctx, values["work_order_id"], args, "work_order_id")
     if held:
         return held
-    existing = one(ctx.db, "SELECT * FROM work_order_photo WHERE id = ?", [photo_id])
-    if existing:
-        if (existing["work_order_id"], existing["sha256"]) != (oid, sha):
-            raise check.taken()
-        return {"id": photo_id, "already": True}
-    values = dict(
-        id=photo_id,
-        work_order_id=oid,
-        stage=stage,
-        sha256=sha,
-        mime=mime,
-        size=size,
-        caption=caption,
-        taken_at=taken_at,
-    )
-    row = records.insert(ctx.db, "work_order_photo", values, ctx.user_id)
-    return {"id": photo_id, "version": row["version"]}
+    return records.insert_child(ctx, "work_order_photo", values, ("work_order_id", "sha256"))
 
 
 def _site(ctx, args: dict) -> str | None:
@@ -217,5 +200,4 @@ __all__ = [
     "submit",
     "add_photo",
     "report_exception",
-    "late",
 ]

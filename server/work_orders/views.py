@@ -4,10 +4,8 @@ actions, and the SLA policy. Supervisors and admins only; technicians work on th
 from flask import Blueprint, abort, current_app, flash, request, url_for
 from flask_babel import gettext as _
 
-from sync.blobs import BlobStore, valid_sha
-
 from .. import policy_views, scope
-from ..blob_files import send_blob
+from ..blob_files import send_attached
 from ..csvio import download as csv_download
 from ..db import get_db
 from ..held import held_edits
@@ -185,11 +183,7 @@ def detail_page(order_id):
 def photo(order_id, sha):
     """A photo of this order (or of its checklist answers) once its blob is complete."""
     order = _order_or_404(order_id)
-    blob = detail.attached(get_db(), order["id"], sha) if valid_sha(sha) else None
-    if blob is None:
-        abort(404)
-    path = BlobStore(current_app.config["BLOB_DIR"]).path(sha)
-    return send_blob(path, blob["mime"], 86400)
+    return send_attached(sha, lambda sha: detail.attached(get_db(), order["id"], sha))
 
 
 @bp.post("/<order_id>/assign")
