@@ -48,7 +48,8 @@ def live(tmp_path_factory):
     with db.conn:
         db.execute(
             "UPDATE work_order SET status = 'submitted',"
-            " submitted_at = '2026-11-20T02:00:00.000Z', diagnosis = '整流模块告警', cause = '整流模块故障', fix = '更换2号整流模块'"
+            " submitted_at = '2026-11-20T02:00:00.000Z', diagnosis = '整流模块告警',"
+            " cause = '整流模块故障', fix = '更换2号整流模块'"
             " WHERE id = ?",
             [order["id"]],
         )
