@@ -38,12 +38,24 @@ def _filters() -> dict:
 @login_required
 def index():
     filters = _filters()
-    listing = paginate(*model.query(caller(), **filters), "customer.name, customer.code")
+    sql, params = model.query(caller(), **filters)
+    overdue_only = request.args.get("overdue") == "1"
+    if overdue_only:  # the supervisor's home links here: due for a visit or call today
+        ids = visit_policy.overdue_in_scope(get_db(), caller())
+        sql, params = (
+            f"{sql} AND customer.id IN ({', '.join('?' * len(ids)) or 'NULL'})",
+            [
+                *params,
+                *ids,
+            ],
+        )
+    listing = paginate(sql, params, "customer.name, customer.code")
     return render(
         "customers/list.html",
         "customers/_table.html",
         listing=listing,
         filters=filters,
+        overdue_only=overdue_only,
         may_manage=may_manage(caller()),
         overdue=visit_policy.overdue_ids(get_db(), [c["id"] for c in listing.items]),
     )
