@@ -58,3 +58,9 @@ function labelCells(root) {
 }
 document.addEventListener("DOMContentLoaded", () => labelCells(document));
 document.addEventListener("htmx:afterSettle", () => labelCells(document));
+
+// Filters open on a desk fold on a phone (the same 600 px as app.css), so the list shows first.
+document.addEventListener("DOMContentLoaded", () => {
+  if (!window.matchMedia("(max-width: 600px)").matches) return;
+  for (const details of document.querySelectorAll("details[data-fold-narrow]")) details.open = false;
+});
