@@ -7,7 +7,7 @@ import pytest
 from server.db import connect
 from server.seed.demo import DEMO_PASSWORD
 from server.work_orders.model import create_order
-from tests.browser import compile_catalogues, demo_app, serving
+from tests.browser import compile_catalogues, demo_app, serving, sign_in
 
 pytestmark = pytest.mark.browser
 PHONE = {"width": 360, "height": 640}
@@ -132,5 +132,23 @@ def test_desk_keeps_the_links_in_the_header(chromium, live):
         assert page.is_visible("header.top nav a[href='/work-orders/']")
         assert not page.is_visible("[data-testid=menu-toggle]")
         assert _overflow(page) <= DESK["width"]
+    finally:
+        context.close()
+
+
+def test_a_supervisor_on_the_field_app_is_offered_the_review_desk(chromium, live):
+    context = chromium.new_context(viewport=PHONE)
+    try:
+        page = context.new_page()
+        sign_in(page, live["server"], "sup.city")
+        link = page.locator("[data-testid=review-desk-link]")
+        assert link.get_attribute("href") == "/reviews/" and link.is_visible()
+        link.click()  # the desk has its own sign-in (a web session, not the device's token)
+        page.wait_for_selector("main form input[name=username]")
+        page.fill("input[name=username]", "sup.city")
+        page.fill("input[name=password]", DEMO_PASSWORD)
+        page.click("main form button[type=submit]")
+        page.wait_for_url("**/reviews/")
+        assert page.is_visible("#review-queue")
     finally:
         context.close()
