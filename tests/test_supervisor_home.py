@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from server.times import to_stored
 from tests import factories as f
 from tests.conftest import signed_in
+from tests.device import Device
 
 TILE = re.compile(r'href="([^"]+)" data-tile="(\w+)" data-count="(\d+)"')
 
@@ -71,3 +72,19 @@ def test_field_users_get_the_field_app(app, tree):
         html = signed_in(app, username).client.get("/").get_data(as_text=True)
         assert 'data-testid="field-app-link"' in html and 'href="/m/"' in html
         assert "data-tile=" not in html
+
+
+def test_a_device_with_work_unsent_for_a_day_counts_in_its_subtree(app, tree):
+    phone = Device(app.test_client(), "am1", f.PASSWORD)
+    body = {
+        "client_id": phone.client_id,
+        "server_epoch": phone.epoch,
+        "schema_version": 1,
+        "app_version": "2026.06.1",
+        "mutations": [],
+        "device": {"unsynced_count": 2, "oldest_unsynced_at": _ago(hours=30)},
+    }
+    assert phone.client.post("/api/sync/push", json=body, headers=phone.headers).status_code == 200
+    count, url = _tiles(signed_in(app, "sup_d1"))["devices_unsent"]
+    assert count == 1 and url == "/sync-health/?problems=1"
+    assert _tiles(signed_in(app, "sup_k"))["devices_unsent"][0] == 0  # not the contractor's
