@@ -47,6 +47,7 @@ export const screens = {
       const name = (id) => esc((data.customer.get(id) || {}).name || "");
       return `
         <h1>${esc(_("Hello, %(name)s", { name: app.session.user.display_name }))}</h1>
+        ${["supervisor", "admin"].includes(app.session.user.role) ? `<p><a class="button" href="/reviews/" data-testid="review-desk-link">${esc(_("Review desk"))}</a></p>` : ""}
         <section class="card">
           <h2>${esc(_("Visits in progress"))}</h2>
           ${open.map((v) => `<a class="row" href="/m/visits/${v.id}" data-link>${name(v.customer_id)} ${pendingNote(data, v)}</a>`).join("") || `<p class="muted">${esc(_("None"))}</p>`}

@@ -122,15 +122,18 @@ def recently_full() -> bool:
 
 
 def _http_error(exc: HTTPException):
-    if not wants_json():
-        return exc  # pages keep Flask's own error pages (issue of their own)
-    retry = None
-    if exc.code == 429:
-        retry = int(getattr(exc, "retry_after", None) or 60)
-    message = exc.description or exc.name
-    if isinstance(exc, RequestEntityTooLarge):
-        message = "the request body is larger than this endpoint accepts"
-    response = _answer(exc.code or 500, _code(exc), str(message), retry)
+    if exc.code is None or exc.code < 400:
+        return exc  # a redirect raised as an exception
+    retry = int(getattr(exc, "retry_after", None) or 60) if exc.code == 429 else None
+    if wants_json():
+        message = exc.description or exc.name
+        if isinstance(exc, RequestEntityTooLarge):
+            message = "the request body is larger than this endpoint accepts"
+    else:
+        # A page: templates/errors/error.html says what happened in the reader's language,
+        # with the way home; the exception's English description stays out of it.
+        message = ""
+    response = _answer(exc.code, _code(exc), str(message), retry)
     if exc.code == 405 and getattr(exc, "valid_methods", None):
         response.headers["Allow"] = ", ".join(exc.valid_methods)
     return response

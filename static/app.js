@@ -30,3 +30,37 @@ document.addEventListener("change", (event) => {
     field.form.submit();
   }
 });
+
+// The menu button of narrow screens (app.css hides the links behind it below 600 px).
+document.addEventListener("click", (event) => {
+  const button = event.target instanceof Element && event.target.closest(".menu-toggle");
+  if (!button) return;
+  const open = button.getAttribute("aria-expanded") !== "true";
+  button.setAttribute("aria-expanded", String(open));
+  document.getElementById(button.getAttribute("aria-controls")).classList.toggle("open", open);
+});
+
+// Lists become cards on a narrow screen: each cell shows its column's header (app.css reads
+// data-label), taken from the table's head so the templates write each header once.
+function labelCells(root) {
+  for (const table of root.querySelectorAll("table.list")) {
+    const heads = [...table.querySelectorAll(":scope > thead th")].map((th) => th.textContent.trim());
+    if (!heads.length) continue;
+    for (const row of table.querySelectorAll(":scope > tbody > tr")) {
+      let column = 0;
+      for (const cell of row.children) {
+        const label = heads[column];
+        if (label && !cell.hasAttribute("data-label")) cell.setAttribute("data-label", label);
+        column += cell.colSpan || 1;
+      }
+    }
+  }
+}
+document.addEventListener("DOMContentLoaded", () => labelCells(document));
+document.addEventListener("htmx:afterSettle", () => labelCells(document));
+
+// Filters open on a desk fold on a phone (the same 600 px as app.css), so the list shows first.
+document.addEventListener("DOMContentLoaded", () => {
+  if (!window.matchMedia("(max-width: 600px)").matches) return;
+  for (const details of document.querySelectorAll("details[data-fold-narrow]")) details.open = false;
+});

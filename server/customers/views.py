@@ -1,5 +1,7 @@
 """Customer pages: list with search and filters, detail, create and edit, CSV export."""
 
+import json
+
 from flask import Blueprint, abort, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
@@ -39,12 +41,20 @@ def _filters() -> dict:
 @login_required
 def index():
     filters, page = _filters(), ("customers/list.html", "customers/_table.html")
+    sql, params = model.query(caller(), **filters)
+    overdue_only = request.args.get("overdue") == "1"
+    if overdue_only:  # the supervisor's home links here: due for a visit or call today
+        ids = visit_policy.overdue_in_scope(get_db(), caller())
+        sql += " AND customer.id IN (SELECT value FROM json_each(?))"  # one parameter, any count
+        params = [*params, json.dumps(ids)]
 
     def overdue(listing):
         return {"overdue": visit_policy.overdue_ids(get_db(), [c["id"] for c in listing.items])}
 
-    query, order_by = model.query(caller(), **filters), "customer.name, customer.code"
-    return list_page(page, query, order_by, filters, overdue, may_manage=may_manage(caller()))
+    context = {"overdue_only": overdue_only, "may_manage": may_manage(caller())}
+    return list_page(
+        page, (sql, params), "customer.name, customer.code", filters, overdue, **context
+    )
 
 
 @bp.get("/export.csv")

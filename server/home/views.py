@@ -1,13 +1,16 @@
 """Home page (what the caller may open) and /healthz."""
 
+from datetime import UTC, datetime
+
 from flask import Blueprint, current_app, jsonify
 from flask_login import login_required
 
 from .. import APP_VERSION
 from ..db import get_db
+from ..i18n import select_timezone
 from ..migrations import schema_version
-from ..web import render
-from . import health
+from ..web import caller, render
+from . import desk, health
 
 bp = Blueprint("home", __name__)
 
@@ -15,7 +18,11 @@ bp = Blueprint("home", __name__)
 @bp.get("/")
 @login_required
 def index():
-    return render("home/index.html")
+    """Supervisors and admins get today's counts; field users the way to the field app."""
+    tiles = None
+    if caller().role in ("supervisor", "admin"):
+        tiles = desk.counts(get_db(), caller(), datetime.now(UTC), select_timezone())
+    return render("home/index.html", tiles=tiles)
 
 
 @bp.get("/healthz")

@@ -9,6 +9,7 @@ from ..db import get_db
 from ..extensions import htmx
 from ..i18n import select_timezone
 from ..web import caller, finish, paginate, render, roles_required
+from ..work_orders.detail import report_section
 from . import model, queue, spot_checks
 from .conflict_views import bp as conflicts_bp
 from .panel import record_panel
@@ -62,10 +63,13 @@ def _item_or_404(entity: str, entity_id: str) -> dict:
 
 
 def _detail(item: dict, status=200, refusal=None, errors=None, spot_errors=None, form=None):
+    """The record's review page; a work order's shows the technician's report and photos."""
+    report = report_section(get_db(), item["id"]) if item["entity"] == "work_order" else {}
     return render(
         "reviews/detail.html",
         status=status,
         item=item,
+        report=report,
         refusal=refusal,
         **record_panel(get_db(), item["entity"], item["id"]),
         errors=errors or {},

@@ -11,6 +11,7 @@ The push clamps the figures into documented ranges, but rows stored before that 
 anything an integer column takes (-2^63 made abs() overflow): the SQL compares, never abs().
 """
 
+import re
 from datetime import UTC, datetime, timedelta
 
 from ..scope import Caller, users
@@ -128,3 +129,42 @@ def unsent_over_a_day(db, now: datetime | None = None) -> int:
     """How many devices hold unsent work older than UNSYNCED_HOURS (the page's first flag)."""
     sql, params = query(EVERYONE, {}, now)
     return db.execute(f"SELECT count(*) FROM ({sql}) WHERE flag_unsynced", params).fetchone()[0]
+
+
+# Browsers by the user-agent token naming them, most specific first (Edge and WeChat also say
+# Chrome; every WebKit browser says Safari). The device sends its user agent cut at 80
+# characters, so a version (or the end of the name: "Chrom") may be missing.
+_BROWSERS = (
+    ("WeChat", r"MicroMessenger/(\d+)"),
+    ("Edge", r"Edg(?:A|iOS)?/(\d+)"),
+    ("Firefox", r"(?:Firefox|FxiOS)/(\d+)"),
+    ("Chrome", r"(?:HeadlessChrome|CriOS|Chrome)(?:/(\d+))?"),
+    ("Chrome", r"like Gecko\) (?:Headless)?C(?:h(?:r(?:o(?:m)?)?)?)?$"),
+    ("Safari", r"Version/(\d+)"),
+)
+_SYSTEMS = (
+    ("HarmonyOS", r"HarmonyOS|OpenHarmony"),
+    ("Android", r"Android"),
+    ("iOS", r"iPhone|iPad|iPod"),
+    ("Windows", r"Windows"),
+    ("macOS", r"Macintosh|Mac OS X"),
+    ("Linux", r"Linux|X11"),
+)
+
+
+def device_label(name: str | None) -> str | None:
+    """A device's name as people read it: "Chrome 131 · Android" from a user agent (the
+    device app names itself by its user agent), any other name as it is."""
+    if not name or not name.startswith("Mozilla/"):
+        return name
+    browser = next(
+        (
+            f"{label} {m.group(1)}" if m.lastindex and m.group(1) else label
+            for label, pattern in _BROWSERS
+            if (m := re.search(pattern, name))
+        ),
+        None,
+    )
+    system = next((label for label, pattern in _SYSTEMS if re.search(pattern, name)), None)
+    found = [part for part in (browser, system) if part]
+    return " · ".join(found) if found else name

@@ -46,6 +46,7 @@ def index():
         age = model.unsent_age(row, now)
         row["unsent_age"] = format_timedelta(age, add_direction=False) if age else ""
         row["storage_pct"] = model.storage_share(row)
+        row["device_label"] = model.device_label(row["device_name"])
     return render(
         "sync_health/index.html",
         "sync_health/_devices.html",

@@ -171,3 +171,13 @@ def overdue_ids(db, customer_ids: list[str], now: str | None = None) -> set[str]
     marks = ", ".join("?" * len(customer_ids))
     found = customers_with_overdue(db, f"c.id IN ({marks})", list(customer_ids), today, LOCAL)
     return {c["id"] for c in found if c["overdue"]}
+
+
+def overdue_in_scope(db, caller, now: str | None = None) -> list[str]:
+    """Ids of the customers the caller may see that are overdue today (the local day) under
+    the policy in force: the supervisor's home counts them, the customer list filters by them."""
+    from .. import scope
+
+    where, params = scope.customers(caller, "c")
+    found = customers_with_overdue(db, where, list(params), local_date(now), LOCAL)
+    return [c["id"] for c in found if c["overdue"]]

@@ -107,3 +107,15 @@ def linked(db, order: dict) -> dict:
                 [order[column]],
             )
     return found
+
+
+def report_section(db, order_id: str) -> dict:
+    """The context of templates/work_orders/_report.html for an order the caller may see (the
+    caller checks scope): `order` with its report fields, `parts` as text lines and `photos`
+    by stage. The review desk shows it beside its actions."""
+    order = one(
+        db,
+        "SELECT id, diagnosis, cause, fix, parts_used FROM work_order WHERE id = ?",
+        [order_id],
+    )
+    return {"order": order, "parts": parts(order), "photos": photos(db, order_id)}
