@@ -78,3 +78,6 @@ export function clockText(stored) {
   const ms = readTime(stored);
   return ms === null ? "" : shifted(ms).toISOString().slice(0, 16).replace("T", " ");
 }
+
+// leftText of a number of minutes (the server's SLA clocks count minutes).
+export const minutesLeftText = (minutes) => leftText(minutes * 60);
