@@ -114,6 +114,8 @@ class App {
     this.registerWorker();
     listenForScreens(this);
     document.addEventListener("click", (e) => this.onClick(e));
+    // Every screen opens at its top, back included: the browser must not restore a position.
+    if ("scrollRestoration" in history) history.scrollRestoration = "manual";
     window.addEventListener("popstate", () => this.render().then(() => window.scrollTo(0, 0)));
     // Honest offline state: the bar says so the moment the network goes, not at the next write.
     window.addEventListener("offline", () => this.wentOffline());

@@ -240,8 +240,9 @@ export const orderScreen = {
         }
         await write(app, name, args);
         app.setFormOpen(false);
-        app.toast(_("Saved on this device."));
-        app.render();
+        app.toast(name === "work_order.submit" ? _("Report submitted. Saved on this device.") : _("Saved on this device."));
+        await app.render();
+        if (name === "work_order.submit") window.scrollTo(0, 0); // to the summary at the top
       });
     }
     const form = root.querySelector("[data-form=report]");

@@ -83,8 +83,9 @@ export const visitScreen = {
     if (!v) return `<p class="error">${esc(_("This visit is not on this device."))}</p>`;
     const c = data.customer.get(v.customer_id) || { name: "" };
     const followUps = [...data.follow_up.values()].filter((f) => f.visit_id === id);
-    const editable = ["in_progress", "completed", "returned"].includes(v.status);
     const finished = ["completed", "approved"].includes(v.status);
+    // Checked out: a summary; the record can be corrected ("Correct the record") until review.
+    const editable = ["in_progress", "returned"].includes(v.status);
     const approx = v._approx ? ` <span class="muted">(${esc(_("approximate, confirmed on sync"))})</span>` : "";
     return `
       <h1>${esc(c.name)}</h1>
@@ -130,7 +131,8 @@ export const visitScreen = {
       const args = name === "visit.check_in" ? { id, customer_id: v.customer_id, purpose: v.purpose, ...fix } : { id, ...fix };
       await write(app, name, args);
       app.toast(name === "visit.check_out" ? _("Checked out at %(t)s. The visit is finished.", { t: formatTime(fix.at) }) : _("Saved on this device."));
-      app.render();
+      await app.render();
+      if (name === "visit.check_out") window.scrollTo(0, 0); // to the summary at the top
     };
     on("[data-action=check-in]", "click", gpsThen("visit.check_in"));
     on("[data-action=check-out]", "click", async (e) => {
