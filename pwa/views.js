@@ -9,7 +9,7 @@ import { bindFollowUps, followUpsCard } from "./followups.js";
 import { locate } from "./media.js";
 import { openRetentionCount } from "./retention.js";
 import { bindCalls, callsSection } from "./calls.js";
-import { localDay, today } from "./times.js";
+import { localDay, relativeDay, today } from "./times.js";
 import { esc, label, lastVisitDay, overdue, pendingNote } from "./ui.js";
 
 // A home screen's header: its title, then the language switch and sign-out within reach.
@@ -103,7 +103,7 @@ export const screens = {
             return `<li><a href="/m/customers/${c.id}" data-link>
               <span class="badge class-${esc(c.customer_class)}">${esc(label("customer_class", c.customer_class))}</span>
               <b>${esc(c.name)}</b> <span class="muted">${esc(label("sla_grade", c.sla_grade))}</span>
-              <span class="muted">${esc(_("Last visit"))}: ${esc(last || _("never"))}</span>
+              <span class="muted">${esc(_("Last visit"))}: ${esc(last ? `${last} (${relativeDay(last)})` : _("never"))}</span>
               ${overdue(app, data, c) ? `<span class="badge warn">${esc(_("Overdue"))}</span>` : ""}</a></li>`;
           })
           .join("")}

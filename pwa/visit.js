@@ -3,6 +3,7 @@
 import { _, formatTime, serverChoices } from "./i18n.js";
 import { blobFor, uuid7, write } from "./local.js";
 import { compressPhoto, locate, signaturePad, spaceFor } from "./media.js";
+import { inSet } from "./statuses.js";
 import { durationText, today } from "./times.js";
 import { esc, flags, label, pendingNote, reasonLabel } from "./ui.js";
 
@@ -83,7 +84,7 @@ export const visitScreen = {
     if (!v) return `<p class="error">${esc(_("This visit is not on this device."))}</p>`;
     const c = data.customer.get(v.customer_id) || { name: "" };
     const followUps = [...data.follow_up.values()].filter((f) => f.visit_id === id);
-    const finished = ["completed", "approved"].includes(v.status);
+    const finished = inSet("visit_done", v.status);
     // Checked out: a summary; the record can be corrected ("Correct the record") until review.
     const editable = ["in_progress", "returned"].includes(v.status);
     const approx = v._approx ? ` <span class="muted">(${esc(_("approximate, confirmed on sync"))})</span>` : "";
