@@ -105,15 +105,21 @@ class App {
     this.sync = new SyncClient(this);
     this.waitingWorker = null;
     this.pendingCount = 0;
+    this.depth = 0; // screens opened in the app since it started (for the back control)
   }
 
   async start() {
     this.session = await loadSession();
-    await loadLocale(this.session ? this.session.locale : "zh_CN");
+    await loadLocale(this.session ? this.session.locale : localStorage.getItem("fieldbook-locale") || "zh_CN");
     this.registerWorker();
     listenForScreens(this);
     document.addEventListener("click", (e) => this.onClick(e));
-    window.addEventListener("popstate", () => this.render());
+    // Every screen opens at its top, back included: the browser must not restore a position.
+    if ("scrollRestoration" in history) history.scrollRestoration = "manual";
+    window.addEventListener("popstate", () => this.render().then(() => window.scrollTo(0, 0)));
+    // Honest offline state: the bar says so the moment the network goes, not at the next write.
+    window.addEventListener("offline", () => this.wentOffline());
+    if (navigator.onLine === false) this.sync.state = "offline";
     if (!this.session) return this.go("/m/login", { replace: true });
     await this.openReplica();
     if (this.session.signin_needed) this.sync.state = "signin"; // tokens refused before a reload
@@ -154,6 +160,9 @@ class App {
     const action = e.target.closest("[data-action]");
     if (action && action.dataset.action === "open-sync") this.go("/m/sync");
     if (action && action.dataset.action === "apply-update") this.applyUpdate();
+    if (action && action.dataset.action === "back") this.back();
+    if (action && action.dataset.action === "language") this.switchLanguage();
+    if (action && action.dataset.action === "header-sign-out") this.signOutFromHeader();
   }
 
   go(path, { replace = false, keepFocus = false } = {}) {
@@ -161,11 +170,25 @@ class App {
     this.setFormOpen(false);
     this.signOutError = null;
     history[replace ? "replaceState" : "pushState"](null, "", path);
-    return this.render({ keepFocus });
+    if (!replace) this.depth += 1;
+    // A new screen opens at its top; a re-render of the same screen (a sync) keeps its place.
+    return this.render({ keepFocus }).then(() => {
+      if (!keepFocus) window.scrollTo(0, 0);
+    });
+  }
+
+  // The bar's back control (the standalone app has no browser back button): back within
+  // the app, else home.
+  back() {
+    if (this.depth > 0 && !this.formOpen) {
+      this.depth -= 1;
+      history.back();
+    } else this.go("/m/");
   }
 
   async render({ keepFocus = false } = {}) {
     const root = document.getElementById("app");
+    this.renderBack();
     if (!this.session) {
       root.innerHTML = screens.login.html(this);
       screens.login.bind(this, root);
@@ -242,6 +265,27 @@ class App {
     this.renderStatus();
   }
 
+  wentOffline() {
+    if (!this.session || this.sync.state === "signin") return;
+    this.sync.state = "offline";
+    this.renderStatus();
+  }
+
+  // The sign-out from a home screen's header (and the Sync page): an error shows as a toast.
+  async signOutFromHeader() {
+    if (!confirm(_("Sign out of this device?"))) return;
+    const error = await this.signOut();
+    if (error) this.toast(error);
+  }
+
+  renderBack() {
+    const back = document.getElementById("back");
+    if (!back) return;
+    const path = location.pathname.replace(/\/$/, "");
+    back.hidden = !this.session || path === "/m" || path === "/m/login";
+    back.setAttribute("aria-label", _("Back"));
+  }
+
   syncStateText() {
     return {
       idle: _("Up to date with the server"),
@@ -254,6 +298,8 @@ class App {
   }
 
   renderStatus() {
+    // No network (the browser knows it): offline whatever the last run said.
+    if (this.session && navigator.onLine === false && ["idle", "syncing"].includes(this.sync.state)) this.sync.state = "offline";
     const el = document.getElementById("sync-status");
     const n = this.pendingCount;
     el.dataset.state = this.sync.state;
@@ -281,6 +327,7 @@ class App {
   // ---- sign-in and sign-out ----
 
   async signIn(username, password) {
+    this.loginUsername = username; // a failed sign-in keeps it (only the password is cleared)
     let response;
     try {
       response = await fetch("/api/auth/token", {
@@ -326,13 +373,15 @@ class App {
       access_token: body.access_token,
       refresh_token: body.refresh_token,
       client_id: crypto.randomUUID(),
-      locale: body.user.locale || "zh_CN",
+      locale: this.loginLocale || body.user.locale || "zh_CN", // chosen on the sign-in screen
     };
     await saveSession(this.session);
     if (navigator.storage && navigator.storage.persist) await navigator.storage.persist();
     await loadLocale(this.session.locale);
     this.loginError = "";
     await this.openReplica();
+    if (this.loginLocale && this.loginLocale !== body.user.locale) await write(this, "user.locale", { locale: this.session.locale });
+    this.loginUsername = "";
     history.replaceState(null, "", "/m/");
     await this.render();
     this.startSyncLoop();
@@ -365,7 +414,15 @@ class App {
   }
 
   async switchLanguage() {
-    await this.updateSession({ locale: locale === "en" ? "zh_CN" : "en" });
+    const wanted = locale === "en" ? "zh_CN" : "en";
+    if (!this.session) {
+      // On the sign-in screen: this device's language until the user signs in.
+      localStorage.setItem("fieldbook-locale", wanted);
+      this.loginLocale = wanted;
+      await loadLocale(wanted);
+      return this.render();
+    }
+    await this.updateSession({ locale: wanted });
     await loadLocale(this.session.locale);
     // The server speaks to the user away from the app too (push reminders): tell it, offline-safe.
     if (this.db) await write(this, "user.locale", { locale: this.session.locale });

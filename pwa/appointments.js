@@ -2,13 +2,13 @@
 // (appointment.record) and sees the ones on the device with their effective status (the
 // rule of server/appointments/model.py: planned + the linked visit completed → done).
 
-import { _, formatTime } from "./i18n.js";
+import { _, formatTime, labelsOf } from "./i18n.js";
 import { uuid7, write } from "./local.js";
 import { fromLocalInput, localHourAfter } from "./times.js";
 import { inSet } from "./statuses.js";
 import { esc, pendingNote } from "./ui.js";
 
-const STATUS = () => ({ open: _("Open"), planned: _("Planned"), done: _("Done"), cancelled: _("Cancelled") });
+const STATUS = () => labelsOf("appointment_status");
 
 export function effectiveStatus(appointment, data) {
   const visit = appointment.visit_id ? data.visit.get(appointment.visit_id) : null;

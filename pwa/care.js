@@ -4,7 +4,7 @@
 // tests/test_browser_care.py CASES). Marking an
 // item done (and how) is a `care.done` mutation: shown at once, kept across offline reloads.
 
-import { _ } from "./i18n.js";
+import { _, labelsOf } from "./i18n.js";
 import { uuid7, write } from "./local.js";
 import { today } from "./times.js";
 import { esc, pendingNote } from "./ui.js";
@@ -112,8 +112,8 @@ export function weekAhead(data, userId, day = today()) {
   return items;
 }
 
-export const KIND_LABELS = () => ({ birthday: _("Birthday"), key_date: _("Key date"), anniversary: _("Company anniversary"), holiday: _("Public holiday") });
-export const HOW_LABELS = () => ({ visit: _("Visit"), call: _("Call"), message: _("Message"), gift: _("Gift") });
+export const KIND_LABELS = () => labelsOf("care_kind");
+export const HOW_LABELS = () => labelsOf("care_how");
 
 export function openCareCount(app, data) {
   return weekAhead(data, app.session.user.id).filter((i) => !i.done).length;

@@ -56,6 +56,26 @@ export function checklistGaps(data, o) {
   return { none: false, missing };
 }
 
+// The checklist as answered, read-only: what the technician sent (after submit).
+export function checklistSummary(data, o) {
+  const items = [...data.checklist_item.values()].filter((i) => i.template_id === o.checklist_template_id && !i.deleted_at).sort((a, b) => a.position - b.position);
+  if (!items.length) return "";
+  const latest = latestAnswers(data, o.id);
+  const value = (item, a) => {
+    if (item.kind === "pass_fail") return a.passed === null || a.passed === undefined ? "" : a.passed ? _("Pass") : _("Fail");
+    if (item.kind === "reading") return a.value_number === null || a.value_number === undefined ? "" : `${a.value_number} ${item.unit || ""}`;
+    if (item.kind === "photo") return a.photo_sha256 ? _("Photo taken") : "";
+    return a.value_text || "";
+  };
+  const rows = items.map((item) => {
+    const a = latest.get(item.id);
+    const verdict = a ? evaluate(item, a) : { passed: false, problems: ["answer_required"] };
+    const badge = a ? `<span class="badge ${verdict.passed ? "good" : "warn"}">${esc(verdict.passed ? _("Pass") : _("Fail"))}</span>` : `<span class="badge warn">${esc(_("Not answered yet"))}</span>`;
+    return `<li data-summary-item="${esc(item.id)}">${item.position}. ${esc(item.label)}: <b>${esc(a ? value(item, a) : "")}</b> ${badge}${a && a.remark ? ` <span class="muted">${esc(a.remark)}</span>` : ""}</li>`;
+  });
+  return `<section class="card" data-testid="checklist-summary"><h2>${esc(_("Checklist"))}</h2><ul class="items">${rows.join("")}</ul></section>`;
+}
+
 export const checklistScreen = {
   title: () => _("Checklist"),
   html(app, data, params, id) {

@@ -1,38 +1,22 @@
 // The technician's day: orders by SLA urgency, an order's steps and report, sites,
 // exception reports. Everything renders from the replica; SLA clocks count down offline.
 
-import { _, formatTime } from "./i18n.js";
+import { _, formatTime, labelsOf } from "./i18n.js";
 import { haversine, uuid7, write } from "./local.js";
-import { checklistGaps } from "./checklist.js";
+import { checklistGaps, checklistSummary } from "./checklist.js";
 import { compressPhoto, locate, spaceFor } from "./media.js";
 import { inSet } from "./statuses.js";
-import { esc, flags, pendingNote } from "./ui.js";
+import { leftText } from "./times.js";
+import { homeHeader } from "./views.js";
+import { esc, flags, label, pendingNote } from "./ui.js";
 
-const TYPE = () => ({
-  fault_repair: _("Fault repair"),
-  on_demand: _("On-demand job"),
-  inspection: _("Inspection"),
-  accompanying: _("Accompanying work"),
-  rectification: _("Rectification"),
-  exception_report: _("Exception report"),
-});
-const STATUS = () => ({
-  dispatched: _("Dispatched"),
-  accepted: _("Accepted"),
-  en_route: _("On the way"),
-  on_site: _("On site"),
-  resolved: _("Resolved"),
-  submitted: _("Submitted"),
-  approved: _("Approved"),
-  returned: _("Returned for rework"),
-  closed: _("Closed"),
-  cancelled: _("Cancelled"),
-});
+const TYPE = () => labelsOf("wo_type");
+const STATUS = () => labelsOf("wo_status");
 const NEXT = {
   dispatched: ["work_order.accept", () => _("Accept")],
   accepted: ["work_order.travel", () => _("Set off")],
   en_route: ["work_order.arrive", () => _("Arrived: check in (GPS)")],
-  on_site: ["work_order.resolve", () => _("Service restored")],
+  on_site: ["work_order.resolve", (o) => (o.wo_type === "fault_repair" ? _("Service restored") : o.wo_type === "inspection" ? _("Inspection finished") : _("Work finished"))],
   resolved: ["work_order.submit", () => _("Submit report")],
   returned: ["work_order.submit", () => _("Resubmit report")],
 };
@@ -47,12 +31,10 @@ export function nextDeadline(o) {
 }
 
 function countdown(iso) {
-  const minutes = Math.round((Date.parse(iso) - Date.now()) / 60000);
-  const abs = Math.abs(minutes);
-  const text = abs >= 120 ? `${Math.floor(abs / 60)} h ${abs % 60} min` : `${abs} min`;
-  return minutes >= 0
-    ? `<span class="badge ${minutes < 30 ? "warn" : "good"}" data-sla="running">${esc(_("%(t)s left", { t: text }))}</span>`
-    : `<span class="badge warn" data-sla="breached">${esc(_("Overdue by %(t)s", { t: text }))}</span>`;
+  const seconds = (Date.parse(iso) - Date.now()) / 1000;
+  return seconds >= 0
+    ? `<span class="badge ${seconds < 1800 ? "warn" : "good"}" data-sla="running">${esc(leftText(seconds))}</span>`
+    : `<span class="badge warn" data-sla="breached">${esc(leftText(seconds))}</span>`;
 }
 
 function slaLine(o, key, label) {
@@ -76,7 +58,7 @@ export const ordersScreen = {
       .sort((a, b) => String((nextDeadline(a) || { at: "9" }).at).localeCompare(String((nextDeadline(b) || { at: "9" }).at)));
     const done = myOrders(app, data).filter((o) => !inSet("order_with_field", o.status)).length;
     return `
-      <h1>${esc(_("My work orders"))}</h1>
+      ${homeHeader(_("My work orders"))}
       <p class="muted">${here ? esc(_("Distances from where you are now")) : esc(_("Distances appear once your position is known"))}
         <button type="button" class="secondary" data-action="locate">${esc(_("Update my position"))}</button></p>
       <ul class="list" data-testid="order-list">
@@ -109,17 +91,21 @@ export const ordersScreen = {
 function photos(data, orderId) {
   return [...data.work_order_photo.values()]
     .filter((p) => p.work_order_id === orderId)
-    .map((p) => `<figure class="photo" data-sha="${esc(p.sha256)}"><img alt="${esc(p.stage)}" data-blob="${esc(p.sha256)}"><figcaption>${esc(p.stage === "before" ? _("Before") : p.stage === "after" ? _("After") : _("Evidence"))} ${pendingNote(data, p)}</figcaption></figure>`)
+    .map((p) => `<figure class="photo" data-sha="${esc(p.sha256)}"><img alt="${esc(label("photo_stage", p.stage))}" data-blob="${esc(p.sha256)}"><figcaption>${esc(label("photo_stage", p.stage))}${p.taken_at ? ` <span class="muted" data-taken="${esc(p.taken_at)}">${esc(formatTime(p.taken_at))}</span>` : ""} ${pendingNote(data, p)}</figcaption></figure>`)
     .join("");
 }
 
-function reportForm(o) {
-  let parts;
+// The parts an order used (stored as JSON text): names, or {name, qty}.
+function partsOf(o) {
   try {
-    parts = JSON.parse(o.parts_used || "[]");
+    return JSON.parse(o.parts_used || "[]");
   } catch (_e) {
-    parts = [];
+    return [];
   }
+}
+
+function reportForm(o) {
+  const parts = partsOf(o);
   const partsText = parts.map((p) => (typeof p === "string" ? p : `${p.name} x${p.qty || 1}`)).join("\n");
   return `<form class="card" data-form="report">
     <h2>${esc(_("Repair report"))}</h2>
@@ -128,6 +114,21 @@ function reportForm(o) {
     <label>${esc(_("Fix"))} <textarea name="fix" rows="2">${esc(o.fix)}</textarea></label>
     <label>${esc(_("Parts used (one per line, e.g. 整流模块 x1)"))} <textarea name="parts_used" rows="2">${esc(partsText)}</textarea></label>
     <button type="submit" class="secondary">${esc(_("Save"))}</button></form>`;
+}
+
+// The technician's report as sent, read-only (after submit, and to the reporter).
+function reportSummary(o) {
+  const parts = partsOf(o);
+  const partsText = parts.map((p) => (typeof p === "string" ? p : `${p.name} ×${p.qty || 1}`)).join("、");
+  const rows = [
+    [_("Diagnosis"), o.diagnosis],
+    [_("Cause"), o.cause],
+    [_("Fix"), o.fix],
+    [_("Parts used"), partsText],
+  ].filter(([, v]) => v);
+  if (!rows.length) return "";
+  return `<section class="card" data-testid="report-summary"><h2>${esc(_("Repair report"))}</h2>
+    <dl class="summary">${rows.map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(v)}</dd>`).join("")}</dl></section>`;
 }
 
 function readParts(text) {
@@ -186,6 +187,7 @@ export const orderScreen = {
     const blocked = checklistBlock(data, o);
     const next = mine && !blocked ? NEXT[o.status] : null;
     const working = mine && ["accepted", "en_route", "on_site", "resolved", "returned"].includes(o.status);
+    const finished = ["submitted", "approved", "closed"].includes(o.status);
     const history = [...data.work_order.values()].filter((x) => x.site_id && x.site_id === o.site_id && x.id !== o.id).length;
     return `
       <h1>${esc(TYPE()[o.wo_type] || o.wo_type)} · ${esc(o.code || "")}</h1>
@@ -197,15 +199,18 @@ export const orderScreen = {
       <section class="card" data-testid="sla"><h2>${esc(_("SLA"))}</h2><ul>
         ${slaLine(o, "response_due_at", _("Respond by"))}${slaLine(o, "arrival_due_at", _("Arrive by"))}${slaLine(o, "restore_due_at", o.wo_type === "fault_repair" ? _("Restore by") : _("Due by"))}
       </ul></section>
-      ${o.check_in_flag ? `<section class="card" data-testid="check-in"><h2>${esc(_("Check-in"))}</h2><p>${o.check_in_distance_m !== null && o.check_in_distance_m !== undefined ? esc(_("%(m)s m from the site", { m: Math.round(o.check_in_distance_m) })) : ""} ${flags(o.check_in_flag)}</p></section>` : ""}
+      ${o.check_in_flag ? `<section class="card" data-testid="check-in"><h2>${esc(_("Check-in"))}</h2><p>${o.check_in_distance_m !== null && o.check_in_distance_m !== undefined ? esc(_("%(m)s m from the site", { m: Math.round(o.check_in_distance_m) })) : ""} ${flags(o.check_in_flag, "check_in_flag")}</p></section>` : ""}
       ${mine ? blocked : ""}
       ${mine && o.wo_type === "inspection" && ["on_site", "resolved", "returned"].includes(o.status) ? `<p><a class="button" href="/m/orders/${o.id}/checklist" data-link>${esc(_("Checklist"))}</a></p>` : ""}
+      ${finished ? `<section class="card done" data-testid="order-finished"><h2>${esc(_("Report submitted"))}</h2><p>${esc(_("Submitted %(at)s. Your supervisor reviews it; it cannot be changed here.", { at: formatTime(o.submitted_at || o.resolved_at) }))}</p></section>` : ""}
       ${working && o.wo_type !== "inspection" ? reportForm(o) : ""}
+      ${!working && o.wo_type !== "inspection" ? reportSummary(o) : ""}
+      ${finished && o.wo_type === "inspection" ? checklistSummary(data, o) : ""}
       <section class="card"><h2>${esc(_("Photos"))}</h2><div class="photos">${photos(data, id)}</div>
         ${working ? `<label class="button secondary">${esc(_("Before photo"))}<input type="file" accept="image/*" capture="environment" data-stage="before" hidden></label>
         <label class="button secondary">${esc(_("After photo"))}<input type="file" accept="image/*" capture="environment" data-stage="after" hidden></label>` : ""}
         <p class="error" role="alert" data-role="photo-error"></p></section>
-      ${next ? `<button type="button" data-action="step" data-step="${next[0]}">${esc(next[1]())}</button>` : ""}
+      ${next ? `<button type="button" data-action="step" data-step="${next[0]}">${esc(next[1](o))}</button>` : ""}
       <p class="error" role="alert" data-role="step-error"></p>`;
   },
   bind(app, root, data, params, id) {
@@ -235,8 +240,9 @@ export const orderScreen = {
         }
         await write(app, name, args);
         app.setFormOpen(false);
-        app.toast(_("Saved on this device."));
-        app.render();
+        app.toast(name === "work_order.submit" ? _("Report submitted. Saved on this device.") : _("Saved on this device."));
+        await app.render();
+        if (name === "work_order.submit") window.scrollTo(0, 0); // to the summary at the top
       });
     }
     const form = root.querySelector("[data-form=report]");

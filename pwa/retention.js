@@ -1,14 +1,14 @@
 // Retention tasks on the device: a churn warning's visit with the rules that fired and their
 // figures (server/retention/rules.py), and recording how it ended (retention.outcome), offline.
 
-import { _, formatTime } from "./i18n.js";
+import { _, formatTime, labelsOf } from "./i18n.js";
 import { write } from "./local.js";
 import { esc, pendingNote } from "./ui.js";
 
-export const OUTCOMES = () => ({ retained: _("Retained"), downgraded: _("Downgraded"), lost: _("Lost"), won_back: _("Won back") });
-const TENDENCY = () => ({ high: _("High churn tendency"), medium: _("Medium churn tendency"), low: _("Low churn tendency") });
-const BUNDLING = () => ({ single: _("Single product"), bundled: _("Bundled"), none: _("No billing figures") });
-const RULES = () => ({ arpu_drop: _("ARPU down"), usage_drop: _("Usage minutes down"), contract_end: _("Contract ending") });
+export const OUTCOMES = () => labelsOf("retention_outcome");
+const TENDENCY = () => labelsOf("churn_tendency");
+const BUNDLING = () => labelsOf("bundling");
+const RULES = () => labelsOf("churn_rule");
 
 function reasons(task) {
   try {

@@ -1,23 +1,10 @@
 // My scorecard: the user's own monthly performance scores, as of the last sync (read-only;
 // computed on the server). Each indicator with its value, weight and contribution.
 
-import { _, formatTime } from "./i18n.js";
+import { _, formatTime, labelsOf } from "./i18n.js";
 import { esc } from "./ui.js";
 
-export const INDICATORS = () => ({
-  visit_plan_completion: _("Visit-plan completion"),
-  a_class_coverage: _("A-class coverage"),
-  follow_ups_on_time: _("Follow-ups closed on time"),
-  satisfaction: _("Customer satisfaction"),
-  visit_review_pass: _("Review pass rate (visits)"),
-  visit_report_timeliness: _("Report timeliness (visits)"),
-  sla_arrival: _("SLA on-time arrival"),
-  sla_restore: _("SLA on-time restore"),
-  inspection_completion: _("Inspection completion"),
-  first_time_fix: _("First-time fix"),
-  order_review_pass: _("Review pass rate (orders)"),
-  order_report_timeliness: _("Report timeliness (orders)"),
-});
+export const INDICATORS = () => labelsOf("score_indicator");
 
 const pct = (v) => (v === null || v === undefined ? "–" : `${(100 * v).toFixed(1)} %`);
 const num = (v, digits = 1) => (v === null || v === undefined ? "–" : Number(v).toFixed(digits));

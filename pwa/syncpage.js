@@ -2,7 +2,7 @@
 
 import { _, formatTime, locale } from "./i18n.js";
 import { sentLog } from "./store.js";
-import { esc, label } from "./ui.js";
+import { esc, label, reasonLabel } from "./ui.js";
 
 const mb = (bytes) => (bytes === null || bytes === undefined ? "?" : (bytes / 1048576).toFixed(1));
 
@@ -22,10 +22,10 @@ export const syncScreen = {
         <button type="button" data-action="sync-now">${esc(_("Sync now"))}</button>
       </section>
       <section class="card"><h2>${esc(_("Waiting to be sent"))}</h2>
-        <ul class="items">${pending.map((m) => `<li data-item-state="pending">${esc(formatTime(m.created_at))} · ${esc(m.name)}</li>`).join("") || `<li class="muted">${esc(_("Nothing waiting."))}</li>`}</ul>
+        <ul class="items">${pending.map((m) => `<li data-item-state="pending">${esc(formatTime(m.created_at))} · ${esc(label("mutation", m.name))}</li>`).join("") || `<li class="muted">${esc(_("Nothing waiting."))}</li>`}</ul>
       </section>
       <section class="card"><h2>${esc(_("Not applied"))}</h2>
-        <ul class="items">${problems.map((m) => `<li data-item-state="${esc(m.status)}">${esc(m.name)} · ${esc(label("item", m.status))} — ${esc((m.result && (m.result.message || m.result.reason)) || "")}</li>`).join("") || `<li class="muted">${esc(_("None"))}</li>`}</ul>
+        <ul class="items">${problems.map((m) => `<li data-item-state="${esc(m.status)}">${esc(label("mutation", m.name))} · ${esc(label("item", m.status))} — ${esc((m.result && (m.result.message || reasonLabel(m.result.reason))) || "")}</li>`).join("") || `<li class="muted">${esc(_("None"))}</li>`}</ul>
       </section>
       <section class="card"><h2>${esc(_("This device"))}</h2>
         <p data-testid="storage">${esc(_("Storage used: %(used)s MB of %(quota)s MB", { used: mb(estimate.usage), quota: mb(estimate.quota) }))} · ${esc(persisted ? _("kept by the browser") : _("may be cleared by the browser"))}</p>
@@ -38,7 +38,6 @@ export const syncScreen = {
   },
   bind(app, root) {
     root.querySelector("[data-action=sync-now]").addEventListener("click", () => app.sync.schedule({ now: true }));
-    root.querySelector("[data-action=language]").addEventListener("click", () => app.switchLanguage());
     root.querySelector("[data-action=sign-out]").addEventListener("click", async () => {
       // Kept on the app, not the element: a sync finishing meanwhile re-renders the screen.
       app.signOutError = await app.signOut();

@@ -2,7 +2,7 @@
 // by the same rule as the server (server/tasks/rules.py — read its docstring; keep in step;
 // parity: tests/task_cases.py, run on both by tests/test_tasks.py and test_browser_tasks.py).
 
-import { _ } from "./i18n.js";
+import { _, labelsOf } from "./i18n.js";
 import { write } from "./local.js";
 import { inSet } from "./statuses.js";
 import { readTime, today } from "./times.js";
@@ -64,8 +64,8 @@ export function taskState(task, progress, day = today()) {
   return day > task.due_date ? "overdue" : "open";
 }
 
-const KINDS = () => ({ class_coverage: _("Visit every customer of a class"), promotion: _("Present to N customers"), free_text: _("Other task") });
-const STATES = () => ({ open: _("Open"), done: _("Done"), overdue: _("Overdue"), cancelled: _("Cancelled") });
+const KINDS = () => labelsOf("task_kind");
+const STATES = () => labelsOf("task_state");
 
 function myTasks(app, data) {
   const me = app.session.user.id;
@@ -111,7 +111,7 @@ export const taskScreen = {
       ${t.kind === "free_text" && !t.done_at && t.status === "open" ? `<form data-form="task-done" class="inline"><input name="note" maxlength="2000" placeholder="${esc(_("Note (optional)"))}"><button type="submit">${esc(_("Mark done"))}</button></form>` : ""}
       ${t.done_at ? `<p>${esc(_("Done"))} ${esc(t.done_note || "")}</p>` : ""}</section>
       ${t.kind === "class_coverage" ? `<section class="card"><h2>${esc(_("Customers still to visit"))}</h2>${p.missing.map((c) => `<a class="row" href="/m/customers/${esc(c)}" data-link data-missing="${esc(c)}">${name(c)}</a>`).join("") || `<p class="muted">${esc(_("None"))}</p>`}</section>` : ""}
-      ${t.kind !== "free_text" ? `<section class="card"><h2>${esc(_("Visits counted"))}</h2>${p.counted.map((v) => `<a class="row" href="/m/visits/${esc(v)}" data-link>${name(visit(v).customer_id)} · ${esc(label("status", visit(v).status))}</a>`).join("") || `<p class="muted">${esc(_("None yet."))}</p>`}</section>` : ""}`;
+      ${t.kind !== "free_text" ? `<section class="card"><h2>${esc(_("Visits counted"))}</h2>${p.counted.map((v) => `<a class="row" href="/m/visits/${esc(v)}" data-link>${name(visit(v).customer_id)} · ${esc(label("visit_status", visit(v).status))}</a>`).join("") || `<p class="muted">${esc(_("None yet."))}</p>`}</section>` : ""}`;
   },
   bind(app, root, data, params, id) {
     const form = root.querySelector("[data-form=task-done]");

@@ -1,47 +1,23 @@
 // Shared bits of the field screens: escaping, translated labels, small badges.
 
-import { _ } from "./i18n.js";
+import { _, serverLabel } from "./i18n.js";
 import { localDay, today } from "./times.js";
 import { inSet } from "./statuses.js";
 
 export const esc = (value) =>
   String(value ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
 
-export const LABELS = {
-  grade: () => ({ diamond: _("Diamond"), gold: _("Gold"), silver: _("Silver"), bronze: _("Bronze"), standard: _("Standard") }),
-  purpose: () => ({
-    routine: _("Routine visit"),
-    complaint_follow_up: _("Complaint follow-up"),
-    product_promotion: _("Product promotion"),
-    care: _("Customer care"),
-    retention: _("Retention"),
-    fault_follow_up: _("Fault follow-up"),
-    contract_renewal: _("Contract renewal"),
-  }),
-  status: () => ({
-    planned: _("Planned"),
-    in_progress: _("In progress"),
-    completed: _("Completed"),
-    approved: _("Approved"),
-    returned: _("Returned"),
-    cancelled: _("Cancelled"),
-  }),
-  flag: () => ({
-    ok: _("Location OK"),
-    far: _("Far from the customer"),
-    low_accuracy: _("Low GPS accuracy"),
-    no_fix: _("No GPS fix"),
-    no_customer_location: _("Customer has no recorded location"),
-  }),
-  channel: () => ({ on_site: _("On site"), phone: _("Phone call"), message: _("Message (WeChat/SMS)") }),
-  // Classes show as their letter; a customer with no key-account class says so.
-  customer_class: () => ({ A: "A", B: "B", C: "C", unclassified: _("Unclassified") }),
-  item: () => ({ pending: _("Not yet synced"), acked: _("Synced"), rejected: _("Rejected"), held: _("Kept for supervisor review") }),
-};
+// Enumeration labels are the server's (i18n.js serverLabel, kinds as in server/labels.py:
+// sla_grade, visit_purpose, visit_status, gps_flag, visit_channel, wo_status, …). The one
+// kind of the device's own: the state of a change in the outbox.
+const ITEM_STATES = () => ({ pending: _("Not yet synced"), acked: _("Synced"), rejected: _("Rejected"), held: _("Kept for supervisor review") });
 
-export const label = (kind, value) => LABELS[kind]()[value] || value || "";
-export const flags = (flag) =>
-  (flag || "").split(",").filter(Boolean).map((f) => `<span class="badge ${f === "ok" ? "good" : "warn"}">${esc(label("flag", f))}</span>`).join(" ");
+export const label = (kind, value) => (kind === "item" ? ITEM_STATES()[value] || value || "" : serverLabel(kind, value));
+// Why the server kept or refused a change (a conflict reason code), in words.
+export const reasonLabel = (reason) => (reason ? serverLabel("conflict_reason", serverLabel("wo_conflict_reason", reason)) : "");
+
+export const flags = (flag, kind = "gps_flag") =>
+  (flag || "").split(",").filter(Boolean).map((f) => `<span class="badge ${f === "ok" ? "good" : "warn"}">${esc(label(kind, f))}</span>`).join(" ");
 
 // The last day a contact of one of `channels` took place (a visit without a channel is on site).
 export function lastVisitDay(data, customerId, channels = ["on_site"]) {

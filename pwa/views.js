@@ -1,7 +1,7 @@
 // Field screens. Each renders from the local view (replica + outbox), online or not:
 // there is one path, so nothing can work online and break offline.
 
-import { _ } from "./i18n.js";
+import { _, locale, serverChoices } from "./i18n.js";
 import { uuid7, write } from "./local.js";
 import { openCareCount } from "./care.js";
 import { bindCustomerEdits, contactsSection, customerSection } from "./contacts.js";
@@ -9,8 +9,15 @@ import { bindFollowUps, followUpsCard } from "./followups.js";
 import { locate } from "./media.js";
 import { openRetentionCount } from "./retention.js";
 import { bindCalls, callsSection } from "./calls.js";
-import { localDay, today } from "./times.js";
-import { LABELS, esc, label, lastVisitDay, overdue, pendingNote } from "./ui.js";
+import { localDay, relativeDay, today } from "./times.js";
+import { esc, label, lastVisitDay, overdue, pendingNote } from "./ui.js";
+
+// A home screen's header: its title, then the language switch and sign-out within reach.
+export function homeHeader(title) {
+  return `<div class="home-head"><h1>${esc(title)}</h1>
+    <span class="home-actions"><button type="button" class="secondary" data-action="language" lang="${locale === "en" ? "zh-CN" : "en"}">${esc(locale === "en" ? "中文" : "English")}</button>
+    <button type="button" class="danger" data-action="header-sign-out">${esc(_("Sign out"))}</button></span></div>`;
+}
 
 // ---- screens ----
 
@@ -22,11 +29,12 @@ export const screens = {
       <form class="card" data-form="login" data-again="${again ? "1" : ""}">
         <h1>${esc(_("Sign in"))}</h1>
         <p class="muted">${esc(again ? _("Sign in again to sync (your changes are kept)") : _("Sign in once with a connection; after that the app works offline."))}</p>
-        <label>${esc(_("Username"))} <input name="username" autocomplete="username" required${again ? ` value="${esc(again)}" readonly` : ""}></label>
+        <label>${esc(_("Username"))} <input name="username" autocomplete="username" required${again ? ` value="${esc(again)}" readonly` : ` value="${esc(app.loginUsername || "")}"`}></label>
         <label>${esc(_("Password"))} <input name="password" type="password" autocomplete="current-password" required></label>
         <p class="error" role="alert">${esc(app.loginError || "")}</p>
         <button type="submit">${esc(_("Sign in"))}</button>
-      </form>`,
+      </form>
+      ${again ? "" : `<p><button type="button" class="secondary" data-action="language" lang="${locale === "en" ? "zh-CN" : "en"}">${esc(locale === "en" ? "中文" : "English")}</button></p>`}`,
     bind(app, root) {
       root.querySelector("[data-form=login]").addEventListener("submit", async (e) => {
         e.preventDefault();
@@ -46,7 +54,7 @@ export const screens = {
       const rework = [...data.visit.values()].filter((v) => v.status === "returned" && !v.deleted_at);
       const name = (id) => esc((data.customer.get(id) || {}).name || "");
       return `
-        <h1>${esc(_("Hello, %(name)s", { name: app.session.user.display_name }))}</h1>
+        ${homeHeader(_("Hello, %(name)s", { name: app.session.user.display_name }))}
         ${["supervisor", "admin"].includes(app.session.user.role) ? `<p><a class="button" href="/reviews/" data-testid="review-desk-link">${esc(_("Review desk"))}</a></p>` : ""}
         <section class="card">
           <h2>${esc(_("Visits in progress"))}</h2>
@@ -95,8 +103,8 @@ export const screens = {
             const last = lastVisitDay(data, c.id);
             return `<li><a href="/m/customers/${c.id}" data-link>
               <span class="badge class-${esc(c.customer_class)}">${esc(label("customer_class", c.customer_class))}</span>
-              <b>${esc(c.name)}</b> <span class="muted">${esc(label("grade", c.sla_grade))}</span>
-              <span class="muted">${esc(_("Last visit"))}: ${esc(last || _("never"))}</span>
+              <b>${esc(c.name)}</b> <span class="muted">${esc(label("sla_grade", c.sla_grade))}</span>
+              <span class="muted">${esc(_("Last visit"))}: ${esc(last ? `${last} (${relativeDay(last)})` : _("never"))}</span>
               ${overdue(app, data, c) ? `<span class="badge warn">${esc(_("Overdue"))}</span>` : ""}</a></li>`;
           })
           .join("")}
@@ -120,7 +128,7 @@ export const screens = {
       const visits = [...data.visit.values()].filter((v) => v.customer_id === id).sort((a, b) => String(b.check_in_device_at || b.planned_date || "").localeCompare(String(a.check_in_device_at || a.planned_date || ""))).slice(0, 10);
       return `
         <h1>${esc(c.name)}</h1>
-        <p><span class="badge class-${esc(c.customer_class)}">${esc(label("customer_class", c.customer_class))}</span> ${esc(label("grade", c.sla_grade))}
+        <p><span class="badge class-${esc(c.customer_class)}">${esc(label("customer_class", c.customer_class))}</span> ${esc(label("sla_grade", c.sla_grade))}
         ${overdue(app, data, c) ? `<span class="badge warn" data-testid="customer-overdue">${esc(_("Overdue"))}</span>` : ""}</p>
         <p class="muted">${esc(c.address)}</p>
         ${contactsSection(app, data, id)}
@@ -130,12 +138,12 @@ export const screens = {
           <button type="button" data-action="start-visit" data-customer="${esc(id)}">${esc(_("Start a visit now (GPS check-in)"))}</button>
           <form data-form="plan" class="inline">
             <input type="date" name="planned_date" required value="${today()}">
-            <select name="purpose">${Object.entries(LABELS.purpose()).map(([k, v]) => `<option value="${k}">${esc(v)}</option>`).join("")}</select>
+            <select name="purpose">${serverChoices("visit_purpose").map(([k, v]) => `<option value="${k}">${esc(v)}</option>`).join("")}</select>
             <button type="submit" class="secondary">${esc(_("Plan a visit"))}</button>
           </form>
         </section>
         <section class="card"><h2>${esc(_("Recent visits"))}</h2>
-          ${visits.map((v) => `<a class="row" href="/m/visits/${v.id}" data-link>${esc(v.planned_date || localDay(v.check_in_device_at) || "")} · ${esc(label("status", v.status))} · ${esc(label("purpose", v.purpose))}${v.channel && v.channel !== "on_site" ? ` · <span data-channel="${esc(v.channel)}">${esc(label("channel", v.channel))}</span>` : ""} ${pendingNote(data, v)}</a>`).join("") || `<p class="muted">${esc(_("None"))}</p>`}
+          ${visits.map((v) => `<a class="row" href="/m/visits/${v.id}" data-link>${esc(v.planned_date || localDay(v.check_in_device_at) || "")} · ${esc(label("visit_status", v.status))} · ${esc(label("visit_purpose", v.purpose))}${v.channel && v.channel !== "on_site" ? ` · <span data-channel="${esc(v.channel)}">${esc(label("visit_channel", v.channel))}</span>` : ""} ${pendingNote(data, v)}</a>`).join("") || `<p class="muted">${esc(_("None"))}</p>`}
         </section>`;
     },
     bind(app, root, data, params, id) {

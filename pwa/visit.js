@@ -1,10 +1,11 @@
 // The visit screen: check in, record what happened, photos, signature, check out.
 
-import { _, formatTime } from "./i18n.js";
+import { _, formatTime, serverChoices } from "./i18n.js";
 import { blobFor, uuid7, write } from "./local.js";
 import { compressPhoto, locate, signaturePad, spaceFor } from "./media.js";
-import { today } from "./times.js";
-import { LABELS, esc, flags, label, pendingNote } from "./ui.js";
+import { inSet } from "./statuses.js";
+import { durationText, today } from "./times.js";
+import { esc, flags, label, pendingNote, reasonLabel } from "./ui.js";
 
 function photoList(data, visitId) {
   const photos = [...data.visit_photo.values()].filter((p) => p.visit_id === visitId && !p.deleted_at);
@@ -12,7 +13,7 @@ function photoList(data, visitId) {
     .map(
       (p) => `<figure class="photo" data-sha="${esc(p.sha256)}" data-photo-id="${esc(p.id)}">
         <img alt="${esc(p.caption || _("Photo"))}" data-blob="${esc(p.sha256)}">
-        <figcaption>${esc(p.caption || "")} ${pendingNote(data, p)}</figcaption></figure>`,
+        <figcaption>${esc(p.caption || "")}${p.taken_at ? ` <span class="muted" data-taken="${esc(p.taken_at)}">${esc(formatTime(p.taken_at))}</span>` : ""} ${pendingNote(data, p)}</figcaption></figure>`,
     )
     .join("");
 }
@@ -21,22 +22,26 @@ function itemStates(data, visitId) {
   const mine = data.outbox.filter((m) => (m.args.id === visitId || m.args.visit_id === visitId) && m.status !== "acked");
   if (!mine.length) return "";
   return `<section class="card"><h2>${esc(_("Changes on this device"))}</h2><ul class="items">${mine
-    .map((m) => `<li data-item-state="${esc(m.status)}">${esc(m.name)} · ${esc(label("item", m.status))}${m.result && m.result.message ? ` — <span class="error">${esc(m.result.message)}</span>` : ""}${m.result && m.result.reason ? ` — ${esc(m.result.reason)}` : ""}</li>`)
+    .map((m) => `<li data-item-state="${esc(m.status)}" data-mutation="${esc(m.name)}">${esc(label("mutation", m.name))} · ${esc(label("item", m.status))}${m.result && m.result.message ? ` — <span class="error">${esc(m.result.message)}</span>` : ""}${m.result && m.result.reason ? ` — ${esc(reasonLabel(m.result.reason))}` : ""}</li>`)
     .join("")}</ul></section>`;
+}
+
+// The names of the contacts met (stored as JSON text).
+function metOf(v) {
+  try {
+    return JSON.parse(v.contacts_met || "[]");
+  } catch (_e) {
+    return [];
+  }
 }
 
 function editForm(v, data) {
   const contacts = [...data.contact.values()].filter((x) => x.customer_id === v.customer_id && !x.deleted_at);
-  let met = [];
-  try {
-    met = JSON.parse(v.contacts_met || "[]");
-  } catch (_e) {
-    met = [];
-  }
+  const met = metOf(v);
   return `
     <form class="card" data-form="visit">
       <h2>${esc(_("Visit record"))}</h2>
-      <label>${esc(_("Purpose"))} <select name="purpose">${Object.entries(LABELS.purpose())
+      <label>${esc(_("Purpose"))} <select name="purpose">${serverChoices("visit_purpose")
         .map(([k, t]) => `<option value="${k}" ${k === v.purpose ? "selected" : ""}>${esc(t)}</option>`)
         .join("")}</select></label>
       <fieldset><legend>${esc(_("Contacts met"))}</legend>
@@ -51,6 +56,27 @@ function editForm(v, data) {
     </form>`;
 }
 
+// A finished visit as recorded, read-only: its times, who was met, what was said.
+function visitSummary(v) {
+  const met = metOf(v);
+  const inAt = v.check_in_device_at || v.check_in_at;
+  const outAt = v.check_out_device_at || v.check_out_at;
+  const rows = [
+    [_("Checked in"), inAt ? formatTime(inAt) : ""],
+    [_("Checked out"), outAt ? formatTime(outAt) : ""],
+    [_("Time on site"), inAt && outAt ? durationText((Date.parse(outAt) - Date.parse(inAt)) / 1000) : ""],
+    [_("Purpose"), label("visit_purpose", v.purpose)],
+    [_("Contacts met"), met.join("、")],
+    [_("Notes"), v.notes],
+    [_("Customer feedback"), v.feedback],
+    [_("Satisfaction"), v.satisfaction ? `${v.satisfaction} / 5` : ""],
+    [_("Customer signature"), v.signature_sha256 ? _("Signed") : ""],
+  ].filter(([, value]) => value);
+  return `<section class="card done" data-testid="visit-summary"><h2>${esc(_("Visit finished"))}</h2>
+    <p data-testid="visit-finished">${esc(outAt ? _("Checked out at %(t)s. Waiting for your supervisor's review.", { t: formatTime(outAt) }) : _("Waiting for your supervisor's review."))}</p>
+    <dl class="summary">${rows.map(([k, value]) => `<dt>${esc(k)}</dt><dd>${esc(value)}</dd>`).join("")}</dl></section>`;
+}
+
 export const visitScreen = {
   title: () => _("Visit"),
   html(app, data, params, id) {
@@ -58,18 +84,21 @@ export const visitScreen = {
     if (!v) return `<p class="error">${esc(_("This visit is not on this device."))}</p>`;
     const c = data.customer.get(v.customer_id) || { name: "" };
     const followUps = [...data.follow_up.values()].filter((f) => f.visit_id === id);
-    const editable = ["in_progress", "completed", "returned"].includes(v.status);
+    const finished = inSet("visit_done", v.status);
+    // Checked out: a summary; the record can be corrected ("Correct the record") until review.
+    const editable = ["in_progress", "returned"].includes(v.status);
     const approx = v._approx ? ` <span class="muted">(${esc(_("approximate, confirmed on sync"))})</span>` : "";
     return `
       <h1>${esc(c.name)}</h1>
-      <p data-testid="visit-status"><span class="badge">${esc(label("status", v.status))}</span> ${esc(label("purpose", v.purpose))} ${pendingNote(data, v)}</p>
+      <p data-testid="visit-status"><span class="badge">${esc(label("visit_status", v.status))}</span> ${esc(label("visit_purpose", v.purpose))} ${pendingNote(data, v)}</p>
       ${v.status === "returned" && v.return_reason ? `<p class="error" data-testid="return-reason">${esc(_("Returned: %(r)s", { r: v.return_reason }))}</p>` : ""}
       ${v.status === "planned" ? `<p>${esc(_("Planned for %(date)s", { date: v.planned_date }))}</p><button type="button" data-action="check-in">${esc(_("Check in here (GPS)"))}</button>` : ""}
-      ${v.channel && v.channel !== "on_site" ? `<section class="card" data-testid="remote-contact" data-channel="${esc(v.channel)}"><h2>${esc(label("channel", v.channel))}</h2>
+      ${v.channel && v.channel !== "on_site" ? `<section class="card" data-testid="remote-contact" data-channel="${esc(v.channel)}"><h2>${esc(label("visit_channel", v.channel))}</h2>
         <p>${esc(formatTime(v.check_in_device_at))}</p></section>` : v.check_in_device_at ? `<section class="card" data-testid="check-in"><h2>${esc(_("Check-in"))}</h2>
         <p>${esc(formatTime(v.check_in_device_at))} · ${v.check_in_distance_m !== null && v.check_in_distance_m !== undefined ? esc(_("%(m)s m from the customer", { m: Math.round(v.check_in_distance_m) })) : ""}${approx}</p>
         <p>${flags(v.check_in_flag)} ${v.check_in_accuracy ? esc(_("accuracy %(m)s m", { m: Math.round(v.check_in_accuracy) })) : ""}</p></section>` : ""}
-      ${editable ? editForm(v, data) : ""}
+      ${finished ? visitSummary(v) : ""}
+      ${v.status === "completed" ? `<details data-testid="edit-visit"><summary>${esc(_("Correct the record"))}</summary>${editForm(v, data)}</details>` : editable ? editForm(v, data) : ""}
       <section class="card"><h2>${esc(_("Follow-up actions"))}</h2>
         <ul>${followUps.map((f) => `<li>${esc(f.due_date)} · ${esc(f.action)}${f.done_at ? ` <span class="badge good" data-done="true">${esc(_("Done"))}</span>` : ""} ${pendingNote(data, f)}</li>`).join("")}</ul>
         ${editable ? `<form data-form="follow-up" class="inline"><input name="action" required placeholder="${esc(_("What was promised"))}"><input type="date" name="due_date" required value="${today()}"><button type="submit" class="secondary">${esc(_("Add"))}</button></form>` : ""}
@@ -102,8 +131,9 @@ export const visitScreen = {
       const fix = await locate();
       const args = name === "visit.check_in" ? { id, customer_id: v.customer_id, purpose: v.purpose, ...fix } : { id, ...fix };
       await write(app, name, args);
-      app.toast(_("Saved on this device."));
-      app.render();
+      app.toast(name === "visit.check_out" ? _("Checked out at %(t)s. The visit is finished.", { t: formatTime(fix.at) }) : _("Saved on this device."));
+      await app.render();
+      if (name === "visit.check_out") window.scrollTo(0, 0); // to the summary at the top
     };
     on("[data-action=check-in]", "click", gpsThen("visit.check_in"));
     on("[data-action=check-out]", "click", async (e) => {

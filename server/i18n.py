@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from .extensions import babel
 from .labels import choices, error_message, label
-from .times import from_stored
+from .times import clock_offset_text, from_stored, minutes_left_text, relative_day
 
 LANGUAGE_NAMES = {"zh_CN": "中文", "en": "English"}
 
@@ -74,6 +74,9 @@ def init_app(app) -> None:
 
     app.add_template_filter(phones.mask, "masked_phone")
     app.add_template_filter(label, "label")
+    app.add_template_filter(minutes_left_text, "minutes_left")
+    app.add_template_filter(clock_offset_text, "clock_offset")
+    app.add_template_filter(relative_day, "relative_day")
     app.add_template_filter(error_message, "error_message")
     app.jinja_env.globals["choices"] = choices
     app.jinja_env.globals["LANGUAGE_NAMES"] = LANGUAGE_NAMES

@@ -113,3 +113,78 @@ def sql_local_day(column: str) -> str:
 def sql_local_month(column: str) -> str:
     """The SQL expression for the local month (YYYY-MM) of a stored time column."""
     return f"substr({sql_local_day(column)}, 1, 7)"
+
+
+# Times as people read them: the device's twin is pwa/times.js (durationText, leftText,
+# clockOffsetText, relativeDay, clockText); tests/time_cases.py runs the same cases on both.
+# Whole units, rounded down, two units at most: "3 天 2 小时", "1 小时 20 分", "45 分".
+
+
+def _gettext():
+    from flask_babel import gettext  # only when formatting: this module is low-level
+
+    return gettext
+
+
+def duration_text(seconds: float, precise: bool = False) -> str:
+    """A length of time (its sign ignored) in at most two whole units. Under a minute:
+    "under a minute", or the whole seconds when precise (a clock's offset)."""
+    _ = _gettext()
+    total = int(abs(seconds))
+    minutes = total // 60
+    if minutes == 0:
+        return _("%(s)s s", s=total) if precise else _("under a minute")
+    days, hours, mins = minutes // 1440, minutes % 1440 // 60, minutes % 60
+    if days:
+        return _("%(d)s d %(h)s h", d=days, h=hours) if hours else _("%(d)s d", d=days)
+    if hours:
+        return _("%(h)s h %(m)s min", h=hours, m=mins) if mins else _("%(h)s h", h=hours)
+    return _("%(m)s min", m=mins)
+
+
+def left_text(seconds: float) -> str:
+    """Time until a deadline: "剩 1 小时 20 分" ahead of it, "超时 3 天 2 小时" past it."""
+    _ = _gettext()
+    if seconds >= 0:
+        return _("%(t)s left", t=duration_text(seconds))
+    return _("Overdue by %(t)s", t=duration_text(seconds))
+
+
+def minutes_left_text(minutes: float) -> str:
+    """Template filter: left_text of a number of minutes (the SLA clocks count minutes)."""
+    return left_text(minutes * 60)
+
+
+def clock_offset_text(offset_ms: float | None) -> str:
+    """Template filter: a device clock against the server's (offset = server − device, in
+    ms): "in step" within a second, else how far behind or ahead; "—" when unknown."""
+    _ = _gettext()
+    if offset_ms is None:
+        return "—"
+    if abs(offset_ms) < 1000:
+        return _("in step")
+    text = duration_text(offset_ms / 1000, precise=True)
+    return _("%(t)s behind", t=text) if offset_ms > 0 else _("%(t)s ahead", t=text)
+
+
+def relative_day(day: str | date, today: str | date | None = None) -> str:
+    """Template filter: a local day against today: today, yesterday, tomorrow, N days
+    ago, in N days."""
+    _ = _gettext()
+    day = date.fromisoformat(day) if isinstance(day, str) else day
+    today = today or local_date()
+    today = date.fromisoformat(today) if isinstance(today, str) else today
+    n = (day - today).days
+    if n == 0:
+        return _("today")
+    if n == -1:
+        return _("yesterday")
+    if n == 1:
+        return _("tomorrow")
+    return _("%(n)s days ago", n=-n) if n < 0 else _("in %(n)s days", n=n)
+
+
+def clock_text(stored: str | None) -> str:
+    """A stored time as the local clock reads it, "YYYY-MM-DD HH:MM" (the device's too)."""
+    moment = read(stored)
+    return moment.astimezone(LOCAL).strftime("%Y-%m-%d %H:%M") if moment else ""

@@ -64,6 +64,19 @@ def translations(directory: Path, locale: str) -> Translations:
     return Translations.load(str(directory), [locale])
 
 
+def catalogue_app(directory: Path):
+    """An app on an empty file database in directory that reads freshly compiled
+    catalogues (for pages that show translated text without data)."""
+    return create_app(
+        {
+            "TESTING": True,
+            "DATABASE": str(directory / "fieldbook.db"),
+            "SECRET_KEY": "test-secret",
+            "BABEL_TRANSLATION_DIRECTORIES": str(compile_catalogues(directory / "translations")),
+        }
+    )
+
+
 def demo_app(directory: Path, translations_dir: Path):
     """An app on a file database in directory, seeded with the demo data (DEMO_SEED)."""
     app = create_app(

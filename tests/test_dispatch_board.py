@@ -117,11 +117,11 @@ def test_sla_badges(client, auth, db, world):
     }
     row = rows_html[breached["code"]]
     assert row.count('data-sla="breached"') == 3  # response 15, arrival 120, restore 240 < 300
-    assert either("已超时", "Breached", row)  # Chinese once the catalogues are compiled
+    assert either("超时", "Overdue by", row)  # Chinese once the catalogues are compiled
     row = rows_html[running["code"]]
     assert row.count('data-sla="running"') == 3 and either(
-        "剩余 230 分钟", "230 min left", row
-    )  # 240 - 10
+        "剩 3 小时 50 分", "3 h 50 min left", row
+    )  # 240 - 10, in hours and minutes (server/times.py duration_text)
     assert 'data-sla="met"' in rows_html[met["code"]]
 
 

@@ -8,8 +8,10 @@ from functools import cache
 
 from babel.support import Translations
 from flask import Blueprint, current_app, render_template, send_from_directory
+from flask_babel import force_locale
 
 from .. import APP_VERSION, ROOT
+from ..labels import LABELS
 
 PWA_DIR = os.path.join(ROOT, "pwa")
 bp = Blueprint("pwa", __name__, url_prefix="/m")
@@ -53,7 +55,12 @@ def service_worker():
     """The service worker, stamped with this version and its precache list."""
     with open(os.path.join(PWA_DIR, "sw.js"), encoding="utf-8") as fh:
         source = fh.read()
-    precache = ["/m/", "/m/manifest.webmanifest", "/m/i18n/zh_CN.json", "/m/i18n/en.json"]
+    precache = ["/m/", "/m/manifest.webmanifest"]
+    precache += [
+        f"/m/{part}/{lang}.json"
+        for part in ("i18n", "labels")
+        for lang in current_app.config["LANGUAGES"]
+    ]
     precache += [f"/m/assets/{a}" for a in _assets()]
     body = source.replace("__VERSION__", app_version()).replace(
         "__PRECACHE__", json.dumps(precache)
@@ -107,6 +114,21 @@ def translations(locale):
     messages = {k: v for k, v in catalog.items() if isinstance(k, str) and k and v}
     response = current_app.response_class(
         json.dumps(messages, ensure_ascii=False), mimetype="application/json"
+    )
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.get("/labels/<locale>.json")
+def labels(locale):
+    """Every enumeration's display names in one language (server/labels.py), so the device
+    shows the server's words: {kind: {value: label}}."""
+    if locale not in current_app.config["LANGUAGES"]:
+        return {"error": "unknown language"}, 404
+    with force_locale(locale):
+        data = {kind: {k: str(v) for k, v in values.items()} for kind, values in LABELS.items()}
+    response = current_app.response_class(
+        json.dumps(data, ensure_ascii=False), mimetype="application/json"
     )
     response.headers["Cache-Control"] = "no-cache"
     return response
