@@ -62,8 +62,8 @@ function visitSummary(v) {
   const inAt = v.check_in_device_at || v.check_in_at;
   const outAt = v.check_out_device_at || v.check_out_at;
   const rows = [
-    [_("Checked in"), inAt ? formatTime(inAt) : ""],
-    [_("Checked out"), outAt ? formatTime(outAt) : ""],
+    [_("Checked in at"), inAt ? formatTime(inAt) : ""],
+    [_("Checked out at"), outAt ? formatTime(outAt) : ""],
     [_("Time on site"), inAt && outAt ? durationText((Date.parse(outAt) - Date.parse(inAt)) / 1000) : ""],
     [_("Purpose"), label("visit_purpose", v.purpose)],
     [_("Contacts met"), met.join("、")],
