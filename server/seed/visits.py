@@ -84,16 +84,16 @@ def _schedule(build, customer: dict, skill: float) -> list[tuple]:
     out = []
     if customer["customer_class"] == "A":
         for week in range(DAYS // 7):
-            if rng.random() < skill:
+            if rng.random() < 0.45 + 0.55 * skill:
                 out.append((today - timedelta(days=week * 7 + rng.randint(0, 6)), "on_site"))
     elif customer["customer_class"] == "B":
         for month in range(3):
             if rng.random() < 0.5 + 0.45 * skill:
                 out.append((today - timedelta(days=month * 30 + rng.randint(0, 29)), "on_site"))
     else:
-        if rng.random() < 0.4 * skill:
+        if rng.random() < 0.35 + 0.6 * skill:
             out.append((today - timedelta(days=rng.randint(0, DAYS - 1)), "on_site"))
-        if rng.random() < 0.6 * skill:
+        if rng.random() < 0.45 + 0.55 * skill:
             out.append((today - timedelta(days=rng.randint(0, 29)), "phone"))
     return [(_weekday(day), kind) for day, kind in out]
 
