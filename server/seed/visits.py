@@ -8,7 +8,8 @@ on-site visit is planned (most) or started ad hoc, checked in near the customer 
 out 30–90 minutes later; a few synced late, a few checked in far away. Supervisors approve
 most visits older than three days, return a few (some reworked and approved). About 40 % of
 the visits promise a follow-up 3–14 days later: done (on time or late) or still open, due or
-overdue. Each manager has plans for today and the coming week. Calls are completed phone
+overdue. Each manager has plans for today and the coming week, and one customer never
+visited (their first class-C customer by code: new to them). Calls are completed phone
 contacts, as the device's visit.log_contact writes them.
 
 Writes go through records (and visits.model for review steps) as the visit mutations do,
@@ -280,6 +281,9 @@ def seed_visits(build) -> int:
     for manager in managers:
         skill = round(build.rng.uniform(0.55, 0.98), 2)
         mine = [c for c in customers if c["account_manager_id"] == manager["id"]]
+        # A customer new to the manager, never visited yet (the first class C by code).
+        new = next((c for c in mine if c["customer_class"] == "C"), None)
+        mine = [c for c in mine if c is not new]
         for customer in mine:
             people = contacts[customer["id"]]
             for day, kind in sorted(_schedule(build, customer, skill)):
