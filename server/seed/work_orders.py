@@ -103,6 +103,14 @@ JOBS = {
     ),
     "on_demand": (
         (
+            "覆盖测试",
+            (
+                "{site}周边新建写字楼投入使用，请现场做室内外覆盖测试并出具报告。",
+                "用户投诉{site}附近小区晚高峰网速慢，请现场测试并提交优化建议。",
+            ),
+            (("覆盖测试完成", "话务量增长", "测试报告已提交，建议增加载频"),),
+        ),
+        (
             "专线开通测试",
             (
                 "客户新增一条 100M 专线，需到{site}配合开通测试并签字确认。",
@@ -139,6 +147,17 @@ JOBS = {
             (("巡检完成", "例行巡检", "各项检查正常"),),
         ),
     ),
+}
+
+SITE_TYPES = ("base_station", "customer_premises", "line_endpoint")
+# Jobs that only happen at some kinds of site (the others: at any).
+FITS = {
+    "基站退服": ("base_station",),
+    "天馈驻波告警": ("base_station",),
+    "专线故障": ("customer_premises", "line_endpoint"),
+    "专线开通测试": ("customer_premises", "line_endpoint"),
+    "覆盖测试": ("base_station",),
+    "机房环境检查": ("customer_premises",),
 }
 
 
@@ -295,7 +314,8 @@ def _one(build, sites, staff, templates, end=None, tech=None) -> dict:
     tech = tech or rng.choice(staff)
     wo_type = "fault_repair" if end else rng.choice(TYPES)
     end = end or rng.choices(list(ENDS), list(ENDS.values()))[0]
-    title, descriptions, outcomes = rng.choice(JOBS[wo_type])
+    jobs = [j for j in JOBS[wo_type] if site["site_type"] in FITS.get(j[0], SITE_TYPES)]
+    title, descriptions, outcomes = rng.choice(jobs or JOBS[wo_type])
     extra = {}
     if wo_type == "inspection":
         extra["checklist_template_id"] = templates[site["site_type"]]["id"]
