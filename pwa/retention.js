@@ -22,7 +22,7 @@ function reasons(task) {
 export function reasonText(rule) {
   const name = RULES()[rule.rule] || rule.rule;
   if (rule.rule === "contract_end") {
-    return `${name}: ${_("contract ends %(date)s, in %(days)s days (window %(window)s days)", { date: rule.contract_end, days: rule.days_left, window: rule.window_days })}`;
+    return `${name}: ${_("contract ends %(date)s, %(days)s days after %(as_of)s (window %(window)s days)", { date: rule.contract_end, days: rule.days_left, as_of: rule.as_of, window: rule.window_days })}`;
   }
   return `${name}: ${_("%(current)s against an average of %(baseline)s (%(before)s), down %(pct)s", { current: rule.current, baseline: rule.baseline, before: (rule.before || []).join(" / "), pct: rule.drop_pct })} %`;
 }
@@ -41,7 +41,7 @@ export const retentionListScreen = {
   title: () => _("Retention visits"),
   html(app, data) {
     const name = (id) => esc((data.customer.get(id) || {}).name || "");
-    const rows = myRetentionTasks(app, data).map((t) => {
+    const rows = myRetentionTasks(app, data).filter((t) => t.status === "open").map((t) => {
       const first = (reasons(t).fired || [])[0];
       return `<li data-retention-task="${esc(t.id)}" data-status="${esc(t.status)}" data-outcome="${esc(t.outcome || "")}">
         <a href="/m/retention/${esc(t.id)}" data-link><b>${name(t.customer_id)}</b></a>

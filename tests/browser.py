@@ -190,12 +190,14 @@ def synced(page):
 
 
 def an_account_manager(app) -> dict:
-    """The first demo account manager and their first customer (username, id, name, lat, lon)."""
+    """The first demo account manager and their first customer without visits (the demo
+    leaves one per manager: server/seed/visits.py) (username, id, name, lat, lon)."""
     db = connect(app.config["DATABASE"])
     row = db.execute(
         "SELECT u.username, c.id, c.name, c.lat, c.lon FROM app_user u"
         " JOIN customer c ON c.account_manager_id = u.id"
-        " WHERE u.role = 'account_manager' ORDER BY u.username, c.code LIMIT 1"
+        " WHERE u.role = 'account_manager' ORDER BY u.username,"
+        " EXISTS (SELECT 1 FROM visit v WHERE v.customer_id = c.id), c.code LIMIT 1"
     ).fetchone()
     db.conn.close()
     return dict(row)

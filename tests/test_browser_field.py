@@ -185,7 +185,8 @@ def test_sign_out_refuses_with_unsynced_work_then_clears_the_device(chromium, fi
     names = page.evaluate("indexedDB.databases().then(d => d.map(x => x.name))")
     assert not [n for n in names if n.startswith("fieldbook-user-")]
     db = connect(app.config["DATABASE"])
-    assert db.execute("SELECT count(*) FROM visit WHERE status = 'planned'").fetchone()[0] == 1
+    planned = "SELECT count(*) FROM visit WHERE status = 'planned' AND customer_id = ?"
+    assert db.execute(planned, [who["id"]]).fetchone()[0] == 1
     db.conn.close()
     # Another user on the same phone sees only their own customers.
     db = connect(app.config["DATABASE"])

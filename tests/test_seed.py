@@ -197,11 +197,28 @@ def test_writes_leave_audit_and_change_log(seeded):
     prechecked = seeded.execute(
         "SELECT COUNT(*) FROM work_order WHERE prechecked_at IS NOT NULL"
     ).fetchone()[0]
-    assert changes == total + orders + closed + birthdays + prechecked
+    # Visits and follow-ups (server/seed/visits.py; their review steps are counted above):
+    # every write to them (create, check-in, check-out, approve …) is one audit entry and one
+    # change; people's scorecards are changes of their own, audited once per computed month.
+    worked = seeded.execute(
+        "SELECT COUNT(*) FROM audit_log WHERE entity IN ('visit', 'follow_up')"
+    ).fetchone()[0]
+    assert (
+        worked
+        == seeded.execute(
+            "SELECT COUNT(*) FROM change_log WHERE entity IN ('visit', 'follow_up')"
+        ).fetchone()[0]
+    )
+    cards = seeded.execute("SELECT COUNT(*) FROM change_log WHERE entity = 'scorecard'").fetchone()
+    computed = seeded.execute(
+        "SELECT COUNT(*) FROM audit_log WHERE entity = 'scorecard'"
+    ).fetchone()
+    assert cards[0] > 0 and computed[0] == 1
+    assert changes == total + orders + closed + birthdays + prechecked + worked + cards[0]
     # Each billing import is audited once as a whole (its rows are not synced records).
     imports = seeded.execute("SELECT COUNT(*) FROM billing_import").fetchone()[0]
     assert imports == 4
-    assert audited == changes + imports
+    assert audited == changes + imports - cards[0] + computed[0]
     assert not rows(seeded, "SELECT id FROM customer WHERE version = 0")
 
 
@@ -237,9 +254,10 @@ def test_demo_logins_on_an_empty_database(app, db):
 
 
 def test_work_orders(seeded):
-    from server.seed.work_orders import ANCHOR
-    from server.times import to_stored as iso
+    from server.ids import now_utc
     from server.work_orders.sla import state
+
+    anchor = now_utc()  # the CLI seeds around the current moment
 
     orders = rows(seeded, "SELECT * FROM work_order")
     assert len(orders) == 150
@@ -247,8 +265,8 @@ def test_work_orders(seeded):
     statuses = Counter(o["status"] for o in orders)
     assert statuses["closed"] > statuses["dispatched"] > 0 and statuses["cancelled"] > 0
     assert all(o["assignee_id"] and o["assigned_org_id"] and o["site_id"] for o in orders)
-    assert all(o["dispatched_at"] < iso(ANCHOR) for o in orders)
-    clocks = [state(o, iso(ANCHOR)) for o in orders]
+    assert all(o["dispatched_at"] < anchor for o in orders)
+    clocks = [state(o, anchor) for o in orders]
     breached = [c for c in clocks if any(v["state"] == "breached" for v in c.values())]
     met = [c for c in clocks if c["restore_due_at"]["state"] == "met"]
     assert 0 < len(breached) < len(orders) and met

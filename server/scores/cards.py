@@ -25,7 +25,8 @@ def _decode(card: dict | None) -> dict | None:
 
 def ranking(db, caller, month: str, role: str, limit=-1, offset=0) -> list[dict]:
     """The month's stored cards of one role in the caller's scope, best first, ranked
-    (a page of them with limit/offset)."""
+    (a page of them with limit/offset). Only a score above 0 is ranked: no score, or 0 (no
+    applicable work met), gets no rank (they sort last, so the ranks stay 1, 2, …)."""
     if role in PEOPLE:
         where, params = scope.users(caller, "u")
         sql = (
@@ -46,7 +47,7 @@ def ranking(db, caller, month: str, role: str, limit=-1, offset=0) -> list[dict]
         [month, role, *params, limit, offset],
     )
     for n, card in enumerate(found, offset + 1):
-        _decode(card)["rank"] = n if card["score"] is not None else None
+        _decode(card)["rank"] = n if card["score"] else None
     return found
 
 

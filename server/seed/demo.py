@@ -1,11 +1,14 @@
 """The demo data set: 浙江省公司 → 杭州分公司, three districts, six teams, two contractors,
-24 staff, 300 customers with contacts, 200 sites and 150 work orders; four months of billing
-figures with the points they earn, churn warnings and retention tasks (server/seed/retention.py).
+24 staff, 300 customers with contacts, 200 sites and 150 work orders; three months of visits
+with follow-ups (server/seed/visits.py); last month's scorecards (server/seed/scores.py); four
+months of billing figures with the points they earn, churn warnings and retention tasks
+(server/seed/retention.py).
 
-The same seed gives the same rows, ids included (a seeded UUIDv7-shaped generator); only the
-write timestamps and the salted password hashes differ between runs, and the ids of what the
-billing import and the churn rules write themselves (imports, warnings, retention tasks).
-The demo birthdays are placed in the week from the seeding day (server/seed/retention.py).
+Everything dated is placed around an anchor, the seeding moment (`anchor`: whole minutes;
+10:00 local on a given `today`), so the demo looks like a branch at work that day. The same
+seed and anchor give the same rows, ids included (a seeded UUIDv7-shaped generator); only
+the write timestamps and the salted password hashes differ between runs, and the ids of what
+app code writes itself (billing imports, warnings, retention tasks, review steps, scorecards).
 Rows are written through the model functions, so the audit log and change log are filled as
 for any other write.
 """
@@ -13,7 +16,7 @@ for any other write.
 import json
 import random
 import uuid
-from datetime import date
+from datetime import UTC, date, datetime, time
 
 from .. import records
 from ..auth.model import create_user
@@ -21,7 +24,7 @@ from ..auth.passwords import hash_password, verify_password
 from ..customers.model import GRADES, create_customer
 from ..db import rows
 from ..orgs.model import create as create_org
-from ..times import local_date
+from ..times import LOCAL, from_stored, local_date, now_stored, to_stored
 from .companies import company
 from .names import (
     CONTACT_TITLES,
@@ -32,7 +35,9 @@ from .names import (
     SURNAMES,
 )
 from .retention import seed_retention
+from .scores import seed_scores
 from .sites import seed_sites
+from .visits import seed_visits
 from .work_orders import seed_work_orders
 
 # DEMO DATA ONLY: every demo user gets this password and `flask demo-logins` prints it.
@@ -64,8 +69,10 @@ class DemoIds:
 class Build:
     """What the steps of one seeding share: the database, the random source, the ids."""
 
-    def __init__(self, db, seed: int):
+    def __init__(self, db, seed: int, now: datetime):
         self.db = db
+        self.now = now  # the anchor: every demo time is an offset from it (UTC)
+        self.today = local_date(to_stored(now))  # its local day
         self.rng = random.Random(seed)
         self.next_id = DemoIds(seed)
         self.taken: set[str] = set()  # customer names and usernames already used
@@ -93,13 +100,26 @@ class Build:
         return f"{year}-{self.rng.randint(1, 12):02d}-{self.rng.randint(1, 28):02d}"
 
 
-def seed_demo(db, seed: int, today: date | None = None) -> dict[str, int]:
+def anchor(today: date | None = None, now: datetime | None = None) -> datetime:
+    """The moment the demo is built around (UTC, whole minutes): `now` if given, else 10:00
+    local on `today` if given, else the current minute."""
+    if now is None and today is not None:
+        now = datetime.combine(today, time(10), LOCAL)
+    moment = (now or from_stored(now_stored())).astimezone(UTC)
+    return moment.replace(second=0, microsecond=0)
+
+
+def seed_demo(
+    db, seed: int, today: date | None = None, now: datetime | None = None
+) -> dict[str, int]:
     """Fill an empty database with the demo branch in one transaction; return row counts.
 
-    `today` (default: the Beijing day now) only places the demo birthdays in the care
-    calendar's week ahead (server/seed/retention.py); everything else is fixed by the seed.
+    The demo is a branch at work on the seeding day (anchor(today, now)): open orders due
+    in the coming hours, three months of visits and follow-ups, last month's scores, the
+    demo birthdays in the care calendar's week ahead. The same seed and anchor give the
+    same rows; only billing and churn (server/seed/retention.py) keep fixed months.
     """
-    build = Build(db, seed)
+    build = Build(db, seed, anchor(today, now))
     password_hash = hash_password(DEMO_PASSWORD)  # once: argon2 is slow on purpose
     with db.atomic():
         orgs = _orgs(build)
@@ -107,11 +127,14 @@ def seed_demo(db, seed: int, today: date | None = None) -> dict[str, int]:
         customers = _customers(build, orgs, ams)
         seed_sites(build, orgs, customers)
         seed_work_orders(build)
-        seed_retention(build, today or local_date())
+        seed_visits(build)
+        seed_retention(build, build.today)
+        seed_scores(build)
     return {
         table: db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
         for table in (
             *("org", "app_user", "customer", "contact", "site", "work_order"),
+            *("visit", "follow_up", "scorecard"),
             *("billing_month", "points_entry", "churn_warning", "retention_task"),
         )
     }
