@@ -291,7 +291,10 @@ def run(args, tmp: str) -> dict:
                 )
                 print_step(rate, f)
                 out |= {f"{k}_rate_{rate:g}": v for k, v in f.items()}
-                if knee is None and f.get("push_p95_ms", 0) > KNEE_MS:
+                # The knee: pushes take over 1 s at p95, or the server no longer keeps the
+                # rate (pushes start late: the latency then hides in the queue).
+                kept = f["pushes_per_s_achieved"] >= 0.95 * rate
+                if knee is None and (f.get("push_p95_ms", 0) > KNEE_MS or not kept):
                     knee = rate
             for d in load.devices:  # finish what the devices still hold, then count
                 deadline = time.monotonic() + 60
@@ -312,7 +315,8 @@ def run(args, tmp: str) -> dict:
     print(
         f"\ndatabase: {counted['lost']} lost, {counted['duplicated']} duplicated,"
         f" {counted['unacknowledged']} unacknowledged of {out['mutations_acked']} acknowledged;"
-        f" knee (push p95 over {KNEE_MS:g} ms): {out['knee_pushes_per_s']} pushes/s;"
+        f" knee (push p95 over {KNEE_MS:g} ms or the rate not kept):"
+        f" {out['knee_pushes_per_s']} pushes/s;"
         f" server log: {log['tracebacks']} tracebacks"
     )
     for where, count in log["origins"].items():
