@@ -138,9 +138,8 @@ OPEN_EVERY_BOX = """async () => {
 }"""
 
 
-def test_an_opened_edit_box_stays_open_through_a_render(chromium, tmp_path):
-    """A sync finishing while the user has a contact's or the customer's edit box open must
-    not fold it shut under their finger (a CI run lost the phone field this way)."""
+def _with_contacts(tmp_path):
+    """The demo app, its first account manager and a customer of theirs with contacts."""
     app = demo_app(tmp_path, compile_catalogues(tmp_path / "translations"))
     db = connect(app.config["DATABASE"])
     am = db.execute(
@@ -153,6 +152,13 @@ def test_an_opened_edit_box_stays_open_through_a_render(chromium, tmp_path):
         [am["id"]],
     ).fetchone()[0]
     db.conn.close()
+    return app, am, customer
+
+
+def test_an_opened_edit_box_stays_open_through_a_render(chromium, tmp_path):
+    """A sync finishing while the user has a contact's or the customer's edit box open must
+    not fold it shut under their finger (a CI run lost the phone field this way)."""
+    app, am, customer = _with_contacts(tmp_path)
     server = LiveServer(app).start()
     context = chromium.new_context()
     try:
@@ -175,18 +181,7 @@ def test_a_render_between_the_tap_and_the_typing_keeps_the_field(chromium, tmp_p
     """A sync finishing right after the user taps a field must leave the keyboard in that
     field, not in the first one of the same name: a CI run typed a call's note into a
     contact's notes box this way (both are named "notes") and logged the call empty."""
-    app = demo_app(tmp_path, compile_catalogues(tmp_path / "translations"))
-    db = connect(app.config["DATABASE"])
-    am = db.execute(
-        "SELECT * FROM app_user WHERE role = 'account_manager' AND active = 1"
-        " ORDER BY username LIMIT 1"
-    ).fetchone()
-    customer = db.execute(
-        "SELECT c.id FROM customer c JOIN contact k ON k.customer_id = c.id"
-        " WHERE c.account_manager_id = ? ORDER BY c.code LIMIT 1",
-        [am["id"]],
-    ).fetchone()[0]
-    db.conn.close()
+    app, am, customer = _with_contacts(tmp_path)
     server = LiveServer(app).start()
     context = chromium.new_context()
     errors = []

@@ -77,6 +77,18 @@ def test_proxy_limits_match_the_app():
     assert "Strict-Transport-Security" in conf and "location = /m/sw.js" in conf
 
 
+def _push_and_pull(port: int, customer: dict) -> None:
+    """/healthz, then a phone's check-in pushed and pulled back through the server."""
+    client = HttpClient(port)
+    assert client.get("/healthz").get_json()["status"] == "ok"
+    dev = Device(client, "am1", factories.PASSWORD)
+    dev.pull()
+    status, body = dev.push([check_in(dev, customer)])
+    assert status == 200 and body["results"][0]["status"] == "applied", body
+    dev.pull()
+    assert len(dev.entities("visit")) == 1
+
+
 def test_the_web_unit_serves_a_push_and_a_pull(tmp_path):
     made = world(tmp_path)
     port = free_port()
@@ -87,14 +99,7 @@ def test_the_web_unit_serves_a_push_and_a_pull(tmp_path):
         subprocess.run(here(pre, BIN), cwd=ROOT, env=env, check=True, capture_output=True)
     log = tmp_path / "web.log"
     with running(here(service["ExecStart"][0], BIN), env, log, port):
-        client = HttpClient(port)
-        assert client.get("/healthz").get_json()["status"] == "ok"
-        dev = Device(client, "am1", factories.PASSWORD)
-        dev.pull()
-        status, body = dev.push([check_in(dev, made["customer"])])
-        assert status == 200 and body["results"][0]["status"] == "applied", body
-        dev.pull()
-        assert len(dev.entities("visit")) == 1
+        _push_and_pull(port, made["customer"])
     assert "Traceback" not in log.read_text()
 
 
@@ -133,13 +138,7 @@ def test_the_three_units_run_together(tmp_path):
                     here(command, BIN), cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
                 )
         with running(here(units["web"]["ExecStart"][0], BIN), env, logs["web"], port):
-            client = HttpClient(port)
-            dev = Device(client, "am1", factories.PASSWORD)
-            dev.pull()
-            status, body = dev.push([check_in(dev, made["customer"])])
-            assert status == 200 and body["results"][0]["status"] == "applied", body
-            dev.pull()
-            assert len(dev.entities("visit")) == 1
+            _push_and_pull(port, made["customer"])
             pushed = time.time()
             deadline = pushed + 30
             ok = None
