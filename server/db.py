@@ -18,7 +18,7 @@ from contextlib import contextmanager
 import sqlite_utils
 from flask import current_app, g, has_app_context
 
-from sync.transactions import write_lock
+from sync.transactions import write_lock, writer_queue
 
 __all__ = ["Database", "connect", "get_db", "like", "one", "rows", "write_lock"]
 
@@ -70,7 +70,11 @@ def connect(path: str, busy_timeout_ms: int | None = None) -> Database:
         conn.execute(pragma)
     conn.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
     conn.execute(f"PRAGMA wal_autocheckpoint={autocheckpoint_pages(config)}")
-    return Database(conn)
+    db = Database(conn)
+    # Writers queue before SQLite's lock (sync/transactions.py, WriterQueue).
+    db.writer_queue = writer_queue(path)
+    db.busy_timeout_ms = int(busy_timeout_ms)
+    return db
 
 
 _kept = threading.local()  # this thread's (process, path, inode) and its connection
@@ -86,6 +90,7 @@ def _checkout(path: str, busy_timeout_ms: int) -> Database:
     held = getattr(_kept, "held", None)
     if held is not None and held[0] == key:
         held[1].conn.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        held[1].busy_timeout_ms = int(busy_timeout_ms)
         return held[1]
     if held is not None and held[0][0] == key[0]:
         held[1].conn.close()  # another database (tests) or the file was replaced

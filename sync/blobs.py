@@ -113,6 +113,10 @@ class BlobStore:
         if chunk_sha and hashlib.sha256(data).hexdigest() != chunk_sha.lower():
             held = sent["received"] if sent else 0
             raise BlobError("corrupt_chunk", "chunk hash mismatch; resend it", 422, held)
+        if sent is None and offset == 0 and len(data) == size:
+            # The whole file in one request (most photos): nothing to resume, so no upload
+            # row and no partial file, and one write transaction instead of two.
+            return self._finish(db, sha, user_id, mime, size, now, content=data)
         with write_lock(db):
             row, refused, last = self._append(db, sha, offset, data, size, mime, user_id, now)
         if refused:  # raised after the commit: a reset to offset 0 sticks
@@ -178,11 +182,13 @@ class BlobStore:
             [now, sha, user_id],
         )
 
-    def _finish(self, db, sha, user_id, mime, size, now) -> dict:
+    def _finish(self, db, sha, user_id, mime, size, now, content: bytes | None = None) -> dict:
         """Verify the finished file (outside the write lock: decoding takes a while), then
-        keep it and record the holder, or discard it and reset the upload to 0."""
+        keep it and record the holder, or discard it and reset the upload to 0. `content`:
+        the whole file sent in one request, never written as a partial file."""
         partial = self._partial(sha, user_id)
-        content = partial.read_bytes() if partial.exists() else b""
+        if content is None:
+            content = partial.read_bytes() if partial.exists() else b""
         refused = None
         if len(content) != size or hashlib.sha256(content).hexdigest() != sha:
             refused = BlobError(

@@ -12,6 +12,7 @@ arrives as a delete.
 import logging
 import re
 import sqlite3
+from datetime import datetime
 
 from . import envelope
 from .changes import current_epoch
@@ -23,6 +24,7 @@ log = logging.getLogger("fieldbook.sync")
 
 DEFAULT_LIMIT = 500
 MAX_LIMIT = 5000
+TOUCH_EVERY_S = 60  # ours: a client's last pull is recorded at most once a minute (sync health)
 
 
 def _columns(db, table: str) -> list[str]:
@@ -170,8 +172,22 @@ def process_pull(db, registry: Registry, *, user_id, caller, body, now: str) -> 
         }
     if page.get("error"):
         return 409, page
-    _touch_client(db, client_id, user_id, now)
+    if not _seen_lately(page.pop("last_pull_at"), now):
+        _touch_client(db, client_id, user_id, now)
     return 200, {**page, "server_time": now}
+
+
+def _seen_lately(last_pull_at: str | None, now: str) -> bool:
+    """Was this client's last pull recorded under TOUCH_EVERY_S ago? Then the record stands:
+    a device paging through a pull, or pulling every few seconds, costs no write each time."""
+    if not last_pull_at:
+        return False
+    try:
+        then = datetime.fromisoformat(last_pull_at.replace("Z", "+00:00"))
+        moment = datetime.fromisoformat(now.replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return 0 <= (moment - then).total_seconds() < TOUCH_EVERY_S
 
 
 def _read(db, registry, user_id, caller, client_id, sent_epoch, state, limit) -> dict:
@@ -179,7 +195,8 @@ def _read(db, registry, user_id, caller, client_id, sent_epoch, state, limit) ->
     try:
         epoch = current_epoch(db)
         client = db.execute(
-            "SELECT user_id, last_mutation_id FROM sync_client WHERE client_id = ?", [client_id]
+            "SELECT user_id, last_mutation_id, last_pull_at FROM sync_client WHERE client_id = ?",
+            [client_id],
         ).fetchone()
         if client is not None and client["user_id"] != user_id:
             raise ProtocolError("client_of_another_user", "sign-in must start a new client", 403)
@@ -198,6 +215,7 @@ def _read(db, registry, user_id, caller, client_id, sent_epoch, state, limit) ->
         "cursor": cursor,
         "has_more": has_more,
         "last_mutation_id": client["last_mutation_id"] if client else 0,
+        "last_pull_at": client["last_pull_at"] if client else None,  # popped before answering
         "changes": changes,
     }
 

@@ -6,10 +6,23 @@ the lock (upgrading a read snapshot would break isolation), so it fails at once 
 `BEGIN IMMEDIATE`, which waits up to the busy timeout. A lock that still times out, or a
 full disk, is a retryable condition the caller answers as such (`stopped` for a push, 503
 with Retry-After elsewhere), never a crash.
+
+SQLite's busy handler waits by sleeping and retrying, in steps that grow to 100 ms: with a
+dozen writers the lock sits free while they sleep, and a writer can lose every retry for
+seconds. Connections opened by server/db.py therefore also queue for the lock in a
+`WriterQueue` first: the threads of a process in a lock that hands over at once, the
+processes (web workers, jobs, commands) by `flock` on a file beside the database, polled
+every millisecond at most. Only the queue's head then meets SQLite's lock, normally free.
+Writers outside the queue (Litestream, a shell) are still waited for by the busy timeout,
+and the whole wait stays within it. docs/decisions.md, "One queue for the write lock".
 """
 
+import fcntl
+import os
 import secrets
 import sqlite3
+import threading
+import time
 from contextlib import contextmanager
 
 BUSY_RETRY_AFTER = 2  # seconds: a lock held past the busy timeout is usually gone by then
@@ -46,14 +59,78 @@ def is_full(exc: BaseException) -> bool:
 def unavailable(exc: BaseException) -> DatabaseUnavailable | None:
     """The retryable answer for a busy or full database, or None for any other error."""
     if is_busy(exc):
-        return DatabaseUnavailable(
-            "database_busy", "the database is busy; retry shortly", BUSY_RETRY_AFTER
-        )
+        return _busy()
     if is_full(exc):
         return DatabaseUnavailable(
             "storage_full", "the server's storage is full; nothing was saved", FULL_RETRY_AFTER
         )
     return None
+
+
+class WriterQueue:
+    """The line for one database file's write lock, shared by this process's threads and,
+    through `flock` on `<database>-writer`, by every process that opens it the same way."""
+
+    POLL_S = (0.0002, 0.001)  # the first and the longest pause between flock attempts
+
+    def __init__(self, path: str):
+        self.threads = threading.Lock()
+        try:
+            self.fd = os.open(f"{path}-writer", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        except OSError:  # a read-only folder: the threads still queue, processes do not
+            self.fd = None
+
+    def acquire(self, timeout_s: float) -> bool:
+        deadline = time.monotonic() + timeout_s
+        if not self.threads.acquire(timeout=max(0.0, timeout_s)):
+            return False
+        if self.fd is None:
+            return True
+        pause = self.POLL_S[0]
+        while True:
+            try:
+                fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return True
+            except BlockingIOError:
+                pass
+            except OSError:  # a file system without flock: the threads' queue is all
+                return True
+            if time.monotonic() >= deadline:
+                self.threads.release()
+                return False
+            time.sleep(pause)
+            pause = min(2 * pause, self.POLL_S[1])
+
+    def release(self) -> None:
+        if self.fd is not None:
+            try:
+                fcntl.flock(self.fd, fcntl.LOCK_UN)
+            except OSError:
+                pass
+        self.threads.release()
+
+
+_queues: dict[tuple[int, str], WriterQueue] = {}
+_queues_lock = threading.Lock()
+
+
+def writer_queue(path: str) -> WriterQueue | None:
+    """This process's queue for the database at `path` (None for an in-memory database).
+    Keyed by process: a queue, its lock and its file never cross a fork."""
+    if not path or path == ":memory:" or path.startswith("file:"):
+        return None
+    key = (os.getpid(), os.path.realpath(path))
+    with _queues_lock:
+        queue = _queues.get(key)
+        if queue is None:
+            queue = _queues[key] = WriterQueue(key[1])
+        return queue
+
+
+def _busy() -> DatabaseUnavailable:
+    return DatabaseUnavailable(
+        "database_busy", "the database is busy; retry shortly", BUSY_RETRY_AFTER
+    )
 
 
 @contextmanager
@@ -77,6 +154,29 @@ def write_lock(db):
             raise
         conn.execute(f"RELEASE SAVEPOINT {name}")
         return
+    queue = getattr(db, "writer_queue", None)
+    if queue is None:
+        yield from _transaction(db, conn)
+        return
+    timeout_s = getattr(db, "busy_timeout_ms", 5000) / 1000
+    began = time.monotonic()
+    if not queue.acquire(timeout_s):
+        raise _busy()
+    try:
+        waited = time.monotonic() - began
+        if waited > 0.001:  # what is left of the busy timeout is for writers outside the queue
+            conn.execute(f"PRAGMA busy_timeout={max(1, int((timeout_s - waited) * 1000))}")
+            try:
+                yield from _transaction(db, conn)
+            finally:
+                conn.execute(f"PRAGMA busy_timeout={int(timeout_s * 1000)}")
+        else:
+            yield from _transaction(db, conn)
+    finally:
+        queue.release()
+
+
+def _transaction(db, conn):
     try:
         conn.execute("BEGIN IMMEDIATE")
     except sqlite3.OperationalError as exc:
