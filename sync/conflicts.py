@@ -62,10 +62,15 @@ def hold(
     return Held(kind, reason, new_id)
 
 
-def _hour_before(server_time: str) -> str:
-    # Stored times compare as text: keep the server's format (only the clock part moves).
-    at = datetime.fromisoformat(server_time[:19]) - timedelta(hours=1)
+def time_before(server_time: str, seconds: float) -> str:
+    """The server's own time text `seconds` earlier, in its format: stored times compare as
+    text (only the clock part moves)."""
+    at = datetime.fromisoformat(server_time[:19]) - timedelta(seconds=seconds)
     return at.strftime("%Y-%m-%dT%H:%M:%S") + server_time[19:]
+
+
+def _hour_before(server_time: str) -> str:
+    return time_before(server_time, 3600)
 
 
 def _within_allowance(ctx: Context) -> None:

@@ -234,3 +234,23 @@ def test_content_type_cannot_change_mid_upload(client, db, tree):
         },
     )
     assert second.status_code == 409 and second.get_json()["error"] == "type_changed"
+
+
+def test_a_photo_sent_in_one_request_leaves_no_upload_row_or_partial_file(
+    client, db, field, store
+):
+    # The whole file in one request: verified from the request, recorded in one transaction.
+    dev = Device(client, "am1", factories.PASSWORD)
+    data = jpeg_bytes(11, 6000)
+    sha = sha256(data)
+    resp = put(dev, sha, data, 0, len(data))
+    assert resp.status_code == 200 and resp.get_json()["state"] == "complete"
+    assert store.path(sha).read_bytes() == data
+    assert (
+        db.execute("SELECT count(*) FROM blob_upload WHERE sha256 = ?", [sha]).fetchone()[0] == 0
+    )
+    assert [p for p in Path(store.root).rglob(f"{sha}*") if p != store.path(sha)] == []
+    bad = jpeg_bytes(12, 6000)
+    resp = put(dev, sha256(bad)[:-1] + "0", bad, 0, len(bad))  # bytes that lie about their name
+    assert resp.status_code == 422 and resp.get_json()["error"] == "hash_mismatch"
+    assert head(dev, sha).headers["Blob-State"] == "complete"  # the good one is untouched

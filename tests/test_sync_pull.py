@@ -229,3 +229,28 @@ def test_the_feed_carries_only_the_callers_changes(client, db, field):
     # The supervisor of am1's district hears of am1's visit, not of am2's (other district).
     ids = {c["id"] for c in sup.pull()["changes"]}
     assert mine["args"]["id"] in ids and theirs["args"]["id"] not in ids
+
+
+def test_the_last_pull_is_recorded_at_most_once_a_minute(client, db, field):
+    # A device paging through a pull, or pulling every few seconds, costs no write each time
+    # (sync/pull.py TOUCH_EVERY_S); one whose record is a minute old is recorded again.
+    from server.times import now_stored
+
+    dev = Device(client, "am1", factories.PASSWORD)
+    dev.pull()
+
+    def pull_after(recorded: str) -> str:
+        db.execute(
+            "UPDATE sync_client SET last_pull_at = ? WHERE client_id = ?",
+            [recorded, dev.client_id],
+        )
+        dev.pull()
+        return db.execute(
+            "SELECT last_pull_at FROM sync_client WHERE client_id = ?", [dev.client_id]
+        ).fetchone()[0]
+
+    lately = now_stored(-30)
+    assert pull_after(lately) == lately
+    long_ago = now_stored(-61)
+    assert pull_after(long_ago) > now_stored(-5)
+    assert pull_after("2031-01-01T00:00:00.000Z") < "2031"  # a record from the future is redone
