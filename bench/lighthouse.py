@@ -39,7 +39,7 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from bench.loadbench.serve import AppServer, server_env  # noqa: E402
+from bench.loadbench.serve import AppServer, server_env
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT = os.path.join(ROOT, "bench", "out")
@@ -51,7 +51,11 @@ CHROMIUM = "/usr/bin/chromium"
 PORT = 5620  # the app
 DEBUG_PORT = 5621  # Chromium's remote debugging port under Lighthouse
 CATEGORIES = ("performance", "accessibility", "best-practices")
-METRICS = {"lcp_ms": "largest-contentful-paint", "tbt_ms": "total-blocking-time", "cls": "cumulative-layout-shift"}
+METRICS = {
+    "lcp_ms": "largest-contentful-paint",
+    "tbt_ms": "total-blocking-time",
+    "cls": "cumulative-layout-shift",
+}
 
 
 def install_lighthouse() -> None:
@@ -160,16 +164,23 @@ def failed_audits(lhr: dict) -> list[str]:
         for ref in lhr["categories"][cat]["auditRefs"]:
             audit = lhr["audits"][ref["id"]]
             score = audit.get("score")
-            if score is None or score >= 1 or audit.get("scoreDisplayMode") in (
-                "notApplicable",
-                "informative",
-                "manual",
+            if (
+                score is None
+                or score >= 1
+                or audit.get("scoreDisplayMode")
+                in (
+                    "notApplicable",
+                    "informative",
+                    "manual",
+                )
             ):
                 continue
             if ref.get("weight", 0) == 0 and cat == "performance" and score >= 0.9:
                 continue
             value = audit.get("displayValue", "")
-            lines.append(f"    {cat}: {ref['id']} {score:.2f} {value} (weight {ref.get('weight')})")
+            lines.append(
+                f"    {cat}: {ref['id']} {score:.2f} {value} (weight {ref.get('weight')})"
+            )
     return lines
 
 
@@ -189,7 +200,13 @@ def main() -> None:
             base = f"http://127.0.0.1:{PORT}"
             cookie = sign_in(base, users["account_manager"], users["supervisor"])
             pages = [
-                ("m_home", f"{base}/m/", True, None, f"/m/ signed in as {users['account_manager']}"),
+                (
+                    "m_home",
+                    f"{base}/m/",
+                    True,
+                    None,
+                    f"/m/ signed in as {users['account_manager']}",
+                ),
                 (
                     "review_desk",
                     f"{base}/reviews/",
@@ -198,7 +215,9 @@ def main() -> None:
                     f"/reviews/ signed in as {users['supervisor']}",
                 ),
             ]
-            print(f"Lighthouse {LH_VERSION}, mobile, simulated throttling, {args.runs} run(s) each")
+            print(
+                f"Lighthouse {LH_VERSION}, mobile, simulated throttling, {args.runs} run(s) each"
+            )
             for name, url, profile, headers, label in pages:
                 scores = {cat: [] for cat in CATEGORIES}
                 metrics = {key: [] for key in METRICS}
