@@ -59,8 +59,9 @@ function labelCells(root) {
 document.addEventListener("DOMContentLoaded", () => labelCells(document));
 document.addEventListener("htmx:afterSettle", () => labelCells(document));
 
-// Filters open on a desk fold on a phone (the same 600 px as app.css), so the list shows first.
+// Filters come folded (a phone shows the list first); app.css shows them on a desk, and a
+// desk browser without ::details-content gets them opened here (the same 600 px as app.css).
 document.addEventListener("DOMContentLoaded", () => {
-  if (!window.matchMedia("(max-width: 600px)").matches) return;
-  for (const details of document.querySelectorAll("details[data-fold-narrow]")) details.open = false;
+  if (window.matchMedia("(max-width: 600px)").matches) return;
+  for (const details of document.querySelectorAll("details[data-fold-narrow]")) details.open = true;
 });
