@@ -89,4 +89,3 @@ def on_exit(server):
     folder = os.environ["PROMETHEUS_MULTIPROC_DIR"]
     if os.path.exists(os.path.join(folder, OWNED)):
         shutil.rmtree(folder, ignore_errors=True)
-

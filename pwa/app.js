@@ -1,6 +1,7 @@
 // Fieldbook field app: boot, routing, status bar, sign-in/out, app updates.
 
-import { _, formatTime, loadLocale, locale } from "./i18n.js";
+import { _, loadLocale, locale } from "./i18n.js";
+import { recentClockText } from "./times.js";
 import { view, write } from "./local.js";
 import { clearSession, deleteUserDB, kvGet, loadSession, openUserDB, outbox, saveSession } from "./store.js";
 import { useStatusSets } from "./statuses.js";
@@ -304,9 +305,10 @@ class App {
     const n = this.pendingCount;
     el.dataset.state = this.sync.state;
     el.dataset.unsynced = String(n);
-    el.textContent = this.session
-      ? `${n ? _("%(n)s not yet synced", { n }) : _("All synced")} · ${this.lastSync ? formatTime(this.lastSync) : _("never synced")} · ${this.syncStateText()}`
-      : "";
+    // Nothing waiting and nothing wrong: one phrase and the time ("已与服务器同步 · 09:12").
+    const when = this.lastSync ? recentClockText(this.lastSync) : _("never synced");
+    const parts = n || this.sync.state !== "idle" ? [n ? _("%(n)s not yet synced", { n }) : _("All synced"), when, this.syncStateText()] : [this.syncStateText(), when];
+    el.textContent = this.session ? parts.join(" · ") : "";
     this.renderBanner();
   }
 

@@ -29,7 +29,7 @@ export function followUpsCard(app, data) {
     const held = heldDone(data, f.id);
     return `<div class="row" data-follow-up="${esc(f.id)}" data-overdue="${overdue}">
       <a href="/m/visits/${esc(f.visit_id)}" data-link>${esc(f.due_date)} · ${esc(f.action)} · ${customer(f)}</a>
-      ${overdue ? `<span class="badge warn">${esc(_("Overdue"))}</span>` : ""}
+      ${overdue ? `<span class="badge warn">${esc(_("Past due"))}</span>` : ""}
       ${f.reopen_reason ? `<span class="muted">${esc(_("Reopened"))}: ${esc(f.reopen_reason)}</span>` : ""}
       ${held ? `<span class="badge pending" data-state="held">${esc(_("Kept for supervisor review"))}</span>` : `<button type="button" class="secondary" data-action="follow-up-done" data-id="${esc(f.id)}">${esc(_("Done"))}</button>`}
       ${pendingNote(data, f)}</div>`;

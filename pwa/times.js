@@ -79,5 +79,11 @@ export function clockText(stored) {
   return ms === null ? "" : shifted(ms).toISOString().slice(0, 16).replace("T", " ");
 }
 
+// A stored time, only the clock ("HH:MM") when it is today, else clockText's day and clock.
+export function recentClockText(stored) {
+  const text = clockText(stored);
+  return text.startsWith(`${today()} `) ? text.slice(11) : text;
+}
+
 // leftText of a number of minutes (the server's SLA clocks count minutes).
 export const minutesLeftText = (minutes) => leftText(minutes * 60);

@@ -99,15 +99,16 @@ export const visitScreen = {
         <p>${flags(v.check_in_flag)} ${v.check_in_accuracy ? esc(_("accuracy %(m)s m", { m: Math.round(v.check_in_accuracy) })) : ""}</p></section>` : ""}
       ${finished ? visitSummary(v) : ""}
       ${v.status === "completed" ? `<details data-testid="edit-visit"><summary>${esc(_("Correct the record"))}</summary>${editForm(v, data)}</details>` : editable ? editForm(v, data) : ""}
-      <section class="card"><h2>${esc(_("Follow-up actions"))}</h2>
+      ${v.status === "planned" ? "" : `<section class="card"><h2>${esc(_("Follow-up actions"))}</h2>
+        ${followUps.length || editable ? "" : `<p class="muted">${esc(_("None"))}</p>`}
         <ul>${followUps.map((f) => `<li>${esc(f.due_date)} · ${esc(f.action)}${f.done_at ? ` <span class="badge good" data-done="true">${esc(_("Done"))}</span>` : ""} ${pendingNote(data, f)}</li>`).join("")}</ul>
         ${editable ? `<form data-form="follow-up" class="inline"><input name="action" required placeholder="${esc(_("What was promised"))}"><input type="date" name="due_date" required value="${today()}"><button type="submit" class="secondary">${esc(_("Add"))}</button></form>` : ""}
       </section>
       <section class="card"><h2>${esc(_("Photos"))}</h2>
-        <div class="photos">${photoList(data, id)}</div>
+        <div class="photos">${photoList(data, id) || (editable ? "" : `<p class="muted">${esc(_("None"))}</p>`)}</div>
         ${editable ? `<label class="button secondary">${esc(_("Add photos"))}<input type="file" accept="image/*" capture="environment" multiple data-input="photos" hidden></label>` : ""}
         <p class="error" data-role="photo-error" role="alert"></p>
-      </section>
+      </section>`}
       ${editable ? `<section class="card"><h2>${esc(_("Customer signature"))}</h2>
         ${v.signature_sha256 ? `<p>${esc(_("Signed"))}</p>` : `<canvas class="signature" width="600" height="200"></canvas>
         <button type="button" class="secondary" data-action="clear-signature">${esc(_("Clear"))}</button>
