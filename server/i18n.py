@@ -60,8 +60,12 @@ def select_timezone() -> str:
     return current_app.config["BABEL_DEFAULT_TIMEZONE"]
 
 
-def local_time(value: str | None, fmt: str = "short") -> str:
-    """Template filter: a stored UTC time in the user's zone and locale."""
+CLOCK = "yyyy-MM-dd HH:mm"  # the device's clockText (pwa/times.js), in every language
+
+
+def local_time(value: str | None, fmt: str = CLOCK) -> str:
+    """Template filter: a stored UTC time in the user's zone, "2026-03-06 02:30" as on the
+    device; another babel format by name ("long", with the zone) or pattern."""
     return format_datetime(from_stored(value), fmt) if value else ""
 
 
