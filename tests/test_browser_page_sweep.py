@@ -46,7 +46,7 @@ IDS = {
     "customers.contact_edit": "SELECT k.customer_id, k.id AS contact_id FROM contact k"
     " JOIN customer c ON c.id = k.customer_id ORDER BY c.account_manager_id = :me DESC",
     "follow_ups.detail": "SELECT id AS follow_up_id FROM follow_up",
-    "imports.upload": "SELECT 'customers' AS kind",
+    "imports.upload": "SELECT 'customer' AS kind",
     "imports.batch": "SELECT id AS batch_id FROM import_batch",
     "inspections.template": "SELECT id AS template_id FROM checklist_template",
     "points.customer": "SELECT id AS customer_id FROM customer",
@@ -55,19 +55,19 @@ IDS = {
     " WHERE status = 'submitted'",
     "scores.organisation": "SELECT id AS org_id FROM org WHERE kind = 'contractor'",
     "scores.person": "SELECT id AS user_id FROM app_user WHERE role = 'technician'",
-    "scores.records": "SELECT u.id AS user_id, u.org_id, 'first_time_fix' AS key"
+    "scores.records": "SELECT u.id AS user_id, u.org_id, 'sla_arrival' AS key"
     " FROM app_user u WHERE role = 'technician'",
     "sites.detail": "SELECT id AS site_id FROM site",
     "sites.edit": "SELECT id AS site_id FROM site",
     "tasks.detail": "SELECT id AS task_id FROM task ORDER BY assignee_id = :me DESC",
-    "visits.detail": "SELECT id AS visit_id FROM visit ORDER BY user_id = :me DESC",
+    "visits.detail": "SELECT id AS visit_id FROM visit ORDER BY account_manager_id = :me DESC",
     "work_orders.detail_page": "SELECT id AS order_id FROM work_order"
     " ORDER BY assignee_id = :me DESC, status = 'submitted' DESC",
 }
 # The /m/ screens' ids, by the segment before them.
 SCREEN_IDS = {
     "customers": "SELECT id FROM customer WHERE account_manager_id = :me ORDER BY code",
-    "visits": "SELECT id FROM visit WHERE user_id = :me ORDER BY started_at DESC",
+    "visits": "SELECT id FROM visit WHERE account_manager_id = :me ORDER BY check_in_at DESC",
     "orders": "SELECT id FROM work_order WHERE assignee_id = :me"
     " ORDER BY wo_type = 'inspection' DESC, created_at DESC",
     "sites": "SELECT s.id FROM site s JOIN work_order w ON w.site_id = s.id"
