@@ -54,7 +54,13 @@ run: database
 serve: database
 	GUNICORN_BIND=$${GUNICORN_BIND:-$(SERVE_BIND)} $(BIN)/gunicorn -c deploy/gunicorn.conf.py
 
-test: install system-deps
+# axe-core for the page sweep (tests/test_browser_page_sweep.py), pinned in tools/axe.
+AXE := tools/axe/node_modules/axe-core/axe.min.js
+$(AXE): tools/axe/package.json tools/axe/package-lock.json
+	cd tools/axe && npm ci --silent --no-audit --no-fund
+	touch $(AXE)
+
+test: install system-deps $(AXE)
 	$(BIN)/python -m pytest -q -n $(TEST_WORKERS)
 
 # ESLint for pwa/ (eslint.config.mjs), pinned in tools/eslint; only lint needs npm.
@@ -82,4 +88,4 @@ fuzz: install
 	$(BIN)/python bench/fuzz.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache tools/eslint/node_modules
+	rm -rf $(VENV) .pytest_cache .ruff_cache tools/eslint/node_modules tools/axe/node_modules

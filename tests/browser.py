@@ -22,6 +22,25 @@ from server.migrations import upgrade
 from server.seed.demo import DEMO_PASSWORD, seed_demo
 from tests.live import CHROMIUM, CHROMIUM_ARGS, LiveServer
 
+# Every visible thing a thumb can hit; a radio or box counts by its label (the label is the
+# target). Elements inside a closed <details> have no box and are not on screen.
+SMALL_TARGETS = """() => {
+  const out = [];
+  const seen = new Set();
+  const all = 'a[href], button, input:not([type=hidden]), select, textarea, summary';
+  for (let el of document.querySelectorAll(all)) {
+    const boxed = ['radio', 'checkbox', 'file'].includes(el.type);
+    if (boxed && el.closest('label')) el = el.closest('label');
+    if (seen.has(el) || el.closest('.toast')) continue;
+    seen.add(el);
+    const r = el.getBoundingClientRect();
+    if (!el.getClientRects().length || r.width === 0 || r.height === 0) continue;
+    const what = (el.textContent || el.name || '').trim().slice(0, 30);
+    const size = `${Math.round(r.width)}×${Math.round(r.height)}`;
+    if (r.width < 43.5 || r.height < 43.5) out.push(`${el.tagName.toLowerCase()} ${size} ${what}`);
+  }
+  return out;
+}"""
 CATALOGUES = Path(__file__).resolve().parent.parent / "server" / "translations"
 
 

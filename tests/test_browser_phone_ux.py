@@ -13,31 +13,20 @@ from server.db import connect
 from server.inspections.checklists import ensure_default_templates, items_of
 from server.seed.demo import DEMO_PASSWORD
 from server.work_orders.model import create_order
-from tests.browser import compile_catalogues, demo_app, serving, sign_in, synced, wait_for
+from tests.browser import (
+    SMALL_TARGETS,
+    compile_catalogues,
+    demo_app,
+    serving,
+    sign_in,
+    synced,
+    wait_for,
+)
 
 pytestmark = pytest.mark.browser
 
 PHONE = {"viewport": {"width": 360, "height": 640}, "has_touch": True, "is_mobile": True}
 MIN = 44
-# Every visible thing a thumb can hit; a radio or box counts by its label (the label is the
-# target). Elements inside a closed <details> have no box and are not on screen.
-SMALL_TARGETS = """() => {
-  const out = [];
-  const seen = new Set();
-  const all = 'a[href], button, input:not([type=hidden]), select, textarea, summary';
-  for (let el of document.querySelectorAll(all)) {
-    const boxed = ['radio', 'checkbox', 'file'].includes(el.type);
-    if (boxed && el.closest('label')) el = el.closest('label');
-    if (seen.has(el) || el.closest('.toast')) continue;
-    seen.add(el);
-    const r = el.getBoundingClientRect();
-    if (!el.getClientRects().length || r.width === 0 || r.height === 0) continue;
-    const what = (el.textContent || el.name || '').trim().slice(0, 30);
-    const size = `${Math.round(r.width)}×${Math.round(r.height)}`;
-    if (r.width < 43.5 || r.height < 43.5) out.push(`${el.tagName.toLowerCase()} ${size} ${what}`);
-  }
-  return out;
-}"""
 OVERFLOW = "() => document.documentElement.scrollWidth - window.innerWidth"
 MUTATION_NAME = re.compile(
     r"\b(visit|work_order|contact|customer|care|task|inspection)\.[a-z_]+\b"
