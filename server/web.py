@@ -38,6 +38,7 @@ def roles_required(*roles):
                 abort(403)
             return view(*args, **kwargs)
 
+        wrapped.roles = frozenset(roles)  # who may open it (the page sweep reads this)
         return wrapped
 
     return decorator

@@ -140,7 +140,9 @@ def test_tasks_offline_progress_matches_server(chromium, assigned):
         progress = model.progress(db, records.get(db, "task", coverage["id"]))
         assert (progress["done"], progress["target"]) == (done_before + 1, target)
         assert records.get(db, "task", free["id"])["done_note"] == "已交给主管"
-        stored = db.execute("SELECT need, contact_name FROM appointment").fetchall()
+        stored = db.execute(
+            "SELECT need, contact_name FROM appointment WHERE need = ?", ["希望下周上门演示5G专网"]
+        ).fetchall()
         assert [tuple(r) for r in stored] == [("希望下周上门演示5G专网", "王经理")]
     finally:
         db.conn.close()

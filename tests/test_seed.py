@@ -7,8 +7,11 @@ from datetime import date, timedelta
 
 import pytest
 
-from server.auth.model import authenticate
+from server.auth.model import authenticate, caller
+from server.billing import importer
 from server.db import connect, rows
+from server.imports import engine
+from server.imports.specs import SPECS
 from server.migrations import upgrade
 from server.seed.demo import DEMO_PASSWORD, seed_demo
 from server.seed.names import DISTRICTS
@@ -179,7 +182,7 @@ def test_sites(seeded):
 def test_writes_leave_audit_and_change_log(seeded):
     audited = seeded.execute("SELECT COUNT(*) FROM audit_log").fetchone()[0]
     changes = seeded.execute("SELECT COUNT(*) FROM change_log").fetchone()[0]
-    synced = (*TABLES, "retention_task", *CHECKLIST_TABLES)
+    synced = (*TABLES, "retention_task", "task", "appointment", *CHECKLIST_TABLES)
     total = sum(seeded.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in synced)
     # Every row's creation is one write; a work order's steps past dispatch are one more, so
     # are a retention task's outcome and a demo birthday moved into the coming week.
@@ -425,3 +428,35 @@ def test_demo_birthdays_fall_in_the_week_from_the_seeding_day(tmp_path):
             items = week_ahead(db, manager["id"], today)
             assert any(item["kind"] == "birthday" for item in items)
         db.conn.close()
+
+
+def test_the_desk_has_tasks_appointments_and_pending_uploads(seeded):
+    """Every account manager has this month's task and an open appointment; the city
+    supervisor and the admin each have a customer file and a billing file that check clean
+    and wait to be applied (server/seed/desk.py)."""
+    managers = {
+        r["id"] for r in rows(seeded, "SELECT id FROM app_user WHERE role = 'account_manager'")
+    }
+    tasks = rows(seeded, "SELECT assignee_id, status, target_customer_ids FROM task")
+    assert {t["assignee_id"] for t in tasks} == managers
+    assert all(t["status"] == "open" and t["target_customer_ids"] != "[]" for t in tasks)
+    booked = rows(seeded, "SELECT account_manager_id FROM appointment WHERE status = 'open'")
+    assert {a["account_manager_id"] for a in booked} == managers
+    uploads = rows(
+        seeded,
+        "SELECT u.username, b.kind, b.content FROM import_batch b JOIN app_user u"
+        " ON u.id = b.user_id WHERE b.applied_at IS NULL ORDER BY u.username, b.kind",
+    )
+    assert [(u["username"], u["kind"]) for u in uploads] == [
+        ("admin", "billing:2026-11"),
+        ("admin", "customer"),
+        ("sup.city", "billing:2026-11"),
+        ("sup.city", "customer"),
+    ]
+    admin = caller(
+        seeded, rows(seeded, "SELECT id FROM app_user WHERE username = 'admin'")[0]["id"]
+    )
+    billing = importer.import_month(seeded, admin, "2026-11", uploads[0]["content"], dry_run=True)
+    assert billing.report.ok and len(billing.report.rows) == 5
+    customers = engine.check(seeded, admin, SPECS["customer"], uploads[1]["content"])
+    assert customers.ok and customers.count("update") == 3

@@ -26,6 +26,7 @@ from ..db import rows
 from ..orgs.model import create as create_org
 from ..times import LOCAL, from_stored, local_date, now_stored, to_stored
 from .companies import company
+from .desk import seed_desk
 from .names import (
     CONTACT_TITLES,
     CONTRACTORS,
@@ -130,12 +131,14 @@ def seed_demo(
         seed_visits(build)
         seed_retention(build, build.today)
         seed_scores(build)
+        seed_desk(build)
     return {
         table: db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
         for table in (
             *("org", "app_user", "customer", "contact", "site", "work_order"),
             *("visit", "follow_up", "scorecard"),
             *("billing_month", "points_entry", "churn_warning", "retention_task"),
+            *("task", "appointment", "import_batch"),
         )
     }
 
