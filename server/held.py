@@ -30,6 +30,9 @@ def hold_late(ctx, entity: str, entity_id: str, reason: str, args: dict):
     )
 
 
+IN_SCOPE = "_in_scope_"  # the column writable() adds to its read, taken off before use
+
+
 @dataclass(frozen=True)
 class Writes:
     """Who may write to a table's rows from a device, and when a write is held instead:
@@ -48,10 +51,12 @@ def writable(ctx, rule: Writes, row_id: str, args: dict, key: str = "id"):
     """(row, None) when the caller may write to the row now, else (None, Held late edit),
     by the table's `rule`. A row that does not exist and one the caller never had get the
     same rejection (on the argument `key`)."""
-    row = one(ctx.db, f"SELECT * FROM [{rule.table}] WHERE id = ?", [row_id])
     where, params = rule.scope(ctx.caller)
-    sql = f"SELECT id FROM [{rule.table}] WHERE id = ? AND {where}"
-    if row is None or one(ctx.db, sql, [row_id, *params]) is None:
+    # One read: the row and whether the caller's scope holds it (a push runs this per mutation).
+    sql = f"SELECT *, CASE WHEN {where} THEN 1 ELSE 0 END AS [{IN_SCOPE}] FROM [{rule.table}]"
+    row = one(ctx.db, f"{sql} WHERE id = ?", [*params, row_id])
+    in_scope = row is not None and row.pop(IN_SCOPE) == 1
+    if not in_scope:
         if row is not None and rule.was_theirs(ctx, row):
             return None, hold_late(ctx, rule.table, row_id, "reassigned", args)
         raise rule.unknown(key)

@@ -15,7 +15,7 @@ from sync.fields import stamp_clock
 
 from .db import one
 from .ids import now_utc, uuid7
-from .sync_keys import row_keys
+from .sync_keys import row_keys, write_keys
 
 
 def audit(
@@ -85,14 +85,24 @@ def insert_child(ctx, table: str, values: dict, same: tuple[str, ...]) -> dict:
 
 
 def update(
-    db, table: str, row_id: str, changes: dict, actor_id, action: str = "update", clock=None
+    db,
+    table: str,
+    row_id: str,
+    changes: dict,
+    actor_id,
+    action: str = "update",
+    clock=None,
+    before: dict | None = None,
 ) -> dict:
     """Update fields of a synced row; no-op changes write nothing. Return the stored row.
 
     `clock` is the row's merged field clock (sync.fields) to store with this write's version.
+    `before` is the row as the caller read it in this same transaction (a handler's own
+    read), so it is not read twice; without it the row is read here.
     """
     with db.atomic():
-        before = get(db, table, row_id)
+        if before is None:
+            before = get(db, table, row_id)
         if before is None:
             raise LookupError(f"{table} {row_id} not found")
         diff = {k: v for k, v in changes.items() if before.get(k) != v}
@@ -103,8 +113,7 @@ def update(
             return before
         at = now_utc()
         diff.update(updated_at=at, updated_by=actor_id)
-        # Keys before and after: a device the row leaves hears of it and deletes it.
-        keys = row_keys(db, table, before) | row_keys(db, table, {**before, **diff})
+        keys = write_keys(db, table, before, diff)
         diff["version"] = log_change(db, table, row_id, at, keys)
         if clock is not None:
             diff["field_clock"] = stamp_clock(clock, diff["version"])

@@ -98,6 +98,19 @@ def row_keys(db, table: str, row: dict | None) -> set[str]:
     )
 
 
+def write_keys(db, table: str, before: dict, diff: dict) -> set[str]:
+    """The keys of a write of `diff` to the row `before`: its keys before and after, so a
+    device the row leaves hears of it and deletes it. When the entity names the columns its
+    keys read (EntitySpec.key_columns) and the write changes none of them, they are the same
+    keys, worked out once."""
+    keys = row_keys(db, table, before)
+    entity = _registry().entities.get(table)
+    columns = entity.key_columns if entity is not None else None
+    if columns is not None and not diff.keys() & set(columns):
+        return keys
+    return keys | row_keys(db, table, {**before, **diff})
+
+
 @cache
 def _registry():
     from .sync_api.registry import build_registry

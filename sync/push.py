@@ -103,26 +103,26 @@ def _client(db, body: dict, user_id: str, epoch: str, now: str) -> dict:
     return dict(row)
 
 
-def _record(db, client_id, m, digest, status, result, now) -> None:
+def _log_row(client_id, m, digest, status, result, now) -> tuple:
+    """The mutation_log row of one answered mutation (written with the push's others)."""
     text = json.dumps(result, ensure_ascii=False, default=str)
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:  # a handler echoed a lone surrogate: store it escaped
         text = json.dumps(result, default=str)
-    db.execute(
-        "INSERT INTO mutation_log (client_id, mutation_id, name, args_hash, status, result,"
-        " device_time, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            client_id,
-            m["id"],
-            envelope.storable(m["name"], NAME_MAX),
-            digest,
-            status,
-            text,
-            m.get("device_time"),
-            now,
-        ],
-    )
+    name = envelope.storable(m["name"], NAME_MAX)
+    return (client_id, m["id"], name, digest, status, text, m.get("device_time"), now)
+
+
+def _write_log(db, pending: list[tuple]) -> None:
+    """Insert the answered mutations' log rows in one statement, and forget them."""
+    if pending:
+        db.conn.executemany(
+            "INSERT INTO mutation_log (client_id, mutation_id, name, args_hash, status, result,"
+            " device_time, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            pending,
+        )
+        pending.clear()
 
 
 def _apply_one(db, registry: Registry, ctx: Context, m: dict) -> tuple[str, dict]:
@@ -219,10 +219,11 @@ def _push_locked(db, registry, user_id, caller, body, mutations, epoch, now, ext
     # Before the mutations: their times use the device's clock offset.
     _update_client(db, client_id, envelope.device_report(body))
     last = client["last_mutation_id"]
-    results, status, stop = [], 200, {}
+    results, status, stop, pending = [], 200, {}, []
     for m in mutations:
         digest, rejection = _digest(m)
         if m["id"] <= last:
+            _write_log(db, pending)  # an id sent twice in one push finds its first answer
             stored = db.execute(
                 "SELECT args_hash, status, result FROM mutation_log"
                 " WHERE client_id = ? AND mutation_id = ?",
@@ -264,9 +265,10 @@ def _push_locked(db, registry, user_id, caller, body, mutations, epoch, now, ext
                 stopped = {"id": m["id"], "code": exc.code, "retry_after": exc.retry_after}
                 stop = {"stopped": stopped}
                 break
-        _record(db, client_id, m, digest, outcome, result, now)
+        pending.append(_log_row(client_id, m, digest, outcome, result, now))
         results.append({"id": m["id"], "status": outcome, "result": result})
         last = m["id"]
+    _write_log(db, pending)
     _save_client(db, client_id, last, body, now)
     return status, {"last_mutation_id": last, "results": results, **stop}
 

@@ -45,6 +45,8 @@ class EntitySpec:
     `scope(caller)` returns (sql_where, params) using the table name as alias; rows with a
     non-null `deleted_at` are sent as deletes. `keys(db, row)` returns the row's scope keys
     for the change log (sync.changes.log_change): who may hear of a change to it.
+    `key_columns`, when given, are the only columns of the row that `keys` reads: a write
+    that changes none of them keeps the row's keys, and they are not worked out twice.
     """
 
     name: str
@@ -53,6 +55,7 @@ class EntitySpec:
     exclude: tuple[str, ...] = ()
     doc: str = ""
     keys: Callable[[Any, dict], set[str]] | None = None
+    key_columns: tuple[str, ...] | None = None
 
 
 class Registry:

@@ -78,6 +78,41 @@ def test_every_replicated_entity_yields_scope_keys_for_a_sample_row(db, tree):
         assert all(re.fullmatch(r"[out]:\S+", key) for key in keys), (name, keys)
 
 
+class _OnlyColumns(dict):
+    """A row that refuses to show any column but `allowed` (what a keys function may read)."""
+
+    def __init__(self, row: dict, allowed: tuple[str, ...]):
+        super().__init__({k: v for k, v in row.items() if k in allowed})
+        self.allowed = allowed
+
+    def __getitem__(self, key):
+        assert key in self.allowed, f"keys read {key!r}, not among key_columns {self.allowed}"
+        return super().__getitem__(key)
+
+    def get(self, key, default=None):
+        assert key in self.allowed, f"keys read {key!r}, not among key_columns {self.allowed}"
+        return super().get(key, default)
+
+
+def test_an_entity_that_names_its_key_columns_reads_no_other_column(db, tree):
+    """write_keys keeps a row's keys when a write changes none of its key_columns, which is
+    only right when the keys function reads nothing else: run each with only those columns."""
+    samples = _samples(tree, _world(db, tree))
+    named = {n: e for n, e in REGISTRY.entities.items() if e.key_columns is not None}
+    assert {"visit", "follow_up", "work_order"} <= set(named)
+    for name, entity in named.items():
+        full = entity.keys(db, samples[name])
+        assert entity.keys(db, _OnlyColumns(samples[name], entity.key_columns)) == full, name
+
+
+def test_a_write_outside_the_key_columns_keeps_the_keys_and_one_inside_adds_the_new(db, tree):
+    visit = _samples(tree, _world(db, tree))["visit"]
+    before = sync_keys.row_keys(db, "visit", visit)
+    assert sync_keys.write_keys(db, "visit", visit, {"notes": "x"}) == before
+    moved = sync_keys.write_keys(db, "visit", visit, {"account_manager_id": tree["am2"]["id"]})
+    assert moved == before | {f"u:{tree['am2']['id']}"}
+
+
 def test_an_unregistered_table_is_an_error_not_silence(db):
     with pytest.raises(LookupError, match="no scope keys for table 'nonsense'"):
         sync_keys.row_keys(db, "nonsense", {"id": "x"})

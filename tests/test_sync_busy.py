@@ -86,11 +86,18 @@ def failing_connection(fail: dict):
     """server.db.connect, on a connection whose statements starting with a key fail."""
 
     class Faulty(sqlite3.Connection):
-        def execute(self, sql, *args):
+        def _check(self, sql):
             for start, message in fail.items():
                 if sql.lstrip().upper().startswith(start):
                     raise sqlite3.OperationalError(message)
+
+        def execute(self, sql, *args):
+            self._check(sql)
             return super().execute(sql, *args)
+
+        def executemany(self, sql, *args):  # the push writes its mutation log rows at once
+            self._check(sql)
+            return super().executemany(sql, *args)
 
     def connect(path, busy_timeout_ms=5000):
         timeout = busy_timeout_ms / 1000

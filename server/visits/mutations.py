@@ -95,12 +95,14 @@ def check_in(ctx, args):
         customer = customer_in_scope(ctx, args)
         if customer is None:
             return hold_late(ctx, visit_id, "reassigned", args)
-        existing = new_visit(ctx, visit_id, customer, "planned", purpose=purpose)
+        # Made just now for a customer in the caller's scope: theirs, planned, editable.
+        visit = new_visit(ctx, visit_id, customer, "planned", purpose=purpose)
     elif not mine(ctx, existing, customer_id):
         raise check.taken()
-    visit, held = editable(ctx, visit_id, args)
-    if held:
-        return held
+    else:
+        visit, held = editable(ctx, visit_id, args)
+        if held:
+            return held
     if visit["check_in_at"]:
         return {"id": visit_id, "already": True}
     if not rules.can_move(visit["status"], "in_progress"):
@@ -122,7 +124,7 @@ def check_in(ctx, args):
         check_in_distance_m=distance,
         check_in_flag=flag,
     )
-    row = records.update(ctx.db, "visit", visit_id, changes, ctx.user_id, "check_in")
+    row = records.update(ctx.db, "visit", visit_id, changes, ctx.user_id, "check_in", before=visit)
     return {"id": visit_id, "version": row["version"], "distance_m": distance, "flag": flag}
 
 
@@ -174,7 +176,9 @@ def update(ctx, args):
     result = merge(
         visit, load_clock(visit["field_clock"]), fields, ctx.hlc, ctx.base_version, GUARDED
     )
-    row = records.update(ctx.db, "visit", visit_id, result.apply, ctx.user_id, clock=result.clock)
+    row = records.update(
+        ctx.db, "visit", visit_id, result.apply, ctx.user_id, clock=result.clock, before=visit
+    )
     return {"id": visit_id, "version": row["version"], "ignored": result.ignored}
 
 
@@ -191,7 +195,9 @@ def check_out(ctx, args):
     if not rules.can_move(visit["status"], "completed"):
         raise PermanentError("illegal_transition", f"cannot check out a {visit['status']} visit")
     changes = dict(status="completed", **_evidence(ctx, "check_out", device_at, lat, lon, acc))
-    row = records.update(ctx.db, "visit", visit_id, changes, ctx.user_id, "check_out")
+    row = records.update(
+        ctx.db, "visit", visit_id, changes, ctx.user_id, "check_out", before=visit
+    )
     return {"id": visit_id, "version": row["version"]}
 
 

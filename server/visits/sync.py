@@ -34,6 +34,7 @@ def register(registry) -> None:
             scope.visits,
             exclude=("field_clock",),
             keys=sync_keys.keys_of_visit,
+            key_columns=("customer_id", "org_id", "account_manager_id"),
         )
     )
     registry.entity(
@@ -42,6 +43,7 @@ def register(registry) -> None:
             "visit_photo",
             lambda c: scope.visit_children(c, "visit_photo"),
             keys=_child_keys,
+            key_columns=("visit_id",),
         )
     )
     registry.entity(
@@ -51,6 +53,7 @@ def register(registry) -> None:
             lambda c: scope.visit_children(c, "follow_up"),
             exclude=("field_clock",),
             keys=_child_keys,
+            key_columns=("visit_id",),
         )
     )
     for name, handler in MUTATIONS.items():

@@ -53,6 +53,7 @@ def register(registry) -> None:
             scope.work_orders,
             exclude=("field_clock",),
             keys=sync_keys.keys_of_order,
+            key_columns=("org_id", "assigned_org_id", "assignee_id", "reported_by"),
         )
     )
     for child in ("work_order_event", "work_order_photo", "inspection_answer"):
@@ -62,6 +63,7 @@ def register(registry) -> None:
                 child,
                 lambda c, t=child: scope.work_order_children(c, t),
                 keys=_child_keys,
+                key_columns=("work_order_id",),
             )
         )
     for name, handler in MUTATIONS.items():
