@@ -216,11 +216,9 @@ KNOWN = {
             "/scores/orgs/<org_id>/<key>",
             "/scores/people/<user_id>/<key>",
             "/work-orders/sla-policy",
-            "/visits/<visit_id>",
         )
         for role in ("supervisor", "admin")
     ),
-    ("/visits/<visit_id>", "account_manager"),
     ("/m/customers/<customers>", "account_manager"),
     ("/m/orders/<orders>/checklist", "technician"),
 }
