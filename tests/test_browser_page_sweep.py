@@ -215,7 +215,6 @@ KNOWN = {
             "/imports/<kind>",
             "/scores/orgs/<org_id>/<key>",
             "/scores/people/<user_id>/<key>",
-            "/work-orders/sla-policy",
         )
         for role in ("supervisor", "admin")
     ),
