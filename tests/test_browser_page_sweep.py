@@ -56,8 +56,8 @@ IDS = {
     " WHERE status = 'submitted'",
     "scores.organisation": "SELECT id AS org_id FROM org WHERE kind = 'contractor'",
     "scores.person": "SELECT id AS user_id FROM app_user WHERE role = 'technician'",
-    "scores.records": "SELECT u.id AS user_id, u.org_id, 'sla_arrival' AS key"
-    " FROM app_user u WHERE role = 'technician'",
+    "scores.records": "SELECT u.id AS user_id, u.org_id, 'sla_arrival' AS key FROM app_user u"
+    " JOIN org o ON o.id = u.org_id WHERE role = 'technician' ORDER BY o.kind = 'contractor' DESC",
     "sites.detail": "SELECT id AS site_id FROM site",
     "sites.edit": "SELECT id AS site_id FROM site",
     "tasks.detail": "SELECT id AS task_id FROM task ORDER BY assignee_id = :me DESC",
@@ -213,8 +213,6 @@ KNOWN = {
         for page in (
             "/billing/",
             "/imports/<kind>",
-            "/scores/orgs/<org_id>/<key>",
-            "/scores/people/<user_id>/<key>",
         )
         for role in ("supervisor", "admin")
     ),
