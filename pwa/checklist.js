@@ -27,19 +27,20 @@ export function latestAnswers(data, orderId) {
 
 function input(item, a) {
   const name = `value-${item.id}`;
+  const named = `aria-label="${esc(item.label)}"`; // the item's label is the field's name
   if (item.kind === "pass_fail") {
     return `<label class="check"><input type="radio" name="${name}" value="1" ${a && a.passed === 1 && a.passed !== undefined ? "checked" : ""}> ${esc(_("Pass"))}</label>
       <label class="check"><input type="radio" name="${name}" value="0" ${a && a.passed === 0 ? "checked" : ""}> ${esc(_("Fail"))}</label>`;
   }
   if (item.kind === "reading") {
-    return `<input type="number" step="any" inputmode="decimal" name="${name}" value="${esc(a ? a.value_number ?? "" : "")}"> ${esc(item.unit)}
+    return `<input type="number" step="any" inputmode="decimal" name="${name}" ${named} value="${esc(a ? a.value_number ?? "" : "")}"> ${esc(item.unit)}
       <span class="muted">${esc(_("normal %(low)s–%(high)s", { low: item.min_value ?? "", high: item.max_value ?? "" }))}</span>`;
   }
   if (item.kind === "choice") {
     const choices = typeof item.choices === "string" ? JSON.parse(item.choices || "[]") : item.choices || [];
-    return `<select name="${name}"><option value="">—</option>${choices.map((c) => `<option ${a && a.value_text === c ? "selected" : ""}>${esc(c)}</option>`).join("")}</select>`;
+    return `<select name="${name}" ${named}><option value="">—</option>${choices.map((c) => `<option ${a && a.value_text === c ? "selected" : ""}>${esc(c)}</option>`).join("")}</select>`;
   }
-  if (item.kind === "text") return `<input name="${name}" value="${esc(a ? a.value_text || "" : "")}">`;
+  if (item.kind === "text") return `<input name="${name}" ${named} value="${esc(a ? a.value_text || "" : "")}">`;
   return "";
 }
 

@@ -137,8 +137,8 @@ export const screens = {
         <section class="card"><h2>${esc(_("Start or plan a visit"))}</h2>
           <button type="button" data-action="start-visit" data-customer="${esc(id)}">${esc(_("Start a visit now (GPS check-in)"))}</button>
           <form data-form="plan" class="inline">
-            <input type="date" name="planned_date" required value="${today()}">
-            <select name="purpose">${serverChoices("visit_purpose").map(([k, v]) => `<option value="${k}">${esc(v)}</option>`).join("")}</select>
+            <input type="date" name="planned_date" required value="${today()}" aria-label="${esc(_("Planned date"))}">
+            <select name="purpose" aria-label="${esc(_("Purpose"))}">${serverChoices("visit_purpose").map(([k, v]) => `<option value="${k}">${esc(v)}</option>`).join("")}</select>
             <button type="submit" class="secondary">${esc(_("Plan a visit"))}</button>
           </form>
         </section>

@@ -6,6 +6,7 @@ from flask import request
 
 from ..db import get_db, like, rows
 from ..i18n import select_timezone
+from ..labels import LABELS
 from ..times import day_start_utc
 from ..web import paginate, render, roles_required
 from .views import bp
@@ -29,6 +30,16 @@ def changed_fields(before: str | None, after: str | None) -> list[dict]:
         for name in {**old, **new}
         if name not in BOOKKEEPING and old.get(name) != new.get(name)
     ]
+
+
+def field_label(name: str) -> str:
+    """A changed column as people read it: the audit log's label, else the customer history's,
+    else the name in words (a column no label names yet is never shown as its raw name)."""
+    for kind in ("audit_field", "changed_field"):
+        found = LABELS[kind].get(name)
+        if found is not None:
+            return str(found)
+    return name.replace("_", " ")
 
 
 def _date_clauses(filters: dict, errors: dict) -> tuple[list, list]:
@@ -57,6 +68,8 @@ def _listing(filters: dict, errors: dict):
     page = paginate(f"{SQL} WHERE {' AND '.join(['1', *where])}", params, "a.id DESC")
     for entry in page.items:
         entry["changes"] = changed_fields(entry.pop("before"), entry.pop("after"))
+        for change in entry["changes"]:
+            change["label"] = field_label(change["field"])
     return page
 
 
