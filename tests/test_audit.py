@@ -55,3 +55,13 @@ def test_audit_diff_lists_changed_fields_only():
     created = changed_fields(None, json.dumps({"name": "n", "deleted_at": None}))
     assert created == [{"field": "name", "before": None, "after": "n"}]
     assert changed_fields(None, None) == []
+
+
+def test_audit_shows_enum_values_as_their_labels(field, auth, client, db):
+    """A changed status or kind shows as people read it (zh by default), not as stored."""
+    from tests import factories
+
+    factories.make_visit(db, field["cust1"], field["am1"], status="completed")
+    auth.login("admin")
+    body = html(client.get("/admin/audit", query_string={"entity": "visit"}, headers=HX))
+    assert "已完成" in body and ">completed<" not in body

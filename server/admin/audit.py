@@ -42,6 +42,22 @@ def field_label(name: str) -> str:
     return name.replace("_", " ")
 
 
+# Enum columns whose label kind is not named "<entity>_<column>" or "<column>".
+VALUE_KINDS = {("work_order", "status"): "wo_status", ("task", "status"): "task_state"}
+
+
+def value_label(entity: str, field: str, value):
+    """An enum value as people read it (its column's label kind), else None: other values
+    show as they are stored."""
+    if not isinstance(value, str):
+        return None
+    for kind in (VALUE_KINDS.get((entity, field)), f"{entity}_{field}", field):
+        names = LABELS.get(kind) if kind else None
+        if names and value in names:
+            return str(names[value])
+    return None
+
+
 def _date_clauses(filters: dict, errors: dict) -> tuple[list, list]:
     where, params = [], []
     bounds = (("date_from", "a.at >= ?", 0), ("date_to", "a.at < ?", 1))
@@ -70,6 +86,10 @@ def _listing(filters: dict, errors: dict):
         entry["changes"] = changed_fields(entry.pop("before"), entry.pop("after"))
         for change in entry["changes"]:
             change["label"] = field_label(change["field"])
+            for side in ("before", "after"):
+                change[f"{side}_label"] = value_label(
+                    entry["entity"], change["field"], change[side]
+                )
     return page
 
 
