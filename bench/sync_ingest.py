@@ -1,11 +1,16 @@
-"""Sync ingest benchmark (issue 3): pushes through the real HTTP endpoint against a raw
-sqlite-utils insert_all of the same final rows, the cost of a replay, and a first pull.
+"""Sync ingest benchmark (issues 3, 19): pushes through the real HTTP endpoint against a raw
+sqlite-utils insert_all of the same final rows and against the peer a team would pick
+instead (PouchDB Server's _bulk_docs, the same visits as one finished document each), the
+cost of a replay, the peak memory of a 1000-mutation push, and a first pull.
 
 Run: .venv/bin/python bench/sync_ingest.py (also `make bench`). Ends with one line of JSON.
 Everything runs on a fresh temporary SQLite file with the server's own connection settings
 (WAL, synchronous=FULL), the app served in-process on loopback by werkzeug (HTTP/1.1).
+PouchDB Server 4.2 is installed by npm into bench/out/pouchdb on the first run and runs
+beside it on a free loopback port, its LevelDOWN databases in the same temporary directory.
 """
 
+import gc
 import json
 import logging
 import os
@@ -14,12 +19,13 @@ import statistics
 import sys
 import tempfile
 import time
+import tracemalloc
 import uuid
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from syncbench import world  # noqa: E402
+from syncbench import pouch, world  # noqa: E402
 from syncbench.device import PER_VISIT, Http, Phone  # noqa: E402
 
 from server import create_app  # noqa: E402
@@ -28,6 +34,7 @@ from tests.live import LiveServer  # noqa: E402
 
 BATCHES = {50: 20, 200: 10, 1000: 5}  # batch size → batches timed (1,600 visits in all)
 PULL_VISITS = 2000
+POUCH_DB = "visits"
 
 
 def raw_insert(db, tables: dict[str, list[dict]]) -> float:
@@ -63,8 +70,50 @@ def baselines(db, bodies: list[dict], logs: list[dict], per_batch: int) -> tuple
     return final_s, kept_s, rows
 
 
-def bench_size(http, db, customers, epoch, size: int, start: int) -> dict:
-    """First ingest, replay and raw baselines for batches of `size`; medians over batches."""
+def same_values(db, body: dict, docs: list[dict]) -> None:
+    """The documents hold what the push left in Fieldbook's rows (same text, same sizes)."""
+    visits, follow_ups = world.final_rows(db, body)
+    rows = {v["id"]: v for v in visits}
+    ups = {f["id"]: f for f in follow_ups}
+    assert len(rows) == len(docs) and len(ups) == sum(len(d["follow_ups"]) for d in docs)
+    for doc in docs:
+        row = rows[doc["_id"]]
+        for key in ("customer_id", "status", "purpose", "notes", "feedback", "satisfaction"):
+            assert row[key] == doc[key], (key, row[key], doc[key])
+        for key in ("check_in_lat", "check_in_lon", "check_out_lat", "check_out_lon"):
+            assert row[key] == doc[key], (key, row[key], doc[key])
+        assert json.loads(row["contacts_met"]) == doc["contacts_met"]
+        for up in doc["follow_ups"]:
+            assert (ups[up["id"]]["action"], ups[up["id"]]["due_date"]) == (
+                up["action"],
+                up["due_date"],
+            )
+
+
+def pouch_ingest(http, docs_batches: list[list[dict]]) -> dict:
+    """POST each batch's documents to _bulk_docs once; every doc must come back ok."""
+    times = []
+    for docs in docs_batches:
+        status, data, *_, seconds = http.post(f"/{POUCH_DB}/_bulk_docs", {"docs": docs})
+        assert status == 201 and isinstance(data, list), (status, data)
+        bad = [r for r in data if not r.get("ok") or "error" in r]
+        assert not bad and len(data) == len(docs), (len(data), bad[:3])
+        # pouchdb-server 4.2 answers in any order now and then (its plugins' bulk-docs
+        # wrapper): match the answers by id, as its maintainers tell callers to
+        assert sorted(r["id"] for r in data) == sorted(d["_id"] for d in docs)
+        times.append(seconds)
+    t, n = statistics.median(times), len(docs_batches[0])
+    return {"docs_per_s": n / t, "s": t, "bytes": wire_bytes({"docs": docs_batches[0]}) / n}
+
+
+def wire_bytes(body) -> int:
+    """Bytes of a request body as the bench's client sends it (compact UTF-8 JSON)."""
+    return len(json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode())
+
+
+def bench_size(http, db, phttp, customers, epoch, size: int, start: int) -> dict:
+    """First ingest, replay and raw baselines for batches of `size`; medians over batches.
+    Then the same visits, one finished document each, into PouchDB Server."""
     phone, per_batch = Phone(), size // PER_VISIT
     bodies = [
         phone.push_body(phone.visits(customers, per_batch, start + b * per_batch), epoch)
@@ -73,9 +122,15 @@ def bench_size(http, db, customers, epoch, size: int, start: int) -> dict:
     first, logs = ingest(http, db, bodies)
     replay = [http.push(body, "duplicate")[0] for body in bodies]
     final_s, kept_s, rows = baselines(db, bodies, logs, per_batch)
+    docs = [pouch.visit_docs(body) for body in bodies]
+    for body, batch in zip(bodies, docs, strict=True):
+        same_values(db, body, batch)
+    peer_r = pouch_ingest(phttp, docs)
     t_first, t_replay, t_raw, t_kept = map(statistics.median, (first, replay, final_s, kept_s))
     final_rows = rows["visit"] + rows["follow_up"]
     return {
+        "pouch": peer_r,
+        "bytes_per_visit": wire_bytes(bodies[0]) / per_batch,
         "visits": per_batch * len(bodies),
         "mps": size / t_first,
         "first_s": t_first,
@@ -89,6 +144,22 @@ def bench_size(http, db, customers, epoch, size: int, start: int) -> dict:
         "speedup": t_first / t_replay,
         "written": {t: n / size for t, n in rows.items() if t not in ("visit", "follow_up")},
     }
+
+
+def push_peak_mb(http, customers, epoch, start: int) -> tuple[float, float]:
+    """tracemalloc peak (MiB) of the process over one push of 1000 mutations (200 visits):
+    the in-process server's work plus the client's encoding of the request (also returned)."""
+    phone = Phone()
+    body = phone.push_body(phone.visits(customers, 1000 // PER_VISIT, start), epoch)
+    sent = wire_bytes(body)
+    gc.collect()
+    tracemalloc.start()
+    try:
+        http.push(body, "applied")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    return peak / 2**20, sent / 2**20
 
 
 def top_up(http, customers, epoch, have: int) -> None:
@@ -159,6 +230,30 @@ def print_push(push: dict, fixed_s: float) -> None:
     print(f"fixed cost of one push request (no mutations): {fixed_s * 1000:.1f} ms")
 
 
+def print_peer(push: dict, peak: tuple[float, float]) -> None:
+    print(f"the peer: PouchDB Server {pouch.VERSION} (LevelDOWN on disk), POST /db/_bulk_docs,")
+    print("  the same visits as one finished document each (follow-up embedded)")
+    print(
+        " batch  docs  fieldbook visits/s  pouchdb docs/s  visit ratio  mutation ratio"
+        "  bytes/visit fb pouch"
+    )
+    for size, r in push.items():
+        p = r["pouch"]
+        print(
+            f"{size:6d} {size // PER_VISIT:5d} {r['mps'] / PER_VISIT:19,.0f}"
+            f" {p['docs_per_s']:15,.0f} {r['mps'] / PER_VISIT / p['docs_per_s']:12.3f}"
+            f" {r['mps'] / p['docs_per_s']:15.3f} {r['bytes_per_visit']:15,.0f}"
+            f" {p['bytes']:6,.0f}"
+        )
+    print("(batch = mutations per Fieldbook push; docs = visits per _bulk_docs; medians over")
+    print(" the same batches; visit ratio = Fieldbook visits/s / PouchDB docs/s, aims >= 0.5")
+    print(" at 1000, >= 1.0 at 200 and 1000; mutation ratio = mutations/s / docs/s, >= 1.5)")
+    print(
+        f"peak memory over one push of 1000 mutations (tracemalloc, in-process server):"
+        f" {peak[0]:.1f} MiB (the request itself is {peak[1]:.2f} MiB)"
+    )
+
+
 def print_pull(pull: dict) -> None:
     puts = ", ".join(f"{v} {k}" for k, v in pull["puts"].items())
     print(f"first pull: {puts}; {pull['pages']} pages at the default limit")
@@ -168,9 +263,14 @@ def print_pull(pull: dict) -> None:
     )
 
 
-def figures(push: dict, pull: dict, fixed_s: float) -> dict:
+def figures(push: dict, pull: dict, fixed_s: float, peak: tuple[float, float]) -> dict:
     out = {}
     for size, r in push.items():
+        visits, docs = r["mps"] / PER_VISIT, r["pouch"]["docs_per_s"]
+        out[f"visits_per_s_batch_{size}"] = round(visits, 1)
+        out[f"pouchdb_docs_per_s_batch_{size}"] = round(docs, 1)
+        out[f"visit_ratio_vs_pouchdb_batch_{size}"] = round(visits / docs, 4)
+        out[f"mutation_ratio_vs_pouchdb_batch_{size}"] = round(r["mps"] / docs, 4)
         out[f"push_mps_batch_{size}"] = round(r["mps"], 1)
         out[f"first_ingest_s_batch_{size}"] = round(r["first_s"], 4)
         out[f"raw_insert_rows_per_s_batch_{size}"] = round(r["raw_rows_per_s"])
@@ -183,6 +283,7 @@ def figures(push: dict, pull: dict, fixed_s: float) -> dict:
     out["ingest_rows_written_per_mutation"] = round(
         sum(push[1000]["written"].values()) + push[1000]["written"]["change_log"], 2
     )
+    out["push_1000_mutations_peak_mb"] = round(peak[0], 1)
     out["empty_push_s"] = round(fixed_s, 4)
     out["first_pull_s"] = round(pull["seconds"], 3)
     out["first_pull_gzip_bytes"] = pull["wire"]
@@ -199,8 +300,14 @@ def run(tmp: str) -> dict:
     app = create_app(config | {"SESSION_COOKIE_SECURE": False})
     db, am, customers = world.build(path)
     epoch = db.execute("SELECT value FROM meta WHERE key = 'server_epoch'").fetchone()[0]
-    server = LiveServer(app).start()
+    pouch.install()
+    peer = pouch.PouchServer(tmp)
+    server = None
     try:
+        peer.start()
+        peer.create_db(POUCH_DB)
+        phttp = Http(peer.port)
+        server = LiveServer(app).start()
         http = Http(server.port)
         creds = {"username": am["username"], "password": factories.PASSWORD}
         status, data, *_ = http.post("/api/auth/token", creds | {"device_name": "bench"})
@@ -209,19 +316,27 @@ def run(tmp: str) -> dict:
         fixed_s = empty_push(http, epoch)
         push, made = {}, 0
         for size in BATCHES:
-            push[size] = bench_size(http, db, customers, epoch, size, made)
+            push[size] = bench_size(http, db, phttp, customers, epoch, size, made)
             made += push[size]["visits"]
+        posted = sum(r["visits"] for r in push.values())
+        assert peer.doc_count(POUCH_DB) == posted, (peer.doc_count(POUCH_DB), posted)
+        peak = push_peak_mb(http, customers, epoch, made)
+        made += 1000 // PER_VISIT
         top_up(http, customers, epoch, made)
         pull = pull_all(http, epoch)
     finally:
-        server.stop()
+        if server is not None:
+            server.stop()
+        peer.stop()
     assert pull["puts"].get("visit") == PULL_VISITS, pull["puts"]
     assert pull["puts"].get("customer") == world.CUSTOMERS, pull["puts"]
     print(f"database: fresh SQLite file, {world.CUSTOMERS} customers of 1 account manager")
     print_push(push, fixed_s)
     print()
+    print_peer(push, peak)
+    print()
     print_pull(pull)
-    return figures(push, pull, fixed_s)
+    return figures(push, pull, fixed_s, peak)
 
 
 def main() -> None:
