@@ -163,17 +163,24 @@ def write_lock(db):
     if not queue.acquire(timeout_s):
         raise _busy()
     try:
-        waited = time.monotonic() - began
-        if waited > 0.001:  # what is left of the busy timeout is for writers outside the queue
-            conn.execute(f"PRAGMA busy_timeout={max(1, int((timeout_s - waited) * 1000))}")
-            try:
-                yield from _transaction(db, conn)
-            finally:
-                conn.execute(f"PRAGMA busy_timeout={int(timeout_s * 1000)}")
-        else:
+        with _rest_of_timeout(conn, timeout_s, time.monotonic() - began):
             yield from _transaction(db, conn)
     finally:
         queue.release()
+
+
+@contextmanager
+def _rest_of_timeout(conn, timeout_s: float, waited: float):
+    """What is left of the busy timeout after the queue, for writers outside it; the whole
+    timeout again afterwards. A wait under a millisecond changes nothing."""
+    if waited <= 0.001:
+        yield
+        return
+    conn.execute(f"PRAGMA busy_timeout={max(1, int((timeout_s - waited) * 1000))}")
+    try:
+        yield
+    finally:
+        conn.execute(f"PRAGMA busy_timeout={int(timeout_s * 1000)}")
 
 
 def _transaction(db, conn):

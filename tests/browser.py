@@ -181,14 +181,19 @@ def phone_page(context, server, username):
     return page
 
 
-def supervisor_page(context, server, username):
-    """A new page in context, signed in on the web desk."""
-    page = context.new_page()
+def desk_sign_in(page, server, username):
+    """Sign in on the web desk and wait for its navigation (folded away on a phone)."""
     page.goto(server.url + "/login")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", DEMO_PASSWORD)
     page.click("main form button[type=submit]")
-    page.wait_for_selector("header.top nav")
+    page.wait_for_selector("header.top nav", state="attached")
+
+
+def supervisor_page(context, server, username):
+    """A new page in context, signed in on the web desk."""
+    page = context.new_page()
+    desk_sign_in(page, server, username)
     return page
 
 

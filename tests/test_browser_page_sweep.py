@@ -17,7 +17,14 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from server import create_app
 from server.db import connect
 from server.seed.demo import DEMO_PASSWORD
-from tests.browser import SMALL_TARGETS, compile_catalogues, demo_app, serving, sign_in
+from tests.browser import (
+    SMALL_TARGETS,
+    compile_catalogues,
+    demo_app,
+    desk_sign_in,
+    serving,
+    sign_in,
+)
 from tests.conftest import signed_in
 
 pytestmark = pytest.mark.browser
@@ -199,11 +206,7 @@ def _page_for(chromium, contexts, world, role, kind):
         if kind == "m":
             sign_in(page, world["server"], username)
         else:
-            page.goto(world["server"].url + "/login")
-            page.fill("input[name=username]", username)
-            page.fill("input[name=password]", DEMO_PASSWORD)
-            page.click("main form button[type=submit]")
-            page.wait_for_selector("header.top nav", state="attached")
+            desk_sign_in(page, world["server"], username)
         page.errors.clear()
     return contexts[key][1]
 

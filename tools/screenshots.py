@@ -14,7 +14,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from server.db import connect  # noqa: E402
-from server.seed.demo import DEMO_PASSWORD  # noqa: E402
 from tests.browser import (  # noqa: E402
     compile_catalogues,
     demo_app,
@@ -22,6 +21,7 @@ from tests.browser import (  # noqa: E402
     phone_page,
     serving,
     start_playwright,
+    supervisor_page,
 )
 
 PHONE = {"viewport": {"width": 360, "height": 640}, "device_scale_factor": 2, "is_mobile": True}
@@ -85,12 +85,7 @@ def main() -> None:
             context = browser.new_context(locale="zh-CN", **PHONE)
             page = phone_page(context, server, "sup.city")
             shot(page, "6-supervisor-device-home")
-            page = context.new_page()  # the web desk (its navigation folds away on a phone)
-            page.goto(server.url + "/login")
-            page.fill("input[name=username]", "sup.city")
-            page.fill("input[name=password]", DEMO_PASSWORD)
-            page.click("main form button[type=submit]")
-            page.wait_for_selector("header.top")
+            page = supervisor_page(context, server, "sup.city")  # the web desk
             shot(page, "7-supervisor-web-home")
             page.goto(f"{server.url}/reviews/")
             shot(page, "8-review-desk")
