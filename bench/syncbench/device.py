@@ -88,7 +88,14 @@ class Http:
         if accept_gzip:
             headers["Accept-Encoding"] = "gzip"
         started = time.perf_counter()
-        self.conn.request("POST", path, payload, headers)
+        try:
+            self.conn.request("POST", path, payload, headers)
+        except (BrokenPipeError, ConnectionResetError):
+            # The peer closed the idle keep-alive connection (PouchDB Server's Node closes
+            # one after 5 s): nothing was received, so open a new one and send it again.
+            self.conn.close()
+            started = time.perf_counter()
+            self.conn.request("POST", path, payload, headers)
         resp = self.conn.getresponse()
         wire = resp.read()
         seconds = time.perf_counter() - started
