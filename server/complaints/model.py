@@ -139,24 +139,24 @@ def _changes_for(action: str, complaint: dict, extra: dict) -> dict:
     return {}
 
 
+def _set(db, actor_id, complaint: dict, action: str, column: str, value, reason: str):
+    """Change one column as a step that keeps the status (old and new value in its detail)."""
+    if value == complaint[column]:
+        return complaint
+    detail = {"from": complaint[column], "to": value}
+    with db.atomic():
+        _step(db, actor_id, complaint, action, complaint["status"], reason, detail)
+        return records.update(db, "complaint", complaint["id"], {column: value}, actor_id, action)
+
+
 def reassign(db, actor_id, complaint: dict, owner_id: str, reason="") -> dict:
     """Give the complaint another owner (its status stays), as a step."""
-    if owner_id == complaint["owner_id"]:
-        return complaint
-    detail = {"from": complaint["owner_id"], "to": owner_id}
-    with db.atomic():
-        _step(db, actor_id, complaint, "reassign", complaint["status"], reason, detail)
-        return records.update(db, "complaint", complaint["id"], {"owner_id": owner_id}, actor_id)
+    return _set(db, actor_id, complaint, "reassign", "owner_id", owner_id, reason)
 
 
 def change_severity(db, actor_id, complaint: dict, severity: str, reason="") -> dict:
     """Change the severity (its clocks are recomputed from the original received time)."""
-    if severity == complaint["severity"]:
-        return complaint
-    detail = {"from": complaint["severity"], "to": severity}
-    with db.atomic():
-        _step(db, actor_id, complaint, "change_severity", complaint["status"], reason, detail)
-        return records.update(db, "complaint", complaint["id"], {"severity": severity}, actor_id)
+    return _set(db, actor_id, complaint, "change_severity", "severity", severity, reason)
 
 
 def history(db, complaint_id: str) -> list[dict]:

@@ -1,5 +1,5 @@
 """What the complaints domain registers with sync: the `complaint` entity (its steps stay on
-the server for now) and, in mutations.py, what a field user records offline."""
+the server for now) and the mutations of mutations.py, what a field user records offline."""
 
 from sync.registry import EntitySpec
 
@@ -26,3 +26,7 @@ def register(registry) -> None:
             key_columns=("org_id", "account_manager_id", "owner_id"),
         )
     )
+    from .mutations import MUTATIONS
+
+    for name, handler in MUTATIONS.items():
+        registry.mutation(name)(handler)
