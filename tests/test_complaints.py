@@ -155,10 +155,10 @@ def test_stored_clocks_use_the_holiday_table_and_the_make_up_days(db, field):
     k = f.make_complaint(db, field["cust1"], received_at="2026-04-30T07:00:00.000Z")
     now = datetime(2026, 4, 30, 8, tzinfo=UTC)
     found = timing.clocks(db, {**k, "sla_grade": None}, model.history(db, k["id"]), now)
-    assert found["first_response"]["due_at"] == datetime(2026, 5, 6, 6, tzinfo=UTC)
+    assert found["first_response"]["due_at"] == "2026-05-06T06:00:00.000Z"
     assert (found["basis"], found["version"]) == ("standard", 0)
     # 9 May is a make-up Saturday (m026): 40 h of resolution run 3 + 27 (6–8 May) + 9 + 1
-    assert found["resolution"]["due_at"] == datetime(2026, 5, 11, 2, tzinfo=UTC)
+    assert found["resolution"]["due_at"] == "2026-05-11T02:00:00.000Z"
 
 
 def test_a_complaint_keeps_the_policy_version_in_force_when_received(db, field):

@@ -6,6 +6,7 @@ from ..domain import Domain
 
 DOMAIN = Domain(
     "complaints",
+    blueprints=("complaints.views:bp",),
     sync="complaints.sync",
     unreplicated=("complaint_step",),
     labels={

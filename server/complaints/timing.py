@@ -7,11 +7,11 @@ customer; resolution also stops from a handling until the reopening after it, so
 complaint's clock resumes where it stood (clock.py).
 """
 
-from ..times import from_stored
+from ..times import from_stored, to_stored
 from . import states
 from .calendar import load
 from .clock import clock
-from .policy import limits, of_version
+from .policy import CLOCKS, limits, of_version
 
 
 def stops_and_met(steps: list[dict]) -> dict:
@@ -56,13 +56,17 @@ def clocks_of(cal, rules: dict, complaint: dict, steps: list[dict], now) -> dict
     return {"first_response": first, "resolution": resolution, "basis": limit["basis"]}
 
 
+def _as_stored(found: dict) -> dict:
+    return {k: to_stored(v) if k in ("due_at", "met_at") and v else v for k, v in found.items()}
+
+
 def clocks(db, complaint: dict, steps: list[dict], now) -> dict:
-    """Both clocks of a stored complaint and its stored steps (history) at `now`."""
+    """Both clocks of a stored complaint and its stored steps (history) at `now`, their times
+    as stored text; with the version and the rule (`basis`) that timed them."""
     version = of_version(db, complaint["policy_version"])
     cal = load(db, version["rules"]["hours"])
     timed = [{**s, "at": from_stored(s["at"])} for s in steps]
     received = {**complaint, "received_at": from_stored(complaint["received_at"])}
-    return {
-        **clocks_of(cal, version["rules"], received, timed, now),
-        "version": version["version"],
-    }
+    found = clocks_of(cal, version["rules"], received, timed, now)
+    found.update({name: _as_stored(found[name]) for name in CLOCKS})
+    return {**found, "version": version["version"]}
