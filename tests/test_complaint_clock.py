@@ -165,3 +165,9 @@ def test_steps_give_pauses_and_reopen_gaps():
     assert found["pauses"] == [(bj(4, 20, 10), bj(4, 20, 12)), (bj(4, 20, 14), None)]
     assert found["first_response_at"] == bj(4, 20, 10)  # a pause is the first answer
     assert found["resolved_at"] is None and found["reopen_gaps"] == []
+
+
+def test_a_pause_that_starts_now_shows_paused():
+    # found by tests/test_complaint_lifecycle.py: a pause begun this very minute
+    now = bj(4, 20, 11)
+    assert clock(CAL, bj(4, 20, 10), 4, [(now, None)], None, now, 0.8)["state"] == "paused"

@@ -76,7 +76,7 @@ def clock(cal: Calendar, start, limit_hours, stops, met_at, now, warn_ratio) -> 
     kept = [(a, b) for a, b in stops if a < until]
     due = add_working(cal, start, limit_hours * 3600, kept, until)
     run = working_seconds(cal, start, until, kept) / 3600
-    paused = met_at is None and any(b is None or b > now for a, b in kept)
+    paused = met_at is None and any(a <= now and (b is None or b > now) for a, b in stops)
     if met_at is not None:
         state = "met" if due is None or met_at <= due else "breached"
     elif paused:
