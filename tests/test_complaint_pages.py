@@ -120,3 +120,21 @@ def test_a_post_without_csrf_is_refused(client, auth, world):
     auth.login("sup_d1")
     resp = client.post(f"/complaints/{world['k1']['id']}/step", data={"action": "investigate"})
     assert resp.status_code == 400
+
+
+def test_a_held_device_edit_shows_on_the_complaint_and_in_the_inbox(client, auth, db, world):
+    from tests.device import Device
+
+    k = world["k1"]
+    db.execute("UPDATE complaint SET status = 'archived' WHERE id = ?", [k["id"]])
+    device = Device(client, "am1", f.PASSWORD)
+    result = device.push_one("complaint.update", {"id": k["id"], "fields": {"words": "补充说明"}})
+    assert result["status"] == "held"
+    held_id = result["result"]["id"]
+    auth.login("sup_d1")
+    page = client.get(f"/complaints/{k['id']}").get_data(as_text=True)
+    assert f'data-held="{held_id}"' in page and 'data-reason="archived"' in page
+    inbox = client.get("/reviews/conflicts/").get_data(as_text=True)
+    assert held_id in inbox and k["customer_id"] and world["cust1"]["name"] in inbox
+    auth.login("sup_k")
+    assert held_id not in client.get("/reviews/conflicts/").get_data(as_text=True)

@@ -64,6 +64,10 @@ DOMAIN = Domain(
             "accepted": _l("Accepts the answer"),
             "dissatisfied": _l("Dissatisfied"),
         },
+        "complaint_conflict_reason": {
+            "archived": _l("Sent after archiving"),
+            "reassigned": _l("Complaint or customer reassigned"),
+        },
         "complaint_clock": {
             "on_time": _l("On time"),
             "warning": _l("Due soon"),

@@ -11,6 +11,7 @@ from ..appointments.views import customers_matching
 from ..auth.model import people
 from ..db import get_db
 from ..fields import check_filters, left_out
+from ..held import held_edits
 from ..web import caller, finish, form_status, list_filters, list_page, render, roles_required
 from . import forms, model, states, timing
 from .policy import SEVERITIES
@@ -92,6 +93,7 @@ def _detail(complaint: dict, status: int = 200, errors=None, form=None, error=No
         status=status,
         k=complaint,
         steps=steps,
+        held=held_edits(db, "complaint", complaint["id"]),
         clocks=timing.clocks(db, complaint, steps, datetime.now(UTC)),
         actions=states.actions_from(complaint["status"]),
         owners=_owners(),
