@@ -34,7 +34,7 @@ function input(item, a) {
   }
   if (item.kind === "reading") {
     return `<input type="number" step="any" inputmode="decimal" name="${name}" ${named} value="${esc(a ? a.value_number ?? "" : "")}"> ${esc(item.unit)}
-      <span class="muted">${esc(_("normal %(low)s–%(high)s", { low: item.min_value ?? "", high: item.max_value ?? "" }))}</span>`;
+      <span class="muted">${esc(_("normal %(low)s to %(high)s", { low: item.min_value ?? "", high: item.max_value ?? "" }))}</span>`;
   }
   if (item.kind === "choice") {
     const choices = typeof item.choices === "string" ? JSON.parse(item.choices || "[]") : item.choices || [];

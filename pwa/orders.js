@@ -173,8 +173,14 @@ function checklistBlock(data, o) {
   const gaps = checklistGaps(data, o);
   if (gaps.none) return `<p class="error" data-testid="checklist-none">${esc(_("This inspection has no checklist, so it cannot be submitted. Ask your supervisor."))}</p>`;
   if (!gaps.missing.length) return "";
-  return `<section class="card" data-testid="checklist-missing" data-missing="${gaps.missing.length}"><p class="error">${esc(_("Answer every checklist item first: %(n)s still open", { n: gaps.missing.length }))}</p>
+  return `<section class="card" data-testid="checklist-missing" data-missing="${gaps.missing.length}"><h2>${esc(_("Checklist"))}</h2>
+    <p class="error">${esc(_("Answer every checklist item first: %(n)s still open", { n: gaps.missing.length }))}</p>
+    ${checklistLink(o)}
     <ul>${gaps.missing.map((m) => `<li>${esc(`${m.position}. ${m.label}`)}</li>`).join("")}</ul></section>`;
+}
+
+function checklistLink(o) {
+  return `<p><a class="button" href="/m/orders/${o.id}/checklist" data-link>${esc(_("Fill in the checklist"))}</a></p>`;
 }
 
 export const orderScreen = {
@@ -201,7 +207,7 @@ export const orderScreen = {
       </ul></section>
       ${o.check_in_flag ? `<section class="card" data-testid="check-in"><h2>${esc(_("Check-in"))}</h2><p>${o.check_in_distance_m !== null && o.check_in_distance_m !== undefined ? esc(_("%(m)s m from the site", { m: Math.round(o.check_in_distance_m) })) : ""} ${flags(o.check_in_flag, "check_in_flag")}</p></section>` : ""}
       ${mine ? blocked : ""}
-      ${mine && o.wo_type === "inspection" && ["on_site", "resolved", "returned"].includes(o.status) ? `<p><a class="button" href="/m/orders/${o.id}/checklist" data-link>${esc(_("Checklist"))}</a></p>` : ""}
+      ${mine && !blocked && o.wo_type === "inspection" && ["on_site", "resolved", "returned"].includes(o.status) ? checklistLink(o) : ""}
       ${finished ? `<section class="card done" data-testid="order-finished"><h2>${esc(_("Report submitted"))}</h2><p>${esc(_("Submitted %(at)s. Your supervisor reviews it; it cannot be changed here.", { at: formatTime(o.submitted_at || o.resolved_at) }))}</p></section>` : ""}
       ${working && o.wo_type !== "inspection" ? reportForm(o) : ""}
       ${!working && o.wo_type !== "inspection" ? reportSummary(o) : ""}

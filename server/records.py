@@ -55,8 +55,9 @@ def once_held(db, table: str, row_id: str, column: str, user_id: str) -> bool:
     return found is not None
 
 
-def insert(db, table: str, values: dict, actor_id) -> dict:
-    """Insert a synced row (id made here unless given); return the stored row."""
+def insert(db, table: str, values: dict, actor_id, action: str = "create") -> dict:
+    """Insert a synced row (id made here unless given); return the stored row. `action`
+    names the audit entry (before: none)."""
     row = dict(values)
     row.setdefault("id", uuid7())
     at = now_utc()
@@ -66,7 +67,7 @@ def insert(db, table: str, values: dict, actor_id) -> dict:
         row["version"] = log_change(db, table, row["id"], at, keys)
         _insert_row(db, table, row)
         stored = get(db, table, row["id"])
-        audit(db, actor_id, "create", table, row["id"], None, _public(stored))
+        audit(db, actor_id, action, table, row["id"], None, _public(stored))
     return stored
 
 

@@ -40,15 +40,16 @@ def main() -> None:
         app = demo_app(tmp, compile_catalogues(tmp / "translations"))
         db = connect(app.config["DATABASE"])
         am = _first(db, "SELECT username FROM app_user WHERE role = 'account_manager' ORDER BY 1")
-        customer = _first(
+        visit = _first(  # their latest finished visit
             db,
-            "SELECT v.customer_id FROM visit v JOIN app_user u ON u.id = v.account_manager_id"
-            f" WHERE u.username = '{am}' GROUP BY 1 ORDER BY max(v.check_in_at) DESC",
+            "SELECT v.id FROM visit v JOIN app_user u ON u.id = v.account_manager_id"
+            f" WHERE u.username = '{am}' AND v.check_out_at IS NOT NULL"
+            " ORDER BY v.check_out_at DESC",
         )
         tech, order = db.execute(
             "SELECT u.username, w.id FROM work_order w JOIN app_user u ON u.id = w.assignee_id"
             " WHERE w.wo_type = 'inspection'"
-            " AND w.status IN ('dispatched', 'accepted', 'en_route', 'on_site')"
+            " AND w.status = 'on_site'"
             " ORDER BY u.username, w.code LIMIT 1"
         ).fetchone()
         db.conn.close()
@@ -64,9 +65,8 @@ def main() -> None:
             context = browser.new_context(locale="zh-CN", **PHONE)
             page = phone_page(context, server, am)
             shot(page, "1-account-manager-home")
-            page.goto(f"{server.url}/m/customers/{customer}")  # its latest visit
-            page.click("main a[href^='/m/visits/']")
-            page.wait_for_load_state("networkidle")
+            page.goto(f"{server.url}/m/visits/{visit}")
+            page.wait_for_selector("main h1")
             shot(page, "2-visit")
             context.close()
 
@@ -76,9 +76,8 @@ def main() -> None:
             page.goto(f"{server.url}/m/orders/{order}")
             page.wait_for_load_state("networkidle")
             shot(page, "4-technician-order")
-            checklist = page.locator("[data-section=checklist], #checklist, .checklist").first
-            if checklist.count():
-                checklist.scroll_into_view_if_needed()
+            page.click("a[href$='/checklist']")  # the order's checklist screen
+            page.wait_for_selector("[data-item]")
             shot(page, "5-technician-checklist")
             context.close()
 

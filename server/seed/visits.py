@@ -6,11 +6,13 @@ B monthly, C a call monthly and on site quarterly), how many plans they keep, ho
 ratings are and how soon they close their follow-ups, so last month's scores differ. Each
 on-site visit is planned (most) or started ad hoc, checked in near the customer and checked
 out 30–90 minutes later; a few synced late, a few checked in far away. Supervisors approve
-most visits older than three days, return a few (some reworked and approved). About 40 % of
-the visits promise a follow-up 3–14 days later: done (on time or late) or still open, due or
-overdue. Each manager has plans for today and the coming week, and one customer never
-visited (their first class-C customer by code: new to them). Calls are completed phone
-contacts, as the device's visit.log_contact writes them.
+most visits older than three days and all older than two weeks, return a few (reworked and
+approved once older than two weeks), so the review desk holds the last fortnight's backlog.
+About 40 % of the visits promise a follow-up 3–14 days later: done (on time or late) or
+still open, due or overdue. Each manager has plans for today and the coming week, and one
+customer never visited (their first class-C customer by code: new to them). Calls are
+completed phone contacts, as the device's visit.log_contact writes them, approved once
+older than three days.
 
 Writes go through records (and visits.model for review steps) as the visit mutations do,
 so the audit log, change log and scope keys are those of real visits.
@@ -27,6 +29,7 @@ from ..visits import model as visits
 from ..visits.rules import gps_evidence
 
 DAYS = 91
+SETTLED_DAYS = 14  # older visits are reviewed: the desk holds the last fortnight (ours)
 FAR_M, LOW_ACCURACY_M = 500, 100  # the defaults of VISIT_FAR_METERS, VISIT_LOW_ACCURACY_METERS
 PURPOSE_WEIGHTS = {
     "routine": 10,
@@ -173,14 +176,15 @@ def _visit(build, manager, customer, contacts, skill, day, reviewer) -> dict | N
     visit = records.update(db, "visit", visit["id"], check_out, actor, "check_out")
     if left < build.now - timedelta(days=3):
         roll = rng.random()
+        settled = left < build.now - timedelta(days=SETTLED_DAYS)
         if roll < 0.06 + 0.1 * (1 - skill):
             visits.return_visit(db, reviewer, visit["id"], RETURN_REASON)
-            if roll < 0.04:  # reworked and handed in again, then approved
+            if roll < 0.04 or settled:  # reworked and handed in again, then approved
                 changes = {"status": "completed"}
                 row = records.update(db, "visit", visit["id"], changes, actor, "resubmit")
                 history.record(db, actor, "visit", row, "resubmit")
                 visits.approve(db, reviewer, visit["id"])
-        elif roll < 0.9:
+        elif roll < 0.9 or settled:
             visits.approve(db, reviewer, visit["id"])
     if rng.random() < 0.4:
         _follow_up(build, visit, left, skill)
@@ -220,7 +224,8 @@ def _follow_up(build, visit: dict, left: datetime, skill: float) -> None:
     records.update(db, "follow_up", row["id"], changes, actor, "done")
 
 
-def _call(build, manager, customer, contacts, day) -> None:
+def _call(build, manager, customer, contacts, day, reviewer) -> None:
+    """A logged phone call; reviewed like a visit once more than three days old."""
     at = _at(build, day)
     if at is None:
         return
@@ -241,7 +246,9 @@ def _call(build, manager, customer, contacts, day) -> None:
         check_out_at=to_stored(at),
         check_out_device_at=to_stored(at),
     )
-    records.insert(build.db, "visit", values, manager["id"])
+    visit = records.insert(build.db, "visit", values, manager["id"])
+    if at < build.now - timedelta(days=3):
+        visits.approve(build.db, reviewer, visit["id"])
 
 
 def _plans_ahead(build, manager, customers) -> None:
@@ -287,10 +294,10 @@ def seed_visits(build) -> int:
         for customer in mine:
             people = contacts[customer["id"]]
             for day, kind in sorted(_schedule(build, customer, skill)):
-                if kind == "phone":
-                    _call(build, manager, customer, people, day)
-                    continue
                 reviewer = reviewers[customer["org_id"]]
+                if kind == "phone":
+                    _call(build, manager, customer, people, day, reviewer)
+                    continue
                 made += _visit(build, manager, customer, people, skill, day, reviewer) is not None
         _plans_ahead(build, manager, mine)
     return made

@@ -54,8 +54,9 @@ def mine(ctx, visit: dict, customer_id: str) -> bool:
     return one(ctx.db, sql, [visit["id"], *params]) is not None
 
 
-def new_visit(ctx, visit_id, customer, status, **fields) -> dict:
-    """Insert the caller's visit of the customer (its org) with this status and fields."""
+def new_visit(ctx, visit_id, customer, status, action="create", **fields) -> dict:
+    """Insert the caller's visit of the customer (its org) with this status and fields;
+    `action` names the audit entry (a visit made by its check-in is one write, check_in)."""
     values = dict(
         id=visit_id,
         customer_id=customer["id"],
@@ -64,7 +65,7 @@ def new_visit(ctx, visit_id, customer, status, **fields) -> dict:
         status=status,
         **fields,
     )
-    return records.insert(ctx.db, "visit", values, ctx.user_id)
+    return records.insert(ctx.db, "visit", values, ctx.user_id, action)
 
 
 def plan(ctx, args):
@@ -91,23 +92,26 @@ def check_in(ctx, args):
     device_at = check.device_time(args)
     purpose = check.choice(args, "purpose", rules.PURPOSES, default="routine")
     existing = one(ctx.db, "SELECT * FROM visit WHERE id = ?", [visit_id])
+    visit = None  # none yet: an ad-hoc visit, made by this check-in
     if existing is None:
         customer = customer_in_scope(ctx, args)
         if customer is None:
             return hold_late(ctx, visit_id, "reassigned", args)
-        # Made just now for a customer in the caller's scope: theirs, planned, editable.
-        visit = new_visit(ctx, visit_id, customer, "planned", purpose=purpose)
     elif not mine(ctx, existing, customer_id):
         raise check.taken()
     else:
         visit, held = editable(ctx, visit_id, args)
         if held:
             return held
-    if visit["check_in_at"]:
-        return {"id": visit_id, "already": True}
-    if not rules.can_move(visit["status"], "in_progress"):
-        raise PermanentError("illegal_transition", f"cannot check in a {visit['status']} visit")
-    customer = one(ctx.db, "SELECT lat, lon FROM customer WHERE id = ?", [visit["customer_id"]])
+        if visit["check_in_at"]:
+            return {"id": visit_id, "already": True}
+        if not rules.can_move(visit["status"], "in_progress"):
+            raise PermanentError(
+                "illegal_transition", f"cannot check in a {visit['status']} visit"
+            )
+        customer = one(
+            ctx.db, "SELECT lat, lon FROM customer WHERE id = ?", [visit["customer_id"]]
+        )
     cfg = ctx.extra["config"]
     distance, flag = rules.gps_evidence(
         lat,
@@ -118,13 +122,20 @@ def check_in(ctx, args):
         far_m=cfg["VISIT_FAR_METERS"],
         low_accuracy_m=cfg["VISIT_LOW_ACCURACY_METERS"],
     )
-    changes = dict(
-        status="in_progress",
+    evidence = dict(
         **_evidence(ctx, "check_in", device_at, lat, lon, acc),
         check_in_distance_m=distance,
         check_in_flag=flag,
     )
-    row = records.update(ctx.db, "visit", visit_id, changes, ctx.user_id, "check_in", before=visit)
+    if visit is None:  # theirs, in the caller's scope: created checked in, in one write
+        row = new_visit(
+            ctx, visit_id, customer, "in_progress", "check_in", purpose=purpose, **evidence
+        )
+    else:
+        changes = dict(status="in_progress", **evidence)
+        row = records.update(
+            ctx.db, "visit", visit_id, changes, ctx.user_id, "check_in", before=visit
+        )
     return {"id": visit_id, "version": row["version"], "distance_m": distance, "flag": flag}
 
 
