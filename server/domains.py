@@ -11,6 +11,7 @@ from .appointments.domain import DOMAIN as appointments
 from .auth.domain import DOMAIN as auth
 from .billing.domain import DOMAIN as billing
 from .care.domain import DOMAIN as care
+from .complaints.domain import DOMAIN as complaints
 from .customers.domain import DOMAIN as customers
 from .home.domain import DOMAIN as home
 from .imports.domain import DOMAIN as imports
@@ -50,6 +51,7 @@ DOMAINS = [
     sync_health,
     tasks,
     appointments,
+    complaints,
     scores,
     care,
     points,

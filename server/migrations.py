@@ -1496,3 +1496,106 @@ def m025_job_run_and_lease(db):
         CREATE INDEX job_run_job_started ON job_run(job, started_at)
         """,
     )
+
+
+@migrations()
+def m026_complaints(db):
+    # Complaints (投诉, server/complaints): the complaint, scoped like its customer (org and
+    # account manager as recorded) and by its owner; its append-only steps (who moved it from
+    # which status to which, when and why, on the review history pattern); the versioned
+    # complaint policy (categories, time limits by severity and service grade, working hours);
+    # and the make-up working days (调休) that the business calendar adds to the public
+    # holidays of public_holiday. The call centre's ticket id is unique, for a later import.
+    _run(
+        db,
+        """
+        CREATE TABLE complaint (
+            id TEXT PRIMARY KEY,
+            customer_id TEXT NOT NULL REFERENCES customer(id),
+            org_id TEXT NOT NULL REFERENCES org(id),
+            account_manager_id TEXT REFERENCES app_user(id),
+            owner_id TEXT REFERENCES app_user(id),
+            recorded_by TEXT REFERENCES app_user(id),
+            channel TEXT NOT NULL CHECK (channel IN
+                ('hotline_transfer', 'visit', 'letter', 'app', 'other')),
+            category TEXT NOT NULL DEFAULT 'other',
+            severity TEXT NOT NULL CHECK (severity IN ('low', 'medium', 'high', 'critical')),
+            words TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'received' CHECK (status IN ('received', 'classified',
+                'investigating', 'waiting_for_customer', 'handled', 'feedback_given',
+                'archived')),
+            paused_from TEXT,
+            received_at TEXT NOT NULL,
+            received_device_at TEXT,
+            policy_version INTEGER NOT NULL DEFAULT 0,
+            handling TEXT NOT NULL DEFAULT '',
+            feedback_how TEXT CHECK (feedback_how IN ('phone', 'visit', 'message', 'letter')),
+            feedback_reaction TEXT CHECK (feedback_reaction IN
+                ('satisfied', 'accepted', 'dissatisfied')),
+            feedback_note TEXT NOT NULL DEFAULT '',
+            visit_id TEXT REFERENCES visit(id),
+            work_order_ids TEXT NOT NULL DEFAULT '[]',
+            external_ticket_id TEXT UNIQUE,
+            field_clock TEXT NOT NULL DEFAULT '{}',
+            deleted_at TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            updated_by TEXT,
+            version INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX complaint_org ON complaint(org_id, received_at);
+        CREATE INDEX complaint_am ON complaint(account_manager_id, received_at);
+        CREATE INDEX complaint_owner ON complaint(owner_id, received_at);
+        CREATE INDEX complaint_customer ON complaint(customer_id);
+
+        CREATE TABLE complaint_step (
+            id TEXT PRIMARY KEY,
+            complaint_id TEXT NOT NULL REFERENCES complaint(id),
+            org_id TEXT NOT NULL REFERENCES org(id),
+            action TEXT NOT NULL,
+            from_status TEXT,
+            to_status TEXT NOT NULL,
+            reason TEXT NOT NULL DEFAULT '',
+            detail TEXT NOT NULL DEFAULT '{}',
+            actor_id TEXT REFERENCES app_user(id),
+            at TEXT NOT NULL,
+            deleted_at TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            updated_by TEXT,
+            version INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX complaint_step_complaint ON complaint_step(complaint_id, at);
+
+        CREATE TABLE complaint_policy (
+            id TEXT PRIMARY KEY,
+            version INTEGER NOT NULL UNIQUE,
+            rules TEXT NOT NULL,
+            effective_from TEXT NOT NULL,
+            note TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL,
+            created_by TEXT
+        );
+
+        CREATE TABLE makeup_workday (
+            day TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        )
+        """,
+    )
+    # The 2026 make-up working days (调休) of the State Council's holiday notice, as we read
+    # it; the table is ours to edit (docs/complaints.md). Literal: this migration means the
+    # same thing forever.
+    at = now_utc()
+    for day, name in (
+        ("2026-01-04", "元旦调休"),
+        ("2026-02-14", "春节调休"),
+        ("2026-02-28", "春节调休"),
+        ("2026-05-09", "劳动节调休"),
+        ("2026-09-20", "国庆节调休"),
+        ("2026-10-10", "国庆节调休"),
+    ):
+        db.execute(
+            "INSERT INTO makeup_workday (day, name, created_at) VALUES (?, ?, ?)", [day, name, at]
+        )

@@ -143,6 +143,16 @@ def visits(caller: Caller, alias: str = "visit") -> tuple[str, list]:
     return NOTHING
 
 
+def complaints(caller: Caller, alias: str = "complaint") -> tuple[str, list]:
+    """Complaints the caller may see: scoped like their customer as recorded (an admin all; a
+    supervisor their subtree's; an account manager their own customers'), and their owner's."""
+    if caller.role in ("admin", "supervisor"):
+        return owned(caller, alias, "account_manager_id")
+    if caller.role == "account_manager":
+        return f"({alias}.account_manager_id = ? OR {alias}.owner_id = ?)", [caller.id, caller.id]
+    return f"{alias}.owner_id = ?", [caller.id]
+
+
 def visit_children(caller: Caller, alias: str) -> tuple[str, list]:
     """Rows hanging off a visit (photos, follow-ups): visible with their visit."""
     where, params = visits(caller, "v")

@@ -190,6 +190,17 @@ def make_appointment(db, customer, **over) -> dict:
     return _insert(db, "appointment", values, over)
 
 
+def make_complaint(db, customer, **over) -> dict:
+    """A complaint of customer received at AT, owned by its account manager, with its
+    `record` step (server/complaints/model.record)."""
+    from server.complaints import model
+
+    values = dict(channel="visit", category="network_quality", severity="high")
+    values.update(words="专线经常中断", received_at=AT)
+    actor = over.pop("recorded_by", customer["account_manager_id"])
+    return model.record(db, actor, customer, {**values, **over})
+
+
 def make_retention_task(db, customer, month="2026-04", **over) -> dict:
     """An open retention task of customer, with the churn warning it comes from."""
     from server.ids import uuid7
@@ -332,6 +343,7 @@ def make_world_of_every_record(db, tree) -> dict:
         "inspection_answer": make_inspection_answer(db, order, item),
         "task": make_task(db, am),
         "appointment": make_appointment(db, customer),
+        "complaint": make_complaint(db, customer),
         "retention_task": make_retention_task(db, customer),
         "care_done": make_care_done(db, am, contact),
         "public_holiday": make_public_holiday(db),

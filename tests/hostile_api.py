@@ -164,6 +164,26 @@ BASES = {
         "notes": "电话回访",
     },
     "follow_up.done": lambda w: {"id": w.rec["A.follow_up"], "at": AT, "note": "已回访"},
+    "complaint.add": lambda w: {
+        "id": new_id(),
+        "customer_id": w.rec["A.customer0"],
+        "channel": "visit",
+        "category": "network_quality",
+        "severity": "high",
+        "words": "信号差，电话经常掉线",
+        "at": AT,
+    },
+    "complaint.update": lambda w: {
+        "id": w.rec["A.complaint"],
+        "fields": {"words": "补充：晚上更严重", "channel": "hotline_transfer"},
+    },
+    "complaint.give_feedback": lambda w: {
+        "id": w.rec["A.complaint_handled"],
+        "how": "phone",
+        "reaction": "satisfied",
+        "note": "客户认可",
+        "at": AT,
+    },
 }
 # What a mutation whose base `id` is new creates (its counterpart of B's is an id taken).
 CREATES = {
@@ -179,6 +199,7 @@ CREATES = {
     "care.done": "care_done",
     "contact.add": "contact",
     "visit.log_contact": "visit",
+    "complaint.add": "complaint",
 }
 
 

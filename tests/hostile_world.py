@@ -134,6 +134,7 @@ def build(app) -> World:
         _orders(world, owner)
         _others(world, owner)
         _contacts(world, owner)
+        _complaints(world, owner)
     _conflict(world)
     _victim(world)
     return world
@@ -310,6 +311,23 @@ def _contacts(world: World, owner: str) -> None:
     )
     world.add(owner, "contact", "contact", ids[0])
     world.add(owner, "contact_gone", "contact", ids[1])
+
+
+def _complaints(world: World, owner: str) -> None:
+    """Two complaints of the owner's first customer, recorded from the device; the second
+    handled by the city supervisor (so feedback may be given on it)."""
+    from server.complaints import model
+
+    dev, ids = world.devices[owner], (new_id(), new_id())
+    args = dict(customer_id=world.rec[f"{owner}.customer0"], channel="visit", severity="low")
+    args.update(category="billing", words="账单有误")
+    _push_ok(dev, [dev.mutation("complaint.add", {"id": cid, **args}) for cid in ids])
+    sup = world.users["sup.city"]["id"]
+    handled = dict(world.db.execute("SELECT * FROM complaint WHERE id = ?", [ids[1]]).fetchone())
+    handled = model.transition(world.db, sup, handled, "investigate")
+    model.transition(world.db, sup, handled, "handle", handling="已更正账单")
+    world.add(owner, "complaint", "complaint", ids[0])
+    world.add(owner, "complaint_handled", "complaint", ids[1])
 
 
 def _others(world: World, owner: str) -> None:

@@ -132,4 +132,22 @@ EXAMPLES = {
         "contact_id": UUID,
     },
     "follow_up.done": {"id": UUID, "at": "2026-11-20T02:00:00Z", "note": "n"},
+    "complaint.add": {
+        "id": UUID,
+        "customer_id": UUID,
+        "channel": "visit",
+        "category": "billing",
+        "severity": "high",
+        "words": "w",
+        "visit_id": UUID,
+        "at": "2026-11-20T02:00:00Z",
+    },
+    "complaint.update": {"id": UUID, "fields": {"words": "w", "channel": "app"}},
+    "complaint.give_feedback": {
+        "id": UUID,
+        "how": "phone",
+        "reaction": "satisfied",
+        "note": "n",
+        "at": "2026-11-20T02:00:00Z",
+    },
 }

@@ -54,6 +54,8 @@ IDS = {
     "appointments.detail": "SELECT id AS appointment_id FROM appointment",
     "billing.batch": "SELECT id AS batch_id FROM import_batch"
     " WHERE kind LIKE 'billing:%' AND user_id = :me",
+    "complaints.detail": "SELECT id AS complaint_id FROM complaint"
+    " ORDER BY status = 'handled' DESC",
     "customers.detail": "SELECT id AS customer_id FROM customer"
     " ORDER BY account_manager_id = :me DESC, code",
     "customers.edit": "SELECT id AS customer_id FROM customer"

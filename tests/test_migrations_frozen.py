@@ -37,6 +37,7 @@ FROZEN = [
     ("m023_class_policy", "e99149d728ed5560"),
     ("m024_score_indexes", "deb8aa2b317ab69d"),
     ("m025_job_run_and_lease", "68f047e36843512b"),
+    ("m026_complaints", "be4778a5dffe9026"),
 ]
 
 

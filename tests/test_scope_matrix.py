@@ -169,3 +169,32 @@ def test_users_and_orgs(username, app, client, auth, tree):
         status = client.get(url(app, "admin.org_edit", org_id=tree[key]["id"])).status_code
         in_scope = 200 if username == "admin" else 403  # only admins rename organisations
         assert status == (in_scope if key in orgs else 404), f"org {key}"
+
+
+@pytest.mark.parametrize("username", sorted(VISIBLE))
+def test_complaints(username, app, client, auth, db, records):
+    """A complaint is seen with its customer: on the desk pages (supervisors and admins; field
+    users 403) and in a device's pull (everyone, their own scope)."""
+    from tests.device import Device
+
+    complaints = {}
+    for code in sorted(CUSTOMERS):
+        customer = dict(
+            db.execute("SELECT * FROM customer WHERE id = ?", [records[code]]).fetchone()
+        )
+        complaints[code] = f.make_complaint(db, customer)["id"]
+    visible, _sites = VISIBLE[username]
+    expected = {complaints[code] for code in visible}
+    auth.login(username)
+    listing = client.get(url(app, "complaints.index"))
+    if username in ("am1", "am2", "tech1", "tech_k"):
+        assert listing.status_code == 403
+    else:
+        found = re.findall(r'data-complaint="([^"]+)"', listing.get_data(as_text=True))
+        assert set(found) == expected
+        for code, complaint_id in complaints.items():
+            status = client.get(url(app, "complaints.detail", complaint_id=complaint_id))
+            assert status.status_code == (200 if code in visible else 404), code
+    device = Device(client, username, f.PASSWORD)
+    device.pull()
+    assert set(device.entities("complaint")) == expected

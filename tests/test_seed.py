@@ -200,18 +200,15 @@ def test_writes_leave_audit_and_change_log(seeded):
     prechecked = seeded.execute(
         "SELECT COUNT(*) FROM work_order WHERE prechecked_at IS NOT NULL"
     ).fetchone()[0]
-    # Visits and follow-ups (server/seed/visits.py; their review steps are counted above):
-    # every write to them (create, check-in, check-out, approve …) is one audit entry and one
-    # change; people's scorecards are changes of their own, audited once per computed month.
-    worked = seeded.execute(
-        "SELECT COUNT(*) FROM audit_log WHERE entity IN ('visit', 'follow_up')"
-    ).fetchone()[0]
-    assert (
-        worked
-        == seeded.execute(
-            "SELECT COUNT(*) FROM change_log WHERE entity IN ('visit', 'follow_up')"
-        ).fetchone()[0]
-    )
+    # Visits and follow-ups (server/seed/visits.py; their review steps are counted above) and
+    # complaints with their steps (server/seed/desk.py): every write to them (create, check-in,
+    # check-out, approve, a complaint's step …) is one audit entry and one change; people's
+    # scorecards are changes of their own, audited once per computed month.
+    entities = "('visit', 'follow_up', 'complaint', 'complaint_step')"
+    worked = seeded.execute(f"SELECT COUNT(*) FROM audit_log WHERE entity IN {entities}")
+    worked = worked.fetchone()[0]
+    logged = seeded.execute(f"SELECT COUNT(*) FROM change_log WHERE entity IN {entities}")
+    assert worked == logged.fetchone()[0]
     cards = seeded.execute("SELECT COUNT(*) FROM change_log WHERE entity = 'scorecard'").fetchone()
     computed = seeded.execute(
         "SELECT COUNT(*) FROM audit_log WHERE entity = 'scorecard'"

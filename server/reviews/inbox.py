@@ -59,7 +59,8 @@ SELECT = """
     LEFT JOIN visit v ON v.id = CASE c.entity WHEN 'visit' THEN c.entity_id
                                                WHEN 'follow_up' THEN fu.visit_id END
     LEFT JOIN contact ct ON c.entity = 'contact' AND ct.id = c.entity_id
-    LEFT JOIN customer vc ON vc.id = coalesce(v.customer_id, ct.customer_id,
+    LEFT JOIN complaint k ON c.entity = 'complaint' AND k.id = c.entity_id
+    LEFT JOIN customer vc ON vc.id = coalesce(v.customer_id, ct.customer_id, k.customer_id,
         CASE WHEN c.entity = 'customer' THEN c.entity_id END,
         json_extract(c.args, '$.customer_id'))
     LEFT JOIN work_order wo ON c.entity = 'work_order' AND wo.id = c.entity_id
@@ -79,6 +80,8 @@ def _in_scope(caller: Caller) -> tuple[str, list]:
     appointments, p6 = scope.customers(caller, "ca")
     field_customers, p7 = scope.customers(caller, "cf")
     follow_ups, p8 = scope.visits(caller, "vf")
+    complaints, p9 = scope.complaints(caller, "ks")
+    complaint_customers, p10 = scope.customers(caller, "ck")
     sql = (
         "((c.entity = 'visit' AND (EXISTS (SELECT 1 FROM visit vs WHERE vs.id = c.entity_id"
         f" AND {visits}) OR (NOT EXISTS (SELECT 1 FROM visit vx WHERE vx.id = c.entity_id)"
@@ -93,7 +96,11 @@ def _in_scope(caller: Caller) -> tuple[str, list]:
         " AND cn.id = c.entity_id), CASE WHEN c.entity = 'customer' THEN c.entity_id END,"
         f" json_extract(c.args, '$.customer_id')) AND {field_customers}))"
         " OR (c.entity = 'follow_up' AND EXISTS (SELECT 1 FROM follow_up fs"
-        f" JOIN visit vf ON vf.id = fs.visit_id WHERE fs.id = c.entity_id AND {follow_ups})))"
+        f" JOIN visit vf ON vf.id = fs.visit_id WHERE fs.id = c.entity_id AND {follow_ups}))"
+        " OR (c.entity = 'complaint' AND (EXISTS (SELECT 1 FROM complaint ks"
+        f" WHERE ks.id = c.entity_id AND {complaints}) OR (NOT EXISTS (SELECT 1 FROM complaint kx"
+        " WHERE kx.id = c.entity_id) AND EXISTS (SELECT 1 FROM customer ck WHERE"
+        f" ck.id = json_extract(c.args, '$.customer_id') AND {complaint_customers})))))"
     )
     users, p4 = scope.users(caller, "au")
     contractors, p5 = scope.contractors(caller, "ak")
@@ -101,7 +108,7 @@ def _in_scope(caller: Caller) -> tuple[str, list]:
         f"EXISTS (SELECT 1 FROM app_user au WHERE au.id = c.user_id AND ({users}"
         f" OR EXISTS (SELECT 1 FROM org ak WHERE ak.id = au.org_id AND {contractors})))"
     )
-    return f"({sql} AND {author})", [*p1, *p3, *p2, *p6, *p7, *p8, *p4, *p5]
+    return f"({sql} AND {author})", [*p1, *p3, *p2, *p6, *p7, *p8, *p9, *p10, *p4, *p5]
 
 
 def query(caller: Caller) -> tuple[str, list]:

@@ -1,5 +1,6 @@
 """What waits on the desk of the demo branch: this month's visit task for each account
-manager (their best class of customer), an appointment request each, and two uploads each
+manager (their best class of customer), an appointment request and a complaint each (the
+complaints at different steps), and two uploads each
 for the city supervisor and the admin, checked but not yet applied (customers with a
 corrected address, next month's billing).
 
@@ -37,12 +38,14 @@ def seed_desk(build) -> dict[str, int]:
     for n, manager in enumerate(managers):
         _task(build, manager)
         _appointment(build, manager, NEEDS[n % len(NEEDS)], hours=24 * (1 + n % 3))
+        _complaint(build, manager, n)
     customers, billing = _customer_file(build), _billing(db)
     for username in ("sup.city", "admin"):
         user_id = one(db, "SELECT id FROM app_user WHERE username = ?", [username])["id"]
         _upload(build, user_id, "customer", "客户地址更正.csv", customers)
         _upload(build, user_id, f"billing:{BILLING_MONTH}", f"账单-{BILLING_MONTH}.csv", billing)
-    return {"tasks": len(managers), "appointments": len(managers), "uploads": 4}
+    counts = {"tasks": len(managers), "appointments": len(managers), "uploads": 4}
+    return counts | {"complaints": len(managers)}
 
 
 def _supervisor_of(db, manager: dict) -> str | None:
@@ -123,6 +126,35 @@ def _appointment(build, manager: dict, need: str, hours: int) -> None:
         },
         None,
     )
+
+
+# (channel, category, severity, the customer's words, the steps a supervisor took)
+COMPLAINTS = (
+    ("hotline_transfer", "dedicated_line_fault", "high", "专线这周断了三次，影响营业", ()),
+    ("visit", "billing", "medium", "上月账单多扣了流量费", ("classify", "investigate")),
+    ("letter", "service_attitude", "low", "营业厅工作人员态度不好", ("investigate", "handle")),
+)
+
+
+def _complaint(build, manager: dict, n: int) -> None:
+    from ..complaints import model as complaints
+
+    customer = one(
+        build.db,
+        "SELECT * FROM customer WHERE account_manager_id = ? AND deleted_at IS NULL"
+        " ORDER BY code LIMIT 1",
+        [manager["id"]],
+    )
+    if customer is None:
+        return
+    channel, category, severity, words, steps = COMPLAINTS[n % len(COMPLAINTS)]
+    received = to_stored(build.now - timedelta(hours=4 + 20 * (n % 4)))
+    clean = dict(channel=channel, category=category, severity=severity, words=words)
+    row = complaints.record(build.db, manager["id"], customer, {**clean, "received_at": received})
+    supervisor = _supervisor_of(build.db, manager)
+    for action in steps:
+        extra = {"handling": "已核实并处理"} if action == "handle" else {}
+        row = complaints.transition(build.db, supervisor, row, action, **extra)
 
 
 def _upload(build, user_id: str, kind: str, filename: str, content: str) -> None:

@@ -9,6 +9,9 @@ from ..domain import Domain
 MUTATION_LABELS = {
     "appointment.record": _l("Appointment recorded"),
     "care.done": _l("Care item done"),
+    "complaint.add": _l("Complaint recorded"),
+    "complaint.give_feedback": _l("Complaint feedback recorded"),
+    "complaint.update": _l("Complaint changed"),
     "contact.add": _l("Contact added"),
     "contact.remove": _l("Contact removed"),
     "contact.update": _l("Contact changed"),

@@ -1,0 +1,1 @@
+"""Complaints (投诉): received, classified, investigated, handled, fed back, archived."""
