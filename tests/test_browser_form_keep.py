@@ -3,8 +3,7 @@
 import pytest
 
 from server.db import connect
-from server.seed.demo import DEMO_PASSWORD
-from tests.browser import compile_catalogues, demo_app, phone_page, wait_for
+from tests.browser import compile_catalogues, demo_app, phone_page
 from tests.live import LiveServer
 
 pytestmark = pytest.mark.browser
@@ -44,12 +43,9 @@ def test_typing_during_a_render_is_kept(chromium, tmp_path):
     server = LiveServer(app).start()
     context = chromium.new_context()
     try:
-        page = context.new_page()
-        page.goto(server.url + "/m/")
-        page.fill("input[name=username]", username)
-        page.fill("input[name=password]", DEMO_PASSWORD)
-        page.click("[data-form=login] button[type=submit]")
-        wait_for(page, "window.fieldbook.lastSync !== null")
+        # Signed in, first sync done and the service worker in control: it serves the
+        # screens below once the server is gone (a first sync alone does not wait for it).
+        page = phone_page(context, server, username)
         server.stop()
 
         page.goto(server.url + "/m/appointments")
@@ -109,12 +105,7 @@ def test_no_form_on_the_field_screens_loses_text_to_a_render(chromium, tmp_path)
             (tech, ["/m/report"]),
         ):
             context = chromium.new_context()
-            page = context.new_page()
-            page.goto(server.url + "/m/")
-            page.fill("input[name=username]", username)
-            page.fill("input[name=password]", DEMO_PASSWORD)
-            page.click("[data-form=login] button[type=submit]")
-            wait_for(page, "window.fieldbook.lastSync !== null")
+            page = phone_page(context, server, username)
             seen = 0
             for path in paths:
                 page.evaluate("path => window.fieldbook.go(path)", path)

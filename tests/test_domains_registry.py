@@ -61,6 +61,7 @@ def _samples(tree, world) -> dict:
         "public_holiday": {"day": "2026-10-01"},
         "care_done": {"org_id": org, "user_id": am},
         "retention_task": {"org_id": org, "assignee_id": am},
+        "complaint": {"org_id": org, "account_manager_id": am, "owner_id": am},
     }
 
 
