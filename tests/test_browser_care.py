@@ -179,8 +179,10 @@ def scenario(tmp_path):
     for month, arpu in (("2026-01", 100), ("2026-02", 100), ("2026-03", 100), ("2026-04", 60)):
         assert importer.import_month(db, None, month, HEADER + line.format(arpu=arpu)).applied
     run.run_rules(db, "2026-04")
-    task = db.execute(
-        "SELECT * FROM retention_task WHERE customer_id = ?", [customer["id"]]
+    task = db.execute(  # the open one: the demo may have closed an earlier task of this customer
+        "SELECT * FROM retention_task WHERE customer_id = ? AND status = 'open'"
+        " AND deleted_at IS NULL",
+        [customer["id"]],
     ).fetchone()
     assert task is not None
     in_two_days = date.fromisoformat(iso_day_beijing(now_utc())) + timedelta(days=2)
